@@ -1,0 +1,112 @@
+"""The one settings object. Nothing else in the project reads ``os.environ``.
+
+Every field is configurable as ``SOMEPULSE_<FIELD>`` (upper case). The README's
+configuration table is generated from this class (``somepulse config``) and a test
+checks that it is current.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of collectors, worker, store and CLI."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SOMEPULSE_", frozen=True, extra="ignore", env_file=None
+    )
+
+    data_dir: Path = Field(
+        Path("var"), description="Directory for chDB data, broker log, keys and reports."
+    )
+    kafka_bootstrap: str | None = Field(
+        None,
+        description="Kafka bootstrap servers. Unset: start the embedded Tansu broker.",
+    )
+    events_topic: str = Field("somepulse.events.v1", description="Topic of all events.")
+    dlq_topic: str = Field("somepulse.events.dlq.v1", description="Dead-letter topic.")
+    alerts_topic: str = Field("somepulse.alerts.v1", description="Topic of surge alerts.")
+    topic_partitions: int = Field(4, ge=1, description="Partitions of the events topic.")
+    consumer_group: str = Field("somepulse-worker", description="Kafka consumer group / Faust app id.")
+    broker_session_timeout: float = Field(
+        6.0, gt=0, description="Consumer session timeout in seconds (group joins wait half)."
+    )
+    broker_heartbeat_interval: float = Field(1.0, gt=0, description="Consumer heartbeat, seconds.")
+    max_message_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest Kafka message accepted (the broker enforces none)."
+    )
+
+    clickhouse_url: str | None = Field(
+        None,
+        description="ClickHouse server HTTP URL (e.g. http://clickhouse:8123). Unset: embedded chDB.",
+    )
+    clickhouse_user: str = Field("default", description="ClickHouse user (server mode).")
+    clickhouse_password: SecretStr = Field(
+        SecretStr(""), description="ClickHouse password (server mode)."
+    )
+    clickhouse_database: str = Field("somepulse", description="Database holding all tables.")
+    raw_retention_days: int = Field(
+        730,
+        ge=1,
+        description="Days raw events are kept after ingestion (ClickHouse TTL).",
+    )
+
+    pseudonym_secret: SecretStr | None = Field(
+        None,
+        description="HMAC key for people's ids. Unset: a random key kept in data_dir/pseudonym.key.",
+    )
+    keep_message_text: bool = Field(
+        False, description="Carry citizens' comment/message text (off by default: privacy)."
+    )
+
+    sink_max_rows: int = Field(50_000, ge=1, description="Rows buffered before the sink flushes.")
+    sink_max_seconds: float = Field(
+        0.5, gt=0, description="Longest time a message waits in the sink before a flush."
+    )
+    take_max_messages: int = Field(
+        1_000, ge=1, description="Kafka messages taken per worker batch."
+    )
+    collector_batch_events: int = Field(
+        250, ge=1, description="Events of one page packed into one Kafka message."
+    )
+    collector_connect_timeout: float = Field(
+        60.0, gt=0, description="Seconds a collector keeps retrying a broker that is not up."
+    )
+    worker_port: int = Field(
+        0, ge=0, description="Loopback port of the worker's HTTP endpoint (0 = pick a free one)."
+    )
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.kafka_bootstrap is None
+
+    @property
+    def embedded_store(self) -> bool:
+        return self.clickhouse_url is None
+
+    @property
+    def chdb_dir(self) -> Path:
+        return self.data_dir / "chdb"
+
+    @property
+    def worker_file(self) -> Path:
+        """Where a running worker announces its pid and loopback port."""
+        return self.data_dir / "worker.json"
+
+    @cached_property
+    def pseudonym_key(self) -> bytes:
+        """The HMAC key; generated once per data directory when not configured."""
+        if self.pseudonym_secret is not None:
+            return self.pseudonym_secret.get_secret_value().encode()
+        path = self.data_dir / "pseudonym.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()

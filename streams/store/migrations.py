@@ -1,0 +1,79 @@
+"""Numbered, idempotent migrations from ``deploy/clickhouse/`` (the one place DDL lives).
+
+Files are templates: ``{db}`` and ``{raw_retention_days}`` are filled from settings.
+Every statement is ``IF NOT EXISTS``, so applying twice is harmless; applied versions
+are also recorded in ``schema_migrations`` for operators.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from streams.store.base import Store
+
+DDL_DIR = Path(__file__).resolve().parents[2] / "deploy" / "clickhouse"
+_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+def load_migrations(db: str, raw_retention_days: int, ddl_dir: Path = DDL_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(ddl_dir.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if match is None:
+            continue
+        text = path.read_text().replace("{db}", db)
+        text = text.replace("{raw_retention_days}", str(raw_retention_days))
+        statements = tuple(s.strip() for s in _split(text) if s.strip())
+        migrations.append(Migration(int(match.group(1)), match.group(2), statements))
+    return migrations
+
+
+def _split(text: str) -> list[str]:
+    # Statements end with ';' at a line end; comment lines are kept (ClickHouse skips them).
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    return re.split(r";\s*(?:\n|$)", body)
+
+
+def migrate(store: Store, raw_retention_days: int) -> list[int]:
+    """Apply every migration; return the versions newly recorded."""
+    db = store.database
+    store.command(f"CREATE DATABASE IF NOT EXISTS {db}")
+    store.command(
+        f"CREATE TABLE IF NOT EXISTS {db}.schema_migrations "
+        "(version UInt32, name String, applied_at DateTime DEFAULT now()) "
+        "ENGINE = ReplacingMergeTree ORDER BY version"
+    )
+    done = {r["version"] for r in store.query(f"SELECT version FROM {db}.schema_migrations")}
+    new = []
+    for migration in load_migrations(db, raw_retention_days):
+        for statement in migration.statements:
+            store.command(statement)
+        if migration.version not in done:
+            store.command(
+                f"INSERT INTO {db}.schema_migrations (version, name) "
+                f"VALUES ({migration.version}, '{migration.name}')"
+            )
+            new.append(migration.version)
+    _apply_retention(store, raw_retention_days)
+    return new
+
+
+def _apply_retention(store: Store, days: int) -> None:
+    """Keep the raw-events TTL equal to the setting (a changed setting takes effect)."""
+    db = store.database
+    rows = store.query(
+        f"SELECT engine_full FROM system.tables WHERE database = '{db}' AND name = 'events'"
+    )
+    if rows and f"toIntervalDay({days})" not in rows[0]["engine_full"]:
+        store.command(
+            f"ALTER TABLE {db}.events MODIFY TTL toDateTime(ingested_at) + INTERVAL {days} DAY"
+        )
