@@ -1,0 +1,60 @@
+"""The ingest agent: thin. Takes batches of messages, hands them to the pipeline and
+acks them only after the pipeline has stored them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import faust
+
+from streams.pipeline import IngestPipeline
+from streams.processor import DeadLetter
+from streams.settings import Settings
+
+
+class FaustDeadLetterPublisher:
+    """Sends dead letters with Faust's producer: original bytes as the value, the
+    reason and source position as headers, keyed like the source message."""
+
+    def __init__(self, app: faust.App, topic: str) -> None:
+        self._app = app
+        self._topic = topic
+
+    async def publish(self, dead: Sequence[DeadLetter]) -> None:
+        for letter in dead:
+            headers = [
+                ("reason", letter.reason.encode()),
+                ("source_topic", letter.topic.encode()),
+                ("source_partition", str(letter.partition).encode()),
+                ("source_offset", str(letter.offset).encode()),
+            ]
+            if letter.index is not None:
+                headers.append(("source_index", str(letter.index).encode()))
+            await self._app.producer.send_and_wait(
+                self._topic, None, letter.value, None, None, headers
+            )
+
+
+def register_ingest(app: faust.App, settings: Settings, pipeline: IngestPipeline) -> Any:
+    topic = app.topic(
+        settings.events_topic,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.topic_partitions,
+    )
+
+    async def ingest(stream: faust.StreamT[bytes]) -> None:
+        # noack_take: nothing is acked by Faust; we ack after the sink has flushed, so a
+        # failed or interrupted flush leaves the offsets uncommitted (redelivered later).
+        async for events in stream.noack_take(
+            settings.take_max_messages, within=settings.sink_max_seconds
+        ):
+            batch = [(e.message.partition, e.message.offset, e.value) for e in events]
+            await pipeline.handle(batch)
+            for event in events:
+                await stream.ack(event)
+
+    return app.agent(topic, name="ingest")(ingest)

@@ -1,0 +1,128 @@
+"""The scenario's pages, sized from the public figures in shared/domain.md.
+
+Rates are per day at scale 1.0 (reactions, comments and shares per post; messages and
+reach per page-day). Office hours are local; the generator answers questions only then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+
+
+@dataclass(frozen=True)
+class Surge:
+    """Multiplier on people's activity and reach between two dates (inclusive)."""
+
+    start: date
+    end: date
+    factor: float
+
+
+@dataclass(frozen=True)
+class Campaign:
+    campaign_id: str
+    start: date
+    end: date
+    daily_spend: float
+    currency: str
+
+
+@dataclass(frozen=True)
+class PageProfile:
+    page_id: str
+    name: str
+    platform: str
+    country: str  # ISO code for public holidays
+    tz: str
+    followers: int  # at the scenario's start
+    followers_gain_per_day: float
+    followers_loss_per_day: float
+    posts_per_weekday: tuple[float, ...]  # Monday..Sunday, mean posts per day
+    reactions_per_post: float
+    comments_per_post: float
+    shares_per_post: float
+    clicks_per_post: float
+    question_share: float  # of comments, asking the page something
+    messages_per_day: float  # incoming private messages
+    page_reach_per_day: float
+    answer_rate: float
+    opens: time = time(8, 0)
+    closes: time = time(15, 30)
+    answer_minutes: float = 45.0  # mean office minutes to the first reply
+    formats: tuple[tuple[str, float], ...] = (("image", 0.45), ("link", 0.25), ("video", 0.15),
+                                              ("text", 0.1), ("live", 0.05))
+    surges: tuple[Surge, ...] = ()
+    campaigns: tuple[Campaign, ...] = field(default_factory=tuple)
+
+
+# March 2020: Norway shut down on 12 March. Days 1-11 run as usual, so a factor of
+# 1.775 on days 12-31 makes the month (11*1 + 20*1.775)/31 = 1.5 times March 2019:
+# the +50 % NAV reported. April fell back but stayed above the year before.
+MARCH_2020 = (
+    Surge(date(2020, 3, 12), date(2020, 3, 31), 1.775),
+    Surge(date(2020, 4, 1), date(2020, 4, 30), 1.2),
+)
+NAV_HOURS = {"opens": time(8, 0), "closes": time(15, 30)}
+
+PAGES: tuple[PageProfile, ...] = (
+    PageProfile(
+        page_id="nav.foreldrepenger", name="NAV Foreldrepenger", platform="facebook",
+        country="NO", tz="Europe/Oslo", followers=45_000,
+        # +8 000 net a year with high churn (people leave when the child turns three)
+        followers_gain_per_day=45.0, followers_loss_per_day=23.0,
+        posts_per_weekday=(3, 2.5, 2.5, 2.5, 2, 0.3, 0.2),
+        reactions_per_post=60.0, comments_per_post=42.0, shares_per_post=4.0,
+        clicks_per_post=25.0, question_share=0.45, messages_per_day=6.0,
+        page_reach_per_day=11_500.0, answer_rate=0.93, surges=MARCH_2020, **NAV_HOURS,
+    ),
+    PageProfile(
+        page_id="nav.jobblyst", name="NAV Jobblyst", platform="facebook",
+        country="NO", tz="Europe/Oslo", followers=22_000,
+        followers_gain_per_day=12.0, followers_loss_per_day=6.0,
+        posts_per_weekday=(1, 1, 1, 1, 1, 0.2, 0.1),
+        reactions_per_post=35.0, comments_per_post=6.0, shares_per_post=3.0,
+        clicks_per_post=30.0, question_share=0.5, messages_per_day=3.5,
+        page_reach_per_day=10_000.0, answer_rate=0.95, surges=MARCH_2020,
+        campaigns=(
+            Campaign("jobblyst-sommerjobb-2019", date(2019, 5, 6), date(2019, 6, 2), 900.0, "NOK"),
+            Campaign("jobblyst-korona-2020", date(2020, 3, 20), date(2020, 4, 19), 1500.0, "NOK"),
+        ),
+        **NAV_HOURS,
+    ),
+    PageProfile(
+        page_id="nav.linkedin", name="NAV (LinkedIn)", platform="linkedin",
+        country="NO", tz="Europe/Oslo", followers=34_800,
+        followers_gain_per_day=22.0, followers_loss_per_day=2.5,
+        posts_per_weekday=(1, 1, 1, 1, 0.8, 0, 0),
+        reactions_per_post=70.0, comments_per_post=6.0, shares_per_post=12.0,
+        clicks_per_post=40.0, question_share=0.15, messages_per_day=0.5,
+        page_reach_per_day=4_500.0, answer_rate=0.8, **NAV_HOURS,
+    ),
+    PageProfile(
+        page_id="sahlgrenska", name="Sahlgrenska Universitetssjukhuset", platform="facebook",
+        country="SE", tz="Europe/Stockholm", followers=60_000,
+        followers_gain_per_day=20.0, followers_loss_per_day=8.0,
+        posts_per_weekday=(3, 3, 3, 3, 3, 1.5, 1.5),
+        reactions_per_post=90.0, comments_per_post=12.0, shares_per_post=6.0,
+        clicks_per_post=15.0, question_share=0.3, messages_per_day=4.0,
+        page_reach_per_day=25_000.0, answer_rate=0.9, answer_minutes=60.0,
+    ),
+    PageProfile(
+        page_id="region.exempel", name="Region Exempel", platform="facebook",
+        country="SE", tz="Europe/Stockholm", followers=38_000,
+        followers_gain_per_day=10.0, followers_loss_per_day=4.0,
+        posts_per_weekday=(1.6, 1.6, 1.6, 1.6, 1.4, 0.6, 0.5),
+        reactions_per_post=40.0, comments_per_post=5.0, shares_per_post=3.0,
+        clicks_per_post=10.0, question_share=0.4, messages_per_day=1.5,
+        page_reach_per_day=8_000.0, answer_rate=0.85, answer_minutes=120.0,
+        opens=time(8, 0), closes=time(16, 30),
+    ),
+)
+
+
+def page_by_id(page_id: str) -> PageProfile:
+    for page in PAGES:
+        if page.page_id == page_id:
+            return page
+    raise KeyError(page_id)

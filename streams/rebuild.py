@@ -1,0 +1,29 @@
+"""Worker start-up: rebuild the live cache from ClickHouse (the source of truth)."""
+
+from __future__ import annotations
+
+from streams.live import LiveEngagement
+from streams.store import Store
+
+
+def rebuild_live(store: Store, live: LiveEngagement) -> int:
+    """Load the last ``live.horizon`` of engagement; return the minutes loaded."""
+    db = store.database
+    hours = int(live.horizon.total_seconds() // 3600)
+    since = (
+        f"(SELECT max(minute) FROM {db}.engagement_1m) - INTERVAL {hours} HOUR"
+    )
+    rows = store.query(
+        f"SELECT page_id, platform, post_id, toString(minute) AS minute, reactions, comments, "
+        f"replies, shares, clicks, views, questions FROM {db}.v_engagement_1m "
+        f"WHERE minute >= {since}"
+    )
+    ids = store.query(
+        f"SELECT DISTINCT event_id, toString(toStartOfMinute(occurred_at)) AS minute, "
+        f"arrayJoin(arrayConcat(if(kind = 'interaction', [toString(subtype)], []), "
+        f"if(is_question = 1 AND (kind = 'interaction' OR subtype = 'in'), ['question'], [])"
+        f")) AS name FROM {db}.events "
+        f"WHERE kind IN ('interaction', 'private_message') AND occurred_at >= {since}"
+    )
+    live.load(rows, ids)
+    return len(rows)

@@ -1,0 +1,106 @@
+"""``somepulse worker``: the Faust worker with its store, sink and loopback endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from streams.agents import FaustDeadLetterPublisher, register_ingest
+from streams.app import create_app
+from streams.broker import LOOPBACK, EmbeddedBroker, free_port
+from streams.http import build_http_app
+from streams.live import LiveEngagement
+from streams.pipeline import IngestPipeline
+from streams.processor import MessageProcessor
+from streams.rebuild import rebuild_live
+from streams.settings import Settings
+from streams.sink import ClickHouseSink
+from streams.store import open_store
+from streams.topics import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+def read_worker_file(path: Path) -> dict[str, Any] | None:
+    """The running worker's announcement, or None if there is none (or it is stale)."""
+    try:
+        info: dict[str, Any] = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    try:
+        os.kill(int(info["pid"]), 0)
+    except (OSError, KeyError, ValueError):
+        return None
+    return info
+
+
+def run_worker(settings: Settings, log_file: Path | None = None) -> None:
+    """Run until SIGTERM/SIGINT. Starts an embedded broker when none is configured."""
+    from faust import Worker
+
+    broker: EmbeddedBroker | None = None
+    bootstrap = settings.kafka_bootstrap
+    if bootstrap is None:
+        broker = EmbeddedBroker(settings.data_dir / "broker.log").start()
+        bootstrap = broker.bootstrap
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
+    store = open_store(settings)
+    live = LiveEngagement()
+    minutes = rebuild_live(store, live)
+    app = create_app(settings, bootstrap)
+    pipeline = IngestPipeline(
+        MessageProcessor(settings.events_topic, settings.keep_message_text,
+                         settings.max_message_bytes),
+        ClickHouseSink(store, "events", executor, settings.sink_max_rows),
+        FaustDeadLetterPublisher(app, settings.dlq_topic),
+        live,
+    )
+    register_ingest(app, settings, pipeline)
+    assigned = asyncio.Event()
+    port = settings.worker_port or free_port()
+
+    @app.on_partitions_assigned.connect
+    async def _on_assigned(app: Any, assigned_tps: Any, **kwargs: Any) -> None:
+        assigned.set()
+
+    def stats() -> dict[str, Any]:
+        data = pipeline.stats.as_dict()
+        data["sink_buffered"] = len(pipeline.sink)
+        data["live_pages"] = pipeline.live.page_totals()
+        data["live_watermark"] = pipeline.live.watermark
+        return data
+
+    @app.task
+    async def _serve_http() -> None:
+        await ensure_topics(bootstrap, settings)
+        runner = web.AppRunner(build_http_app(store, executor, stats, assigned.is_set))
+        await runner.setup()
+        await web.TCPSite(runner, LOOPBACK, port).start()
+        settings.worker_file.write_bytes(orjson.dumps({
+            "pid": os.getpid(), "port": port, "bootstrap": bootstrap,
+            "started_at": time.time(), "rebuilt_minutes": minutes,
+        }))
+        log.warning("worker ready: http://%s:%d, broker %s", LOOPBACK, port, bootstrap)
+
+    worker = Worker(app, loglevel="WARNING", quiet=True,
+                    logfile=str(log_file) if log_file else None)
+    try:
+        worker.execute_from_commandline()
+    finally:
+        with contextlib.suppress(OSError):
+            info = read_worker_file(settings.worker_file)
+            if info is None or info.get("pid") == os.getpid():
+                settings.worker_file.unlink(missing_ok=True)
+        executor.shutdown(wait=True)
+        store.close()
+        if broker is not None:
+            broker.stop()
