@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import time
+from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,10 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     def stats() -> dict[str, Any]:
         data = pipeline.stats.as_dict()
         data["sink_buffered"] = len(pipeline.sink)
-        data["live_pages"] = pipeline.live.page_totals()
-        data["live_watermark"] = pipeline.live.watermark
+        watermark = pipeline.live.watermark
+        if watermark is not None:
+            data["live_until"] = f"{watermark:%Y-%m-%d %H:%M} UTC"
+            data["live_pages"] = pipeline.live.page_totals(since=watermark - timedelta(hours=24))
         return data
 
     @app.task

@@ -315,20 +315,22 @@ class ScenarioGenerator:
 
     def days(self) -> Iterator[tuple[date, list[WireEvent]]]:
         """(UTC day, its events in time order); the last chunk drains later events."""
-        heap: list[tuple[datetime, str, int, WireEvent]] = []
+        heap: list[tuple[datetime, int, WireEvent]] = []
+        tiebreak = 0  # keeps equal times in generation order (and dicts uncompared)
         day = self.start
         while day <= self.end:
             for page in self.pages:
-                for at, seq, event in _PageDay(self, page, day).generate():
-                    heapq.heappush(heap, (at, page.page_id, seq, event))
+                for at, _seq, event in _PageDay(self, page, day).generate():
+                    tiebreak += 1
+                    heapq.heappush(heap, (at, tiebreak, event))
             # local days start before the UTC day in the Nordics: emit up to UTC midnight
             horizon = datetime.combine(day + timedelta(days=1), time(0), UTC)
             out = []
             while heap and heap[0][0] < horizon:
-                out.append(heapq.heappop(heap)[3])
+                out.append(heapq.heappop(heap)[2])
             yield day, self._counted(out)
             day += timedelta(days=1)
-        tail = [heapq.heappop(heap)[3] for _ in range(len(heap))]
+        tail = [heapq.heappop(heap)[2] for _ in range(len(heap))]
         if tail:
             yield self.end + timedelta(days=1), self._counted(tail)
 
