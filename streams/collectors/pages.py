@@ -55,6 +55,11 @@ class PageProfile:
     surges: tuple[Surge, ...] = ()
     campaigns: tuple[Campaign, ...] = field(default_factory=tuple)
 
+    @property
+    def questions_per_day(self) -> float:
+        """Mean questions a day: the question share of the comments on an average day."""
+        return self.comments_per_post * self.question_share * sum(self.posts_per_weekday) / 7
+
 
 # March 2020: Norway shut down on 12 March. Days 1-11 run as usual, so a factor of
 # 1.775 on days 12-31 makes the month (11*1 + 20*1.775)/31 = 1.5 times March 2019:

@@ -153,6 +153,7 @@ class _PageDay:
         weekday = self.day.weekday()
         for _ in range(poisson(rng, page.posts_per_weekday[weekday] * max(scale, 0.2))):
             self.post(weekday)
+        self.questions()
         for _ in range(poisson(rng, page.messages_per_day * self.factor * scale)):
             self.private_message()
         self.snapshots()
@@ -190,15 +191,27 @@ class _PageDay:
             for _ in range(poisson(rng, 3 * page.reactions_per_post * pull)):
                 self.emit(self.daytime_delay(at, 5), "interaction", post_id,
                           interaction_type="view", actor_id=self.person())
-        for _ in range(poisson(rng, page.comments_per_post * pull)):
-            self.comment(at, post_id)
+        for _ in range(poisson(rng, page.comments_per_post * (1 - page.question_share) * pull)):
+            self.comment(self.daytime_delay(at, 5), post_id, question=False)
         self.post_insights(at, post_id, pull, fmt)
+        recent = self.gen.recent_posts.setdefault(page.page_id, [])
+        recent.append((at, post_id))
+        del recent[:-20]
 
-    def comment(self, post_at: datetime, post_id: str) -> None:
+    def questions(self) -> None:
+        """Questions come because people have cases, not because a post is popular: a
+        daily count (surge included) under the latest post published before each one."""
+        page, rng = self.page, self.rng
+        posts = self.gen.recent_posts.get(page.page_id, [])
+        for _ in range(poisson(rng, page.questions_per_day * self.factor * self.gen.scale)):
+            at = self.local(rng.choices(range(24), HOUR_WEIGHTS)[0] + rng.random())
+            post = next((p for p in reversed(posts) if p[0] < at), None)
+            if post is not None:
+                self.comment(at, post[1], question=True)
+
+    def comment(self, at: datetime, post_id: str, question: bool) -> None:
         rng = self.rng
-        at = self.daytime_delay(post_at, 5)
         comment_id = f"c-{self.event_id()}"
-        question = rng.random() < self.page.question_share
         self.emit(at, "interaction", post_id, interaction_type="comment",
                   actor_id=self.person(), comment_id=comment_id, is_question=question,
                   text="Hei! Når kommer pengene?" if question else "Takk for info!")
@@ -299,6 +312,7 @@ class ScenarioGenerator:
         self.start, self.end, self.seed, self.scale, self.pages = start, end, seed, scale, pages
         self.truth = GroundTruth(seed, start, end, scale)
         self._followers: dict[str, tuple[date, int]] = {}
+        self.recent_posts: dict[str, list[tuple[datetime, str]]] = {}
         self._holidays = {c: holidays.country_holidays(c, years=range(start.year, end.year + 2))
                           for c in {p.country for p in pages}}
 
@@ -314,16 +328,25 @@ class ScenarioGenerator:
         return count
 
     def days(self) -> Iterator[tuple[date, list[WireEvent]]]:
-        """(UTC day, its events in time order); the last chunk drains later events."""
+        """(UTC day, its events in time order); the last chunk drains later events.
+
+        A Nordic local day starts one or two hours before its UTC day, so local day D+1
+        is generated before UTC day D is emitted."""
         heap: list[tuple[datetime, int, WireEvent]] = []
         tiebreak = 0  # keeps equal times in generation order (and dicts uncompared)
-        day = self.start
-        while day <= self.end:
+
+        def generate(day: date) -> None:
+            nonlocal tiebreak
             for page in self.pages:
                 for at, _seq, event in _PageDay(self, page, day).generate():
                     tiebreak += 1
                     heapq.heappush(heap, (at, tiebreak, event))
-            # local days start before the UTC day in the Nordics: emit up to UTC midnight
+
+        day = self.start
+        generate(day)
+        while day <= self.end:
+            if day < self.end:
+                generate(day + timedelta(days=1))
             horizon = datetime.combine(day + timedelta(days=1), time(0), UTC)
             out = []
             while heap and heap[0][0] < horizon:

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from schemas import EVENT_ADAPTER, KINDS, AdSpend, Interaction, to_row
+from schemas.events import format_ts
+from schemas.export import JSON_DIR, render
+
+BASE = {"event_id": "e1", "platform": "facebook", "page_id": "nav.foreldrepenger",
+        "occurred_at": "2020-03-12T09:15:00.250+01:00"}
+
+VALID = [
+    {"kind": "post_published", "post_id": "p1", "format": "video", "paid": True,
+     "campaign_id": "c1", "text": "Nye regler for foreldrepenger"},
+    {"kind": "interaction", "post_id": "p1", "interaction_type": "reaction",
+     "reaction_type": "love", "actor_id": "p1_x"},
+    {"kind": "interaction", "post_id": "p1", "interaction_type": "comment",
+     "actor_id": "p1_x", "comment_id": "c1", "is_question": True},
+    {"kind": "interaction", "post_id": "p1", "interaction_type": "reply",
+     "actor_id": "p1_y", "comment_id": "c2", "parent_comment_id": "c1"},
+    {"kind": "page_reply", "post_id": "p1", "channel": "comment", "reply_id": "r1",
+     "in_reply_to": "c1"},
+    {"kind": "private_message", "direction": "in", "message_id": "m1", "thread_id": "t1",
+     "actor_id": "p1_z", "is_question": True},
+    {"kind": "follower_snapshot", "followers": 45000},
+    {"kind": "insights_snapshot", "scope": "page", "day": "2020-03-11", "reach": 17000,
+     "impressions": 27000},
+    {"kind": "ad_spend", "campaign_id": "c1", "day": "2020-03-11", "spend": "1499.50",
+     "currency": "NOK", "impressions": 52000, "clicks": 700, "reach": 30000},
+]
+
+
+@pytest.mark.parametrize("fields", VALID, ids=lambda f: f["kind"])
+def test_every_kind_parses_and_normalises_to_utc(fields: dict[str, object]) -> None:
+    event = EVENT_ADAPTER.validate_python(BASE | fields)
+    assert event.kind == fields["kind"]
+    # 09:15:00.250 at +01:00 is 08:15:00.250 UTC
+    assert event.occurred_at == datetime(2020, 3, 12, 8, 15, 0, 250_000, tzinfo=UTC)
+    assert to_row(event)["occurred_at"] == "2020-03-12 08:15:00.250"
+
+
+def test_all_families_are_in_the_union() -> None:
+    assert {f["kind"] for f in VALID} == set(KINDS)
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"surprise": 1}, "Extra inputs are not permitted"),
+        ({"occurred_at": "2020-03-12T09:00:00"}, "time zone"),
+        ({"platform": "myspace"}, "platform"),
+        ({"interaction_type": "reaction"}, "reaction_type is required"),
+        ({"is_question": True, "interaction_type": "share", "comment_id": None}, "only comments"),
+        ({"schema_version": 2}, "schema_version"),
+    ],
+)
+def test_violations_are_refused(change: dict[str, object], needle: str) -> None:
+    comment = BASE | VALID[2] | change
+    with pytest.raises(ValidationError, match=needle):
+        EVENT_ADAPTER.validate_python(comment)
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValidationError, match="does not match any of the expected tags"):
+        EVENT_ADAPTER.validate_python(BASE | {"kind": "mention"})
+
+
+def test_rows_keep_money_exact_and_drop_citizen_text() -> None:
+    ad = EVENT_ADAPTER.validate_python(BASE | VALID[8])
+    assert isinstance(ad, AdSpend) and ad.spend == Decimal("1499.50")
+    assert to_row(ad)["spend"] == "1499.50"
+    comment = EVENT_ADAPTER.validate_python(BASE | VALID[2] | {"text": "mitt personnummer"})
+    assert isinstance(comment, Interaction)
+    assert "text" not in to_row(comment)
+    assert to_row(comment, keep_text=True)["text"] == "mitt personnummer"
+
+
+def test_milliseconds_are_formatted_not_rounded_up() -> None:
+    assert format_ts(datetime(2020, 3, 1, 23, 59, 59, 999_999, tzinfo=UTC)) == \
+        "2020-03-01 23:59:59.999"
+
+
+def test_exported_json_schemas_are_current() -> None:
+    expected = render()
+    on_disk = {p.name: p.read_text() for p in JSON_DIR.glob("*.json")}
+    assert on_disk == expected, "stale JSON Schemas: run `python -m schemas.export`"

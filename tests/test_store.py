@@ -1,0 +1,115 @@
+"""The ClickHouse layer on a real engine (chDB): migrations, idempotent storage, the
+timestamp pitfall, latest-snapshot-wins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from streams.settings import Settings
+from streams.store import Store, migrate, open_store
+from streams.store.migrations import load_migrations
+
+pytestmark = pytest.mark.clickhouse
+SNAPSHOT = Path(__file__).parent / "snapshots" / "ddl.sql"
+
+
+def rendered_ddl() -> str:
+    parts = []
+    for m in load_migrations("somepulse", 730):
+        parts.append(f"-- {m.version:03d}_{m.name}\n" + ";\n\n".join(m.statements) + ";\n")
+    return "\n".join(parts)
+
+
+def test_ddl_snapshot() -> None:
+    """Every CREATE statement, as applied. Update with `python -m tests.test_store`."""
+    assert rendered_ddl() == SNAPSHOT.read_text(), "DDL changed: review and refresh snapshot"
+
+
+def row(event_id: str, ts: str = "2020-03-12 09:00:00.000", **extra: object) -> bytes:
+    return orjson.dumps({"event_id": event_id, "kind": "interaction", "schema_version": 1,
+                         "platform": "facebook", "page_id": "nav.jobblyst", "post_id": "p1",
+                         "occurred_at": ts, "subtype": "comment", "actor_id": "p1_a",
+                         "item_id": f"c-{event_id}", "is_question": 1} | extra)
+
+
+def test_migrations_are_idempotent(store: Store, settings: Settings) -> None:
+    assert migrate(store, settings.raw_retention_days) == []  # second run: nothing new
+    tables = {r["name"] for r in store.query("SHOW TABLES FROM somepulse")}
+    assert {"events", "engagement_1m", "engagement_1m_mv", "v_engagement_1m",
+            "v_page_monthly", "schema_migrations"} <= tables
+
+
+def test_changed_retention_reaches_the_table(store: Store) -> None:
+    migrate(store, 30)
+    engine = store.query("SELECT engine_full FROM system.tables WHERE database = 'somepulse' "
+                         "AND name = 'events'")[0]["engine_full"]
+    assert "toIntervalDay(30)" in engine
+
+
+def test_replayed_events_in_other_batches_are_stored_once(store: Store) -> None:
+    # first delivery in one batch; after a "crash" the same events come again, re-split
+    store.insert("events", b"\n".join(row(f"e{i}") for i in range(10)))
+    store.insert("events", b"\n".join(row(f"e{i}") for i in range(5, 15)))
+    store.insert("events", b"\n".join(row(f"e{i}") for i in (14, 3)))
+    assert store.query("SELECT count() AS n FROM somepulse.events FINAL") == [{"n": 15}]
+    rollup = store.query("SELECT sum(comments) AS c, sum(questions) AS q "
+                         "FROM somepulse.v_engagement_1m")
+    assert rollup == [{"c": 15, "q": 15}]
+    monthly = store.query("SELECT comments, questions FROM somepulse.v_page_monthly")
+    assert monthly == [{"comments": 15, "questions": 15}]
+
+
+def test_integer_epoch_millis_are_a_trap_and_strings_are_exact(store: Store) -> None:
+    """Measured: an unquoted epoch-ms integer is read as seconds and lands in year 9999
+    without an error. Rows are therefore sent as 'YYYY-MM-DD HH:MM:SS.mmm' strings."""
+    store.insert("events", row("trap", ts=1583999999123))  # type: ignore[arg-type]
+    store.insert("events", row("good", ts="2020-03-12 07:59:59.123"))
+    got = {r["event_id"]: r["t"] for r in store.query(
+        "SELECT event_id, toString(occurred_at) AS t FROM somepulse.events")}
+    assert got["good"] == "2020-03-12 07:59:59.123"
+    assert not got["trap"].startswith("2020-03-12")
+
+
+def test_latest_insights_snapshot_of_a_day_wins(store: Store) -> None:
+    def snap(event_id: str, at: str, day: str, reach: int) -> bytes:
+        return orjson.dumps({"event_id": event_id, "kind": "insights_snapshot",
+                             "schema_version": 1, "platform": "facebook",
+                             "page_id": "nav.foreldrepenger", "occurred_at": at,
+                             "subtype": "page", "day": day, "reach": reach,
+                             "impressions": reach * 2})
+    store.insert("events", b"\n".join([
+        snap("s1", "2020-03-02 06:00:00.000", "2020-03-01", 1000),
+        snap("s2", "2020-03-03 06:00:00.000", "2020-03-01", 1100),  # revision: wins
+        snap("s3", "2020-03-03 06:00:00.000", "2020-03-02", 500),
+    ]))
+    store.insert("events", snap("s1", "2020-03-02 06:00:00.000", "2020-03-01", 1000))
+    assert store.query("SELECT reach, impressions FROM somepulse.v_page_monthly") == [
+        {"reach": 1100 + 500, "impressions": 2200 + 1000}]
+
+
+def test_decimal_spend_round_trips(store: Store) -> None:
+    store.insert("events", orjson.dumps({
+        "event_id": "a1", "kind": "ad_spend", "schema_version": 1, "platform": "facebook",
+        "page_id": "nav.jobblyst", "occurred_at": "2020-03-21 05:30:00.000",
+        "campaign_id": "k", "day": "2020-03-20", "spend": "1499.95", "currency": "NOK"}))
+    assert store.query("SELECT toString(spend) AS s, toString(day) AS d FROM somepulse.events") \
+        == [{"s": "1499.95", "d": "2020-03-20"}]
+
+
+def test_store_reopens_with_data(settings: Settings) -> None:
+    st = open_store(settings)
+    st.insert("events", row("keep"))
+    st.close()
+    st = open_store(settings)
+    try:
+        assert st.query("SELECT event_id FROM somepulse.events") == [{"event_id": "keep"}]
+    finally:
+        st.close()
+
+
+if __name__ == "__main__":
+    SNAPSHOT.parent.mkdir(exist_ok=True)
+    SNAPSHOT.write_text(rendered_ddl())
