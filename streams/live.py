@@ -77,7 +77,7 @@ class LiveEngagement:
     def load(self, rows: Iterable[dict[str, Any]], seen_ids: Iterable[dict[str, Any]]) -> None:
         """Rebuild from ClickHouse rows of ``v_engagement_1m`` and the stored ids."""
         for row in rows:
-            minute = datetime.fromisoformat(row["minute"] + "+00:00")
+            minute = datetime.fromisoformat(row["m"] + "+00:00")
             key = (row["page_id"], row["platform"], row["post_id"], minute)
             counter = self.minutes.setdefault(key, Counter())
             for name, column in (("reaction", "reactions"), ("comment", "comments"),
@@ -89,7 +89,7 @@ class LiveEngagement:
             if self.watermark is None or minute > self.watermark:
                 self.watermark = minute
         for item in seen_ids:
-            minute = datetime.fromisoformat(item["minute"] + "+00:00")
+            minute = datetime.fromisoformat(item["m"] + "+00:00")
             self._seen[f"{item['event_id']}/{item['name']}"] = minute
 
     def page_totals(self, since: datetime | None = None) -> dict[str, dict[str, int]]:

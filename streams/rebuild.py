@@ -14,12 +14,12 @@ def rebuild_live(store: Store, live: LiveEngagement) -> int:
         f"(SELECT max(minute) FROM {db}.engagement_1m) - INTERVAL {hours} HOUR"
     )
     rows = store.query(
-        f"SELECT page_id, platform, post_id, toString(minute) AS minute, reactions, comments, "
+        f"SELECT page_id, platform, post_id, toString(minute) AS m, reactions, comments, "
         f"replies, shares, clicks, views, questions FROM {db}.v_engagement_1m "
         f"WHERE minute >= {since}"
     )
     ids = store.query(
-        f"SELECT DISTINCT event_id, toString(toStartOfMinute(occurred_at)) AS minute, "
+        f"SELECT DISTINCT event_id, toString(toStartOfMinute(occurred_at)) AS m, "
         f"arrayJoin(arrayConcat(if(kind = 'interaction', [toString(subtype)], []), "
         f"if(is_question = 1 AND (kind = 'interaction' OR subtype = 'in'), ['question'], [])"
         f")) AS name FROM {db}.events "

@@ -51,9 +51,9 @@ def test_rebuild_from_clickhouse_rows() -> None:
     live = LiveEngagement()
     live.load(
         [{"page_id": "nav.jobblyst", "platform": "facebook", "post_id": "p1",
-          "minute": "2020-03-12 09:00:00", "reactions": 4, "comments": 2, "replies": 0,
+          "m": "2020-03-12 09:00:00", "reactions": 4, "comments": 2, "replies": 0,
           "shares": 1, "clicks": 0, "views": 0, "questions": 1}],
-        [{"event_id": "e1", "minute": "2020-03-12 09:00:00", "name": "reaction"}],
+        [{"event_id": "e1", "m": "2020-03-12 09:00:00", "name": "reaction"}],
     )
     assert live.page_totals()["nav.jobblyst"]["engagement"] == 7
     # e1 is already in the rebuilt numbers: a redelivery of it adds nothing

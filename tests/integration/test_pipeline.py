@@ -1,0 +1,46 @@
+"""Collectors -> Kafka (Tansu) -> Faust worker -> ClickHouse (chDB), compared with the
+generator's ground truth."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from streams.processes import Stack
+from streams.settings import Settings
+
+from .conftest import publish_scenario, sql, stored_daily, truth_daily
+
+pytestmark = pytest.mark.integration
+
+
+def test_stored_counts_equal_ground_truth(stack: Stack, settings: Settings) -> None:
+    gen = publish_scenario(stack, settings, date(2019, 3, 1), date(2019, 3, 14), scale=0.5)
+    stats = stack.wait_stored(gen.truth.events)
+    assert stats["dead_letters"] == 0
+    assert stored_daily(stack) == truth_daily(gen)
+
+    # the per-minute rollup agrees with the generator, per page and interaction type
+    expected: Counter[tuple[str, str]] = Counter()
+    for page, days in gen.truth.daily.items():
+        expected[(page, "interactions")] += sum(k.get("interaction", 0) for k in days.values())
+    rollup = sql(stack, "SELECT page_id, sum(reactions + comments + replies + shares + clicks "
+                        "+ views) AS n FROM somepulse.v_engagement_1m GROUP BY page_id")
+    assert {(r["page_id"], "interactions"): int(r["n"]) for r in rollup} == dict(expected)
+
+
+def test_people_are_pseudonymous_and_citizen_text_is_not_stored(
+    stack: Stack, settings: Settings,
+) -> None:
+    gen = publish_scenario(stack, settings, date(2019, 3, 4), date(2019, 3, 5), scale=0.5)
+    stack.wait_stored(gen.truth.events)
+    row = sql(stack, """
+        SELECT countIf(actor_id != '' AND NOT startsWith(actor_id, 'p1_')) AS raw_ids,
+               countIf(actor_id LIKE 'p1_%') AS pseudonyms,
+               countIf(text != '' AND kind IN ('interaction', 'private_message')) AS texts,
+               countIf(text != '' AND kind = 'post_published') AS post_texts
+        FROM somepulse.events""")[0]
+    assert row["raw_ids"] == 0 and row["texts"] == 0
+    assert row["pseudonyms"] > 0 and row["post_texts"] > 0
