@@ -2,7 +2,7 @@
 
 from schemas.ads import AdSpend
 from schemas.base import SCHEMA_VERSION, EventBase, Platform
-from schemas.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, EVENT_MODELS, KINDS, Event, to_row
+from schemas.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, EVENT_MODELS, KINDS, Event, row_json
 from schemas.interactions import Interaction, InteractionType, PageReply, ReactionType, ReplyChannel
 from schemas.messages import Direction, PrivateMessage
 from schemas.posts import PostFormat, PostPublished
@@ -32,5 +32,5 @@ __all__ = [
     "Pseudonymiser",
     "ReactionType",
     "ReplyChannel",
-    "to_row",
+    "row_json",
 ]

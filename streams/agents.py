@@ -3,12 +3,14 @@ acks them only after the pipeline has stored them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 import faust
+from faust.types import EventT
 
-from streams.pipeline import IngestPipeline
+from streams.pipeline import IngestPipeline, PreparedBatch
 from streams.processor import DeadLetter
 from streams.settings import Settings
 
@@ -47,14 +49,25 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: IngestPipeline
     )
 
     async def ingest(stream: faust.StreamT[bytes]) -> None:
-        # noack_take: nothing is acked by Faust; we ack after the sink has flushed, so a
-        # failed or interrupted flush leaves the offsets uncommitted (redelivered later).
+        # noack_take: Faust acks nothing; a batch is acked only after it is stored, so a
+        # failed or interrupted insert leaves its offsets uncommitted (redelivered later,
+        # absorbed by the idempotent tables). One batch is stored while the next is
+        # processed: the insert runs in a thread and releases the GIL.
+        async def store_then_ack(prepared: PreparedBatch, events: list[EventT]) -> None:
+            await pipeline.store(prepared)
+            for event in events:
+                await stream.ack(event)
+
+        inflight: asyncio.Future[None] | None = None
         async for events in stream.noack_take(
             settings.take_max_messages, within=settings.sink_max_seconds
         ):
-            batch = [(e.message.partition, e.message.offset, e.value) for e in events]
-            await pipeline.handle(batch)
-            for event in events:
-                await stream.ack(event)
+            prepared = pipeline.prepare(
+                [(e.message.partition, e.message.offset, e.value) for e in events])
+            if inflight is not None:
+                await inflight  # inserts and acks stay in order, one batch in flight
+            inflight = asyncio.ensure_future(store_then_ack(prepared, list(events)))
+        if inflight is not None:
+            await inflight
 
     return app.agent(topic, name="ingest")(ingest)

@@ -57,8 +57,8 @@ class DemoView:
         head = Table.grid(padding=(0, 2))
         head.add_row("simulated day", f"[bold]{self.day:%a %d %b %Y}[/]  {bar} {done}/{total}")
         head.add_row("published", f"{self.report.events:,} events  ({self.rate():,.0f} events/s)")
-        head.add_row("stored in ClickHouse", f"{stored:,} rows in {self.stats.get('flushes', 0):,} "
-                     f"flushes (last {1000 * self.stats.get('last_flush_seconds', 0):.0f} ms)")
+        head.add_row("stored in ClickHouse", f"{stored:,} rows in {self.stats.get('inserts', 0):,} "
+                     f"inserts (last {1000 * self.stats.get('last_insert_seconds', 0):.0f} ms)")
         head.add_row("dead letters", f"{self.stats.get('dead_letters', 0):,}")
         pages = Table(title="last 24 h of event time up to "
                       f"{self.stats.get('live_until', '—')} (live, in the Faust worker)")

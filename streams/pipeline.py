@@ -1,22 +1,28 @@
-"""The worker's ingest step: process -> sink (+ live cache, dead letters), then return.
+"""The worker's ingest step, in two halves so that they can overlap:
 
-The Faust agent calls ``handle`` with a batch of messages and acks them only after it
-returns, so every row is stored and every dead letter published before its offset can
-be committed.
+* ``prepare`` (CPU, on the event loop): process every message into rows and dead
+  letters, and count engagement into the live cache;
+* ``store`` (I/O): publish dead letters, insert rows. The agent acks a batch's
+  messages only after its ``store`` returned, so every row is stored and every dead
+  letter delivered before its offset can be committed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Protocol
+
+from aiokafka.errors import KafkaError
 
 from streams.live import LiveEngagement
 from streams.processor import DeadLetter, MessageProcessor
 from streams.sink import ClickHouseSink
 
+log = logging.getLogger(__name__)
 RawMessage = tuple[int, int, bytes | None]  # partition, offset, value
 
 
@@ -32,52 +38,71 @@ class WorkerStats:
     events_stored: int = 0
     dead_letters: int = 0
     dead_by_reason: dict[str, int] = field(default_factory=dict)
-    flushes: int = 0
-    last_flush_rows: int = 0
-    last_flush_seconds: float = 0.0
-    last_flush_at: float = 0.0
+    inserts: int = 0
+    inflight_rows: int = 0
+    last_insert_rows: int = 0
+    last_insert_seconds: float = 0.0
+    last_insert_at: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
+@dataclass
+class PreparedBatch:
+    rows: list[bytes]
+    dead: list[DeadLetter]
+    messages: int
+
+
 class IngestPipeline:
-    def __init__(
-        self,
-        processor: MessageProcessor,
-        sink: ClickHouseSink,
-        dead_letters: DeadLetterPublisher,
-        live: LiveEngagement | None = None,
-    ) -> None:
+    def __init__(self, processor: MessageProcessor, sink: ClickHouseSink,
+                 dead_letters: DeadLetterPublisher, live: LiveEngagement | None = None) -> None:
         self.processor = processor
         self.sink = sink
         self.dead_letters = dead_letters
-        self.live = live or LiveEngagement(horizon=timedelta(hours=26))
+        self.live = live or LiveEngagement()
         self.stats = WorkerStats()
 
-    async def handle(self, messages: Sequence[RawMessage]) -> None:
+    def prepare(self, messages: Sequence[RawMessage]) -> PreparedBatch:
+        rows: list[bytes] = []
         dead: list[DeadLetter] = []
         for partition, offset, value in messages:
             result = self.processor.process(value, partition, offset)
-            self.sink.add(result.rows)
-            self.live.add(result.events)
+            rows.extend(result.rows)
             dead.extend(result.dead)
-            if self.sink.full:
-                await self._flush()
-        if dead:
-            await self.dead_letters.publish(dead)
-            self.stats.dead_letters += len(dead)
-            for letter in dead:
-                reason = letter.reason.split(":", 1)[0]
-                self.stats.dead_by_reason[reason] = self.stats.dead_by_reason.get(reason, 0) + 1
-        await self._flush()
-        self.stats.messages += len(messages)
+            self.live.add(result.events)
+        self.stats.inflight_rows += len(rows)
+        return PreparedBatch(rows, dead, len(messages))
 
-    async def _flush(self) -> None:
-        result = await self.sink.flush()
+    async def store(self, batch: PreparedBatch) -> None:
+        if batch.dead:
+            await self._publish_dead(batch.dead)
+        result = await self.sink.write(batch.rows)
+        stats = self.stats
+        stats.inflight_rows -= len(batch.rows)
+        stats.messages += batch.messages
         if result.rows:
-            self.stats.flushes += 1
-            self.stats.events_stored += result.rows
-            self.stats.last_flush_rows = result.rows
-            self.stats.last_flush_seconds = result.seconds
-            self.stats.last_flush_at = time.time()
+            stats.inserts += result.inserts
+            stats.events_stored += result.rows
+            stats.last_insert_rows = result.rows
+            stats.last_insert_seconds = result.seconds
+            stats.last_insert_at = time.time()
+
+    async def handle(self, messages: Sequence[RawMessage]) -> None:
+        await self.store(self.prepare(messages))
+
+    async def _publish_dead(self, dead: list[DeadLetter]) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self.dead_letters.publish(dead)
+                break
+            except KafkaError as exc:  # the broker is away: wait, never drop
+                log.error("dead-letter publish failed, retrying in %.1f s: %s", delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        self.stats.dead_letters += len(dead)
+        for letter in dead:
+            reason = letter.reason.split(":", 1)[0]
+            self.stats.dead_by_reason[reason] = self.stats.dead_by_reason.get(reason, 0) + 1

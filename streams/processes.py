@@ -104,7 +104,7 @@ class Stack:
         while True:
             stats = self.stats()
             handled = stats["events_stored"] + stats["dead_letters"]
-            if handled >= events and stats["sink_buffered"] == 0:
+            if handled >= events and stats["inflight_rows"] == 0:
                 return stats
             if time.monotonic() > deadline:
                 raise StackError(f"only {handled:,} of {events:,} events handled "

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from schemas.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, KINDS, Event, to_row
+from schemas.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, KINDS, Event, row_json
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,8 @@ class MessageProcessor:
                 out.dead.append(self._dead(describe(exc), raw, partition, offset, index))
 
     def _rows(self, out: ProcessedMessage, partition: int, offset: int) -> None:
-        extra = {"kafka_partition": partition, "kafka_offset": offset}
-        dumps = orjson.dumps
         keep = self.keep_text
-        out.rows = [dumps(to_row(e, keep_text=keep) | extra) for e in out.events]
+        out.rows = [row_json(e, partition, offset, keep_text=keep) for e in out.events]
 
     def _dead(
         self, reason: str, value: bytes, partition: int, offset: int, index: int | None = None

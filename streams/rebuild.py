@@ -20,8 +20,8 @@ def rebuild_live(store: Store, live: LiveEngagement) -> int:
     )
     ids = store.query(
         f"SELECT DISTINCT event_id, toString(toStartOfMinute(occurred_at)) AS m, "
-        f"arrayJoin(arrayConcat(if(kind = 'interaction', [toString(subtype)], []), "
-        f"if(is_question = 1 AND (kind = 'interaction' OR subtype = 'in'), ['question'], [])"
+        f"arrayJoin(arrayConcat(if(kind = 'interaction', [toString(interaction_type)], []), "
+        f"if(is_question AND (kind = 'interaction' OR direction = 'in'), ['question'], [])"
         f")) AS name FROM {db}.events "
         f"WHERE kind IN ('interaction', 'private_message') AND occurred_at >= {since}"
     )

@@ -65,12 +65,12 @@ class Settings(BaseSettings):
         False, description="Carry citizens' comment/message text (off by default: privacy)."
     )
 
-    sink_max_rows: int = Field(50_000, ge=1, description="Rows buffered before the sink flushes.")
+    sink_max_rows: int = Field(50_000, ge=1, description="Most rows in one ClickHouse INSERT.")
     sink_max_seconds: float = Field(
-        0.5, gt=0, description="Longest time a message waits in the sink before a flush."
+        0.5, gt=0, description="Longest a message waits for its batch to fill before storing."
     )
     take_max_messages: int = Field(
-        1_000, ge=1, description="Kafka messages taken per worker batch."
+        1_000, ge=1, description="Most Kafka messages in one worker batch."
     )
     collector_batch_events: int = Field(
         250, ge=1, description="Events of one page packed into one Kafka message."

@@ -75,7 +75,6 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
 
     def stats() -> dict[str, Any]:
         data = pipeline.stats.as_dict()
-        data["sink_buffered"] = len(pipeline.sink)
         watermark = pipeline.live.watermark
         if watermark is not None:
             data["live_until"] = f"{watermark:%Y-%m-%d %H:%M} UTC"

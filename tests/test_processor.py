@@ -19,8 +19,8 @@ def test_batch_message_becomes_rows_with_source_position() -> None:
     assert [r["event_id"] for r in rows] == ["e1", "e2"]
     assert rows[0] == {
         "event_id": "e1", "kind": "interaction", "schema_version": 1, "platform": "facebook",
-        "page_id": "nav.jobblyst", "post_id": "p1", "occurred_at": "2019-03-01 10:00:00.007",
-        "subtype": "share", "actor_id": "p1_a", "is_question": 0,
+        "page_id": "nav.jobblyst", "post_id": "p1", "occurred_at": "2019-03-01T10:00:00.007000Z",
+        "interaction_type": "share", "actor_id": "p1_a", "is_question": False,
         "kafka_partition": 3, "kafka_offset": 41,
     }
 
@@ -32,7 +32,7 @@ def test_one_bad_event_does_not_cost_its_neighbours() -> None:
     assert [(d.index, d.offset, d.partition, d.topic) for d in out.dead] == [
         (1, 9, 0, "events"), (2, 9, 0, "events"), (3, 9, 0, "events")]
     assert out.dead[0].reason.startswith("unknown kind 'mention'")
-    assert "time zone" in out.dead[1].reason
+    assert "should have timezone info" in out.dead[1].reason
     assert out.dead[2].reason == "schema violation: an event must be a JSON object"
     assert orjson.loads(out.dead[0].value) == {"kind": "mention", "event_id": "x"}
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from schemas import EVENT_ADAPTER, row_json
 from streams.settings import Settings
 from streams.store import Store, migrate, open_store
 from streams.store.migrations import load_migrations
@@ -28,11 +29,14 @@ def test_ddl_snapshot() -> None:
     assert rendered_ddl() == SNAPSHOT.read_text(), "DDL changed: review and refresh snapshot"
 
 
-def row(event_id: str, ts: str = "2020-03-12 09:00:00.000", **extra: object) -> bytes:
-    return orjson.dumps({"event_id": event_id, "kind": "interaction", "schema_version": 1,
-                         "platform": "facebook", "page_id": "nav.jobblyst", "post_id": "p1",
-                         "occurred_at": ts, "subtype": "comment", "actor_id": "p1_a",
-                         "item_id": f"c-{event_id}", "is_question": 1} | extra)
+def row(event_id: str, ts: str = "2020-03-12T09:00:00.000Z", **extra: object) -> bytes:
+    """A storage row made the way the worker makes it (validated, then row_json)."""
+    event = EVENT_ADAPTER.validate_python(
+        {"event_id": event_id, "kind": "interaction", "platform": "facebook",
+         "page_id": "nav.jobblyst", "post_id": "p1", "occurred_at": ts,
+         "interaction_type": "comment", "actor_id": "p1_a", "comment_id": f"c-{event_id}",
+         "is_question": True} | extra)
+    return row_json(event, 0, 0)
 
 
 def test_migrations_are_idempotent(store: Store, settings: Settings) -> None:
@@ -65,36 +69,37 @@ def test_replayed_events_in_other_batches_are_stored_once(store: Store) -> None:
 def test_integer_epoch_millis_are_a_trap_and_strings_are_exact(store: Store) -> None:
     """Measured: an unquoted epoch-ms integer is read as seconds and lands in year 9999
     without an error. Rows are therefore sent as 'YYYY-MM-DD HH:MM:SS.mmm' strings."""
-    store.insert("events", row("trap", ts=1583999999123))  # type: ignore[arg-type]
-    store.insert("events", row("good", ts="2020-03-12 07:59:59.123"))
+    trap = orjson.loads(row("trap")) | {"occurred_at": 1583999999123}
+    store.insert("events", orjson.dumps(trap))
+    store.insert("events", row("good", ts="2020-03-12T08:59:59.123456+01:00"))
     got = {r["event_id"]: r["t"] for r in store.query(
         "SELECT event_id, toString(occurred_at) AS t FROM somepulse.events")}
-    assert got["good"] == "2020-03-12 07:59:59.123"
+    assert got["good"] == "2020-03-12 07:59:59.123"  # offset applied, truncated to ms
     assert not got["trap"].startswith("2020-03-12")
 
 
 def test_latest_insights_snapshot_of_a_day_wins(store: Store) -> None:
     def snap(event_id: str, at: str, day: str, reach: int) -> bytes:
-        return orjson.dumps({"event_id": event_id, "kind": "insights_snapshot",
-                             "schema_version": 1, "platform": "facebook",
-                             "page_id": "nav.foreldrepenger", "occurred_at": at,
-                             "subtype": "page", "day": day, "reach": reach,
-                             "impressions": reach * 2})
+        return row_json(EVENT_ADAPTER.validate_python({
+            "event_id": event_id, "kind": "insights_snapshot", "platform": "facebook",
+            "page_id": "nav.foreldrepenger", "occurred_at": at, "scope": "page", "day": day,
+            "reach": reach, "impressions": reach * 2}), 0, 0)
     store.insert("events", b"\n".join([
-        snap("s1", "2020-03-02 06:00:00.000", "2020-03-01", 1000),
-        snap("s2", "2020-03-03 06:00:00.000", "2020-03-01", 1100),  # revision: wins
-        snap("s3", "2020-03-03 06:00:00.000", "2020-03-02", 500),
+        snap("s1", "2020-03-02T06:00:00Z", "2020-03-01", 1000),
+        snap("s2", "2020-03-03T06:00:00Z", "2020-03-01", 1100),  # revision: wins
+        snap("s3", "2020-03-03T06:00:00Z", "2020-03-02", 500),
     ]))
-    store.insert("events", snap("s1", "2020-03-02 06:00:00.000", "2020-03-01", 1000))
+    store.insert("events", snap("s1", "2020-03-02T06:00:00Z", "2020-03-01", 1000))
     assert store.query("SELECT reach, impressions FROM somepulse.v_page_monthly") == [
         {"reach": 1100 + 500, "impressions": 2200 + 1000}]
 
 
 def test_decimal_spend_round_trips(store: Store) -> None:
-    store.insert("events", orjson.dumps({
-        "event_id": "a1", "kind": "ad_spend", "schema_version": 1, "platform": "facebook",
-        "page_id": "nav.jobblyst", "occurred_at": "2020-03-21 05:30:00.000",
-        "campaign_id": "k", "day": "2020-03-20", "spend": "1499.95", "currency": "NOK"}))
+    store.insert("events", row_json(EVENT_ADAPTER.validate_python({
+        "event_id": "a1", "kind": "ad_spend", "platform": "facebook",
+        "page_id": "nav.jobblyst", "occurred_at": "2020-03-21T05:30:00Z", "campaign_id": "k",
+        "day": "2020-03-20", "spend": "1499.95", "currency": "NOK", "impressions": 40000,
+        "clicks": 500, "reach": 25000}), 0, 0))
     assert store.query("SELECT toString(spend) AS s, toString(day) AS d FROM somepulse.events") \
         == [{"s": "1499.95", "d": "2020-03-20"}]
 

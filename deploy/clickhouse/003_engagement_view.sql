@@ -1,16 +1,18 @@
 -- Analyst view over the per-minute rollup (merged states -> plain numbers).
+-- engagement = reactions + comments + shares + clicks (views and replies by other
+-- people are not engagement with the page's post in the field's definition).
 CREATE VIEW IF NOT EXISTS {db}.v_engagement_1m AS
 SELECT
     page_id,
     platform,
     post_id,
     minute,
-    uniqExactMerge(reactions) AS reactions,
-    uniqExactMerge(comments) AS comments,
-    uniqExactMerge(replies) AS replies,
-    uniqExactMerge(shares) AS shares,
-    uniqExactMerge(clicks) AS clicks,
-    uniqExactMerge(views) AS views,
+    uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
+    uniqExactMergeIf(events, subtype = 'comment') AS comments,
+    uniqExactMergeIf(events, subtype = 'reply') AS replies,
+    uniqExactMergeIf(events, subtype = 'share') AS shares,
+    uniqExactMergeIf(events, subtype = 'click') AS clicks,
+    uniqExactMergeIf(events, subtype = 'view') AS views,
     uniqExactMerge(questions) AS questions,
     reactions + comments + shares + clicks AS engagement
 FROM {db}.engagement_1m

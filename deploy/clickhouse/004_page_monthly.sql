@@ -13,7 +13,7 @@ activity AS (
         uniqExactIf(event_id, kind = 'interaction' AND subtype = 'comment') AS comments,
         uniqExactIf(event_id, kind = 'interaction' AND subtype = 'share') AS shares,
         uniqExactIf(event_id, kind = 'interaction' AND subtype = 'click') AS clicks,
-        uniqExactIf(event_id, is_question = 1) AS questions,
+        uniqExactIf(event_id, is_question) AS questions,
         uniqExactIf(event_id, kind = 'page_reply') AS page_replies
     FROM {db}.events
     GROUP BY page_id, month

@@ -13,7 +13,9 @@ from typing import Any
 
 import orjson
 
-from streams.store.base import StoreError
+from streams.store.base import INSERT_SETTINGS, StoreError
+
+INSERT_SETTINGS_SQL = ", ".join(f"{k} = '{v}'" for k, v in INSERT_SETTINGS.items())
 
 
 class ChdbStore:
@@ -52,7 +54,8 @@ class ChdbStore:
         with self._lock:
             try:
                 with self._session.send_insert(
-                    f"INSERT INTO {self.database}.{table}", "JSONEachRow"
+                    f"INSERT INTO {self.database}.{table} SETTINGS {INSERT_SETTINGS_SQL}",
+                    "JSONEachRow",
                 ) as inserter:
                     inserter.append(data)
                     inserter.finish()

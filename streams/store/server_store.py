@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from streams.store.base import StoreError
+from streams.store.base import INSERT_SETTINGS, StoreError
 
 
 class ClickHouseStore:
@@ -39,7 +39,8 @@ class ClickHouseStore:
     def insert(self, table: str, data: bytes) -> int:
         try:
             self._client.raw_insert(
-                f"{self.database}.{table}", insert_block=data, fmt="JSONEachRow"
+                f"{self.database}.{table}", insert_block=data, fmt="JSONEachRow",
+                settings=INSERT_SETTINGS,
             )
         except self._errors as exc:
             raise StoreError(str(exc)) from exc

@@ -1,0 +1,81 @@
+"""A collector survives a broker that is not up yet, and says clearly when it gives up."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from schemas.privacy import Pseudonymiser
+from streams.broker import EmbeddedBroker, free_port
+from streams.collectors.publisher import BrokerUnavailable, KafkaPublisher
+from streams.settings import Settings
+from streams.topics import ensure_topics
+
+pytestmark = pytest.mark.integration
+
+
+def event(i: int) -> dict[str, object]:
+    return {"kind": "follower_snapshot", "event_id": f"f{i}", "platform": "linkedin",
+            "page_id": "nav.linkedin", "occurred_at": "2019-03-01T22:55:00Z", "followers": i}
+
+
+def test_publisher_waits_for_a_late_broker(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    port = free_port()
+    retries: list[str] = []
+
+    async def go() -> int:
+        publisher = KafkaPublisher(f"127.0.0.1:{port}", settings.events_topic,
+                                   pseudonymiser=Pseudonymiser(b"k"), connect_timeout=30,
+                                   on_retry=retries.append, batch_events=3)
+        starting = asyncio.create_task(publisher.start())
+        await asyncio.sleep(1.5)
+        assert not starting.done()
+        broker = EmbeddedBroker(tmp_path / "broker.log", port=port).start()
+        try:
+            await ensure_topics(broker.bootstrap, settings)
+            await starting
+            await publisher.publish(event(i) for i in range(10))
+            report = await publisher.flush()
+            await publisher.stop()
+            assert report.events == 10 and report.messages == 4  # batches of 3,3,3,1
+            return await count_events(broker.bootstrap, settings.events_topic, 10)
+        finally:
+            broker.stop()
+
+    assert asyncio.run(go()) == 10
+    assert retries and "not up yet" in retries[0]
+
+
+def test_publisher_gives_up_with_a_clear_message(tmp_path: Path) -> None:
+    port = free_port()
+
+    async def go() -> None:
+        publisher = KafkaPublisher(f"127.0.0.1:{port}", "t", pseudonymiser=None,
+                                   connect_timeout=1.0, on_retry=lambda _: None)
+        await publisher.start()
+
+    with pytest.raises(BrokerUnavailable, match=f"127.0.0.1:{port} is not reachable"):
+        asyncio.run(go())
+
+
+async def count_events(bootstrap: str, topic: str, expected: int) -> int:
+    import orjson
+
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    seen = 0
+    try:
+        for _ in range(20):
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    assert record.key == b"nav.linkedin"
+                    seen += len(orjson.loads(record.value or b"[]"))
+            if seen >= expected:
+                break
+    finally:
+        await consumer.stop()
+    return seen
