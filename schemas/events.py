@@ -57,6 +57,6 @@ def row_json(event: Event, partition: int, offset: int, *, keep_text: bool = Fal
     collectors already drop it).
     """
     exclude = _NO_TEXT if not keep_text and event.kind in CITIZEN_TEXT else None
-    body = event.model_dump_json(exclude_none=True, exclude=exclude)
-    return b'{"kafka_partition":%d,"kafka_offset":%d,%s' % (
-        partition, offset, body[1:].encode())
+    # the model's serializer directly: model_dump_json's Python wrapper costs ~30 % here
+    body: bytes = event.__pydantic_serializer__.to_json(event, exclude_none=True, exclude=exclude)
+    return b'{"kafka_partition":%d,"kafka_offset":%d,%s' % (partition, offset, body[1:])

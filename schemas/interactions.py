@@ -44,16 +44,17 @@ class Interaction(EventBase):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        is_reaction = self.interaction_type is InteractionType.REACTION
-        if is_reaction != (self.reaction_type is not None):
+        # runs for every interaction: plain string compares (StrEnum members are str)
+        kind = self.interaction_type
+        if (kind == "reaction") != (self.reaction_type is not None):
             raise ValueError("reaction_type is required for reactions and only for them")
-        if self.interaction_type in (InteractionType.COMMENT, InteractionType.REPLY):
+        if kind == "comment" or kind == "reply":
             if self.comment_id is None:
                 raise ValueError("comments and replies need a comment_id")
+            if kind == "reply" and self.parent_comment_id is None:
+                raise ValueError("a reply needs parent_comment_id")
         elif self.is_question:
             raise ValueError("only comments and replies can be questions")
-        if self.interaction_type is InteractionType.REPLY and self.parent_comment_id is None:
-            raise ValueError("a reply needs parent_comment_id")
         return self
 
 

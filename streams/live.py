@@ -3,12 +3,14 @@
 Not the record (that is ``engagement_1m`` in ClickHouse): it is rebuilt from ClickHouse
 when a worker starts, because Faust changelog recovery is not reliable on the embedded
 broker. Replays after a crash are recognised by event id within the horizon, so the
-cache does not double count them.
+cache does not double count them. Minutes are kept in a heap so that eviction touches
+only the minutes that leave, not the whole cache (this runs for every batch).
 """
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+import heapq
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,89 +19,107 @@ from schemas.events import Event
 from schemas.interactions import Interaction
 from schemas.messages import Direction, PrivateMessage
 
-MinuteKey = tuple[str, str, str, datetime]  # page_id, platform, post_id, minute
+PostKey = tuple[str, str, str]  # page_id, platform, post_id
+MinuteKey = tuple[str, str, str, datetime]
 ENGAGEMENT_TYPES = ("reaction", "comment", "share", "click")
+COLUMNS = (("reaction", "reactions"), ("comment", "comments"), ("reply", "replies"),
+           ("share", "shares"), ("click", "clicks"), ("view", "views"),
+           ("question", "questions"))
+_IN = Direction.IN
 
 
-def minute_of(ts: datetime) -> datetime:
-    return ts.replace(second=0, microsecond=0)
-
-
-def engagement_deltas(events: Iterable[Event]) -> list[tuple[str, MinuteKey, str]]:
-    """(event_id, key, counter name) for each event that counts; pure."""
-    out = []
-    for ev in events:
-        if isinstance(ev, Interaction):
-            key = (ev.page_id, ev.platform.value, ev.post_id, minute_of(ev.occurred_at))
-            out.append((ev.event_id, key, ev.interaction_type.value))
-            if ev.is_question:
-                out.append((ev.event_id, key, "question"))
-        elif isinstance(ev, PrivateMessage) and ev.direction is Direction.IN and ev.is_question:
-            key = (ev.page_id, ev.platform.value, ev.post_id or "", minute_of(ev.occurred_at))
-            out.append((ev.event_id, key, "question"))
-    return out
+def engagement_deltas(event: Event) -> tuple[PostKey, tuple[str, ...]] | None:
+    """The counters one event moves (pure), or None if it is not engagement."""
+    if type(event) is Interaction:
+        # StrEnum members are str already: no .value lookups on the hot path
+        names: tuple[str, ...] = (event.interaction_type, "question") if event.is_question \
+            else (event.interaction_type,)
+        return (event.page_id, event.platform, event.post_id), names
+    if type(event) is PrivateMessage and event.direction is _IN and event.is_question:
+        return (event.page_id, event.platform, event.post_id or ""), ("question",)
+    return None
 
 
 class LiveEngagement:
-    def __init__(self, horizon: timedelta = timedelta(hours=26), max_ids: int = 2_000_000):
+    def __init__(self, horizon: timedelta = timedelta(hours=26)) -> None:
         self.horizon = horizon
-        self.max_ids = max_ids
-        self.minutes: dict[MinuteKey, Counter[str]] = {}
-        self._seen: OrderedDict[str, datetime] = OrderedDict()
+        self._minutes: dict[datetime, dict[PostKey, Counter[str]]] = {}
+        self._order: list[datetime] = []  # heap of the minutes held
+        self._ids: dict[datetime, list[str]] = {}
+        self._seen: set[str] = set()
         self.watermark: datetime | None = None
 
-    def add(self, events: Iterable[Event]) -> int:
-        """Count new events; return how many deltas were applied."""
-        applied = 0
-        for event_id, key, name in engagement_deltas(events):
-            seen_key = f"{event_id}/{name}"
-            if seen_key in self._seen:
-                continue
-            self._seen[seen_key] = key[3]
-            self.minutes.setdefault(key, Counter())[name] += 1
-            applied += 1
-            if self.watermark is None or key[3] > self.watermark:
-                self.watermark = key[3]
-        self._evict()
-        return applied
+    @property
+    def minutes(self) -> dict[MinuteKey, Counter[str]]:
+        return {(*key, minute): c for minute, posts in self._minutes.items()
+                for key, c in posts.items()}
 
-    def _evict(self) -> None:
+    def _minute(self, minute: datetime) -> dict[PostKey, Counter[str]]:
+        posts = self._minutes.get(minute)
+        if posts is None:
+            posts = self._minutes[minute] = {}
+            self._ids[minute] = []
+            heapq.heappush(self._order, minute)
+            if self.watermark is None or minute > self.watermark:
+                self.watermark = minute
+        return posts
+
+    def add(self, events: Iterable[Event]) -> int:
+        """Count events not seen before; return how many were counted."""
+        counted = 0
+        seen = self._seen
+        for event in events:
+            deltas = engagement_deltas(event)
+            if deltas is None or event.event_id in seen:
+                continue
+            minute = event.occurred_at.replace(second=0, microsecond=0)
+            posts = self._minute(minute)
+            key, names = deltas
+            counter = posts.get(key)
+            if counter is None:
+                counter = posts[key] = Counter()
+            for name in names:
+                counter[name] += 1
+            seen.add(event.event_id)
+            self._ids[minute].append(event.event_id)
+            counted += 1
+        return counted
+
+    def evict(self) -> None:
+        """Drop minutes older than the horizon (call once per batch)."""
         if self.watermark is None:
             return
         cutoff = self.watermark - self.horizon
-        for key in [k for k in self.minutes if k[3] < cutoff]:
-            del self.minutes[key]
-        while self._seen and (
-            len(self._seen) > self.max_ids or next(iter(self._seen.values())) < cutoff
-        ):
-            self._seen.popitem(last=False)
+        while self._order and self._order[0] < cutoff:
+            minute = heapq.heappop(self._order)
+            del self._minutes[minute]
+            self._seen.difference_update(self._ids.pop(minute))
 
     def load(self, rows: Iterable[dict[str, Any]], seen_ids: Iterable[dict[str, Any]]) -> None:
         """Rebuild from ClickHouse rows of ``v_engagement_1m`` and the stored ids."""
         for row in rows:
-            minute = datetime.fromisoformat(row["m"] + "+00:00")
-            key = (row["page_id"], row["platform"], row["post_id"], minute)
-            counter = self.minutes.setdefault(key, Counter())
-            for name, column in (("reaction", "reactions"), ("comment", "comments"),
-                                 ("reply", "replies"), ("share", "shares"),
-                                 ("click", "clicks"), ("view", "views"),
-                                 ("question", "questions")):
+            posts = self._minute(datetime.fromisoformat(row["m"] + "+00:00"))
+            counter = posts.setdefault((row["page_id"], row["platform"], row["post_id"]),
+                                       Counter())
+            for name, column in COLUMNS:
                 if row[column]:
                     counter[name] = int(row[column])
-            if self.watermark is None or minute > self.watermark:
-                self.watermark = minute
         for item in seen_ids:
             minute = datetime.fromisoformat(item["m"] + "+00:00")
-            self._seen[f"{item['event_id']}/{item['name']}"] = minute
+            self._minute(minute)
+            self._seen.add(item["event_id"])
+            self._ids[minute].append(item["event_id"])
 
     def page_totals(self, since: datetime | None = None) -> dict[str, dict[str, int]]:
         """Per page: reactions, comments, shares, clicks, questions and engagement."""
         totals: dict[str, Counter[str]] = {}
-        for (page, _platform, _post, minute), counter in self.minutes.items():
+        for minute, posts in self._minutes.items():
             if since is not None and minute < since:
                 continue
-            totals.setdefault(page, Counter()).update(counter)
+            for (page, _platform, _post), counter in posts.items():
+                totals.setdefault(page, Counter()).update(counter)
         return {
-            page: dict(c) | {"engagement": sum(c[t] for t in ENGAGEMENT_TYPES)}
+            page: {str(k): n for k, n in c.items()}
+            | {"engagement": sum(c[t] for t in ENGAGEMENT_TYPES)}
             for page, c in totals.items()
         }

@@ -72,6 +72,7 @@ class IngestPipeline:
             rows.extend(result.rows)
             dead.extend(result.dead)
             self.live.add(result.events)
+        self.live.evict()
         self.stats.inflight_rows += len(rows)
         return PreparedBatch(rows, dead, len(messages))
 

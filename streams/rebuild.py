@@ -19,11 +19,9 @@ def rebuild_live(store: Store, live: LiveEngagement) -> int:
         f"WHERE minute >= {since}"
     )
     ids = store.query(
-        f"SELECT DISTINCT event_id, toString(toStartOfMinute(occurred_at)) AS m, "
-        f"arrayJoin(arrayConcat(if(kind = 'interaction', [toString(interaction_type)], []), "
-        f"if(is_question AND (kind = 'interaction' OR direction = 'in'), ['question'], [])"
-        f")) AS name FROM {db}.events "
-        f"WHERE kind IN ('interaction', 'private_message') AND occurred_at >= {since}"
+        f"SELECT DISTINCT event_id, toString(toStartOfMinute(occurred_at)) AS m "
+        f"FROM {db}.events WHERE (kind = 'interaction' OR (kind = 'private_message' "
+        f"AND direction = 'in' AND is_question)) AND occurred_at >= {since}"
     )
     live.load(rows, ids)
     return len(rows)

@@ -28,7 +28,11 @@ def http_json(url: str, body: bytes | None = None, timeout: float = 60.0) -> Any
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        detail = json.loads(exc.read() or b"{}").get("error", str(exc))
+        body = exc.read()
+        try:
+            detail = json.loads(body).get("error", str(exc))
+        except ValueError:
+            detail = f"{exc}: {body[:500].decode(errors='replace')}"
         raise QueryError(detail) from exc
 
 

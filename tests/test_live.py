@@ -36,7 +36,7 @@ def test_counts_per_minute_and_page_totals() -> None:
 def test_replayed_events_are_not_counted_twice() -> None:
     live = LiveEngagement()
     batch = [ev(1, 0), ev(2, 0, "comment", True)]
-    assert live.add(batch) == 3
+    assert live.add(batch) == 2
     assert live.add(list(reversed(batch))) == 0
     assert live.page_totals()["nav.foreldrepenger"]["engagement"] == 2
 
@@ -44,6 +44,7 @@ def test_replayed_events_are_not_counted_twice() -> None:
 def test_old_minutes_leave_the_horizon() -> None:
     live = LiveEngagement(horizon=timedelta(minutes=30))
     live.add([ev(1, 0), ev(2, 45)])
+    live.evict()
     assert [k[3].minute for k in live.minutes] == [45]
 
 
@@ -53,7 +54,7 @@ def test_rebuild_from_clickhouse_rows() -> None:
         [{"page_id": "nav.jobblyst", "platform": "facebook", "post_id": "p1",
           "m": "2020-03-12 09:00:00", "reactions": 4, "comments": 2, "replies": 0,
           "shares": 1, "clicks": 0, "views": 0, "questions": 1}],
-        [{"event_id": "e1", "m": "2020-03-12 09:00:00", "name": "reaction"}],
+        [{"event_id": "e1", "m": "2020-03-12 09:00:00"}],
     )
     assert live.page_totals()["nav.jobblyst"]["engagement"] == 7
     # e1 is already in the rebuilt numbers: a redelivery of it adds nothing
