@@ -67,7 +67,7 @@ class Settings(BaseSettings):
 
     sink_max_rows: int = Field(50_000, ge=1, description="Most rows in one ClickHouse INSERT.")
     sink_max_seconds: float = Field(
-        0.5, gt=0, description="Longest a message waits for its batch to fill before storing."
+        0.25, gt=0, description="Longest a message waits for its batch to fill before storing."
     )
     take_max_messages: int = Field(
         1_000, ge=1, description="Most Kafka messages in one worker batch."
