@@ -33,8 +33,9 @@ from streams.settings import Settings
 from streams.sqlclient import http_json
 
 
-def run_bench(settings: Settings, events: int, rate: int, latency_seconds: float,
-              console: Console) -> dict[str, Any]:
+def run_bench(
+    settings: Settings, events: int, rate: int, latency_seconds: float, console: Console
+) -> dict[str, Any]:
     bench_dir = settings.data_dir / "bench"
     shutil.rmtree(bench_dir, ignore_errors=True)
     bench_settings = settings.model_copy(update={"data_dir": bench_dir})
@@ -43,10 +44,13 @@ def run_bench(settings: Settings, events: int, rate: int, latency_seconds: float
     results: dict[str, Any] = {}
     with Stack(bench_settings, console=console) as stack:
         results |= asyncio.run(throughput(stack, settings.events_topic, messages, count, console))
-        results |= asyncio.run(latency(stack, settings.events_topic, rate, latency_seconds,
-                                       console))
+        results |= asyncio.run(
+            latency(stack, settings.events_topic, rate, latency_seconds, console)
+        )
     show(results, console)
-    (settings.data_dir / "bench.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    (settings.data_dir / "bench.json").write_bytes(
+        orjson.dumps(results, option=orjson.OPT_INDENT_2)
+    )
     return results
 
 
@@ -70,12 +74,19 @@ def prepare_messages(target: int, settings: Settings) -> tuple[list[tuple[bytes,
 
 
 def _producer(bootstrap: str) -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False,
-                            linger_ms=5, max_batch_size=2_097_152, max_request_size=4_194_304)
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=5,
+        max_batch_size=2_097_152,
+        max_request_size=4_194_304,
+    )
 
 
-async def throughput(stack: Stack, topic: str, messages: list[tuple[bytes, bytes]], count: int,
-                     console: Console) -> dict[str, Any]:
+async def throughput(
+    stack: Stack, topic: str, messages: list[tuple[bytes, bytes]], count: int, console: Console
+) -> dict[str, Any]:
     producer = _producer(stack.bootstrap)
     await producer.start()
     base = stack.stats()["events_stored"]
@@ -101,12 +112,18 @@ async def throughput(stack: Stack, topic: str, messages: list[tuple[bytes, bytes
                 break
             await asyncio.sleep(0.05)
     seconds = time.perf_counter() - started
-    return {"events": count, "messages": len(messages), "publish_seconds": publish_seconds,
-            "end_to_end_seconds": seconds, "events_per_second": count / seconds}
+    return {
+        "events": count,
+        "messages": len(messages),
+        "publish_seconds": publish_seconds,
+        "end_to_end_seconds": seconds,
+        "events_per_second": count / seconds,
+    }
 
 
-async def latency(stack: Stack, topic: str, rate: int, seconds: float, console: Console
-                  ) -> dict[str, Any]:
+async def latency(
+    stack: Stack, topic: str, rate: int, seconds: float, console: Console
+) -> dict[str, Any]:
     tick = 0.05
     per_tick = max(1, int(rate * tick))
     pages = [f"bench.page{i}" for i in range(4)]
@@ -120,8 +137,11 @@ async def latency(stack: Stack, topic: str, rate: int, seconds: float, console: 
             pending = [p for p in list(probes) if p not in found]
             if pending:
                 ids = ",".join(f"'{p}'" for p in pending[:500])
-                rows = http_json(url, f"SELECT event_id FROM somepulse.events WHERE page_id = "
-                                      f"'bench.probe' AND event_id IN ({ids})".encode())["rows"]
+                rows = http_json(
+                    url,
+                    f"SELECT event_id FROM somepulse.events WHERE page_id = "
+                    f"'bench.probe' AND event_id IN ({ids})".encode(),
+                )["rows"]
                 now = time.perf_counter()
                 for row in rows:
                     found.setdefault(row["event_id"], now)
@@ -141,18 +161,34 @@ async def latency(stack: Stack, topic: str, rate: int, seconds: float, console: 
         n = 0
         while (now := time.perf_counter()) - start < seconds:
             stamp = iso(datetime.now(UTC))
-            batch = [{"kind": "interaction", "event_id": f"lat-{n}-{i}", "platform": "facebook",
-                      "page_id": pages[i % 4], "post_id": "bench-post", "occurred_at": stamp,
-                      "interaction_type": "click", "actor_id": "p1_bench"}
-                     for i in range(per_tick - 1)]
+            batch = [
+                {
+                    "kind": "interaction",
+                    "event_id": f"lat-{n}-{i}",
+                    "platform": "facebook",
+                    "page_id": pages[i % 4],
+                    "post_id": "bench-post",
+                    "occurred_at": stamp,
+                    "interaction_type": "click",
+                    "actor_id": "p1_bench",
+                }
+                for i in range(per_tick - 1)
+            ]
             for page in pages:
                 rows = [e for e in batch if e["page_id"] == page]
                 if rows:
                     await producer.send(topic, orjson.dumps(rows), key=page.encode())
             probe_id = f"probe-{n}"
-            probe = {"kind": "interaction", "event_id": probe_id, "platform": "facebook",
-                     "page_id": "bench.probe", "post_id": "bench-post", "occurred_at": stamp,
-                     "interaction_type": "click", "actor_id": "p1_bench"}
+            probe = {
+                "kind": "interaction",
+                "event_id": probe_id,
+                "platform": "facebook",
+                "page_id": "bench.probe",
+                "post_id": "bench-post",
+                "occurred_at": stamp,
+                "interaction_type": "click",
+                "actor_id": "p1_bench",
+            }
             probes[probe_id] = time.perf_counter()
             await producer.send(topic, orjson.dumps(probe), key=b"bench.probe")
             sent += per_tick
@@ -166,15 +202,23 @@ async def latency(stack: Stack, topic: str, rate: int, seconds: float, console: 
     stop.set()
     poller.join(40)
     waits = sorted(found[p] - probes[p] for p in probes if p in found)
-    stored = http_json(f"{stack.worker_url}/sql", (
-        "SELECT quantiles(0.5, 0.99)(dateDiff('millisecond', occurred_at, ingested_at)) AS q "
-        "FROM somepulse.events WHERE post_id = 'bench-post'").encode())["rows"][0]["q"]
+    stored = http_json(
+        f"{stack.worker_url}/sql",
+        (
+            b"SELECT quantiles(0.5, 0.99)(dateDiff('millisecond', occurred_at, ingested_at)) AS q "
+            b"FROM somepulse.events WHERE post_id = 'bench-post'"
+        ),
+    )["rows"][0]["q"]
     return {
-        "latency_rate_target": rate, "latency_rate_actual": sent / elapsed,
-        "probes": len(probes), "probes_found": len(waits),
-        "p50_ms": 1000 * _quantile(waits, 0.5), "p99_ms": 1000 * _quantile(waits, 0.99),
+        "latency_rate_target": rate,
+        "latency_rate_actual": sent / elapsed,
+        "probes": len(probes),
+        "probes_found": len(waits),
+        "p50_ms": 1000 * _quantile(waits, 0.5),
+        "p99_ms": 1000 * _quantile(waits, 0.99),
         "max_ms": 1000 * waits[-1] if waits else float("nan"),
-        "insert_p50_ms": stored[0], "insert_p99_ms": stored[1],
+        "insert_p50_ms": stored[0],
+        "insert_p99_ms": stored[1],
     }
 
 
@@ -183,8 +227,11 @@ def _quantile(values: list[float], q: float) -> float:
         return float("nan")
     if len(values) == 1:
         return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1] \
-        if q < 1 else values[-1]
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+        if q < 1
+        else values[-1]
+    )
 
 
 def show(results: dict[str, Any], console: Console) -> None:
@@ -192,21 +239,28 @@ def show(results: dict[str, Any], console: Console) -> None:
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("target", justify="right")
-    table.add_row("sustained end-to-end", f"{results['events_per_second']:,.0f} events/s",
-                  "≥ 50 000")
+    table.add_row(
+        "sustained end-to-end", f"{results['events_per_second']:,.0f} events/s", "≥ 50 000"
+    )
     table.add_row("  events / messages", f"{results['events']:,} / {results['messages']:,}", "")
-    table.add_row("  publish only", f"{results['events'] / results['publish_seconds']:,.0f} "
-                  "events/s", "")
-    table.add_row("steady rate", f"{results['latency_rate_actual']:,.0f} events/s",
-                  f"{results['latency_rate_target']:,}")
+    table.add_row(
+        "  publish only", f"{results['events'] / results['publish_seconds']:,.0f} events/s", ""
+    )
+    table.add_row(
+        "steady rate",
+        f"{results['latency_rate_actual']:,.0f} events/s",
+        f"{results['latency_rate_target']:,}",
+    )
     table.add_row("publish → queryable p50", f"{results['p50_ms']:,.0f} ms", "")
     table.add_row("publish → queryable p99", f"{results['p99_ms']:,.0f} ms", "≤ 2 000")
     table.add_row("  probes found", f"{results['probes_found']:,} of {results['probes']:,}", "")
-    table.add_row("event time → inserted p50 / p99",
-                  f"{results['insert_p50_ms']:,.0f} / {results['insert_p99_ms']:,.0f} ms", "")
+    table.add_row(
+        "event time → inserted p50 / p99",
+        f"{results['insert_p50_ms']:,.0f} / {results['insert_p99_ms']:,.0f} ms",
+        "",
+    )
     console.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover
     run_bench(Settings(), 600_000, 5_000, 20.0, Console())
-

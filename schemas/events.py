@@ -43,7 +43,7 @@ EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
 
 CITIZEN_TEXT = frozenset({"interaction", "private_message"})
-_NO_TEXT = frozenset({"text"})
+_NO_TEXT: set[str] = {"text"}
 
 
 def row_json(event: Event, partition: int, offset: int, *, keep_text: bool = False) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.types import EventT
@@ -53,20 +53,24 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: IngestPipeline
         # failed or interrupted insert leaves its offsets uncommitted (redelivered later,
         # absorbed by the idempotent tables). One batch is stored while the next is
         # processed: the insert runs in a thread and releases the GIL.
-        async def store_then_ack(prepared: PreparedBatch, events: list[EventT]) -> None:
+        async def store_then_ack(prepared: PreparedBatch, events: list[EventT[bytes]]) -> None:
             await pipeline.store(prepared)
             for event in events:
                 await stream.ack(event)
 
         inflight: asyncio.Future[None] | None = None
-        async for events in stream.noack_take(
+        # noack_take is on faust.Stream (not the StreamT protocol) and yields events,
+        # although its annotation says values
+        async for taken in cast(faust.Stream[bytes], stream).noack_take(
             settings.take_max_messages, within=settings.sink_max_seconds
         ):
+            events = cast(list[EventT[bytes]], list(taken))
             prepared = pipeline.prepare(
-                [(e.message.partition, e.message.offset, e.value) for e in events])
+                [(e.message.partition, e.message.offset, e.value) for e in events]
+            )
             if inflight is not None:
                 await inflight  # inserts and acks stay in order, one batch in flight
-            inflight = asyncio.ensure_future(store_then_ack(prepared, list(events)))
+            inflight = asyncio.ensure_future(store_then_ack(prepared, events))
         if inflight is not None:
             await inflight
 

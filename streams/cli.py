@@ -10,6 +10,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
@@ -22,10 +23,16 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="somepulse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="broker + worker + scenario replay, then the March 2020 table")
+    demo = sub.add_parser(
+        "demo", help="broker + worker + scenario replay, then the March 2020 table"
+    )
     _scenario_args(demo, DEMO_START, DEMO_END)
-    demo.add_argument("--seconds", type=float, default=100.0,
-                      help="wall time the replay should take (default 100)")
+    demo.add_argument(
+        "--seconds",
+        type=float,
+        default=100.0,
+        help="wall time the replay should take (default 100)",
+    )
 
     sub.add_parser("worker", help="run the Faust worker (starts an embedded broker if none set)")
 
@@ -34,14 +41,29 @@ def _parser() -> argparse.ArgumentParser:
     scen = csub.add_parser("scenario", help="the synthetic scenario (with ground truth)")
     _scenario_args(scen, DEMO_START, DEMO_END)
     pace = scen.add_mutually_exclusive_group()
-    pace.add_argument("--speed", type=float, default=None,
-                      help="simulated seconds per wall second (default: as fast as possible)")
-    pace.add_argument("--seconds", type=float, default=None,
-                      help="spread the whole replay over this many wall seconds")
-    scen.add_argument("--live", action="store_true",
-                      help="live mode: start today, stamp events with now (speed default 1)")
-    scen.add_argument("--truth", type=Path, default=None,
-                      help="write ground truth JSON here (default data_dir/ground_truth.json)")
+    pace.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="simulated seconds per wall second (default: as fast as possible)",
+    )
+    pace.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="spread the whole replay over this many wall seconds",
+    )
+    scen.add_argument(
+        "--live",
+        action="store_true",
+        help="live mode: start today, stamp events with now (speed default 1)",
+    )
+    scen.add_argument(
+        "--truth",
+        type=Path,
+        default=None,
+        help="write ground truth JSON here (default data_dir/ground_truth.json)",
+    )
     jsonl = csub.add_parser("jsonl", help="replay a recorded JSONL file")
     jsonl.add_argument("path", type=Path)
 
@@ -67,7 +89,9 @@ def _scenario_args(parser: argparse.ArgumentParser, start: date, end: date) -> N
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = Settings()
     console = Console()
     try:
@@ -114,8 +138,10 @@ def _bootstrap(settings: Settings) -> str:
         return settings.kafka_bootstrap
     info = read_worker_file(settings.worker_file)
     if info is None:
-        raise SystemExit("no broker: start `somepulse worker` (it starts the embedded broker) "
-                         "or set SOMEPULSE_KAFKA_BOOTSTRAP")
+        raise SystemExit(
+            "no broker: start `somepulse worker` (it starts the embedded broker) "
+            "or set SOMEPULSE_KAFKA_BOOTSTRAP"
+        )
     return str(info["bootstrap"])
 
 
@@ -124,9 +150,11 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
     from streams.collectors.publisher import BrokerUnavailable, KafkaPublisher
 
     publisher = KafkaPublisher(
-        _bootstrap(settings), settings.events_topic,
+        _bootstrap(settings),
+        settings.events_topic,
         pseudonymiser=Pseudonymiser(settings.pseudonym_key),
-        keep_text=settings.keep_message_text, batch_events=settings.collector_batch_events,
+        keep_text=settings.keep_message_text,
+        batch_events=settings.collector_batch_events,
         max_message_bytes=settings.max_message_bytes,
         connect_timeout=settings.collector_connect_timeout,
         on_retry=lambda msg: console.print(f"[yellow]{msg}[/]"),
@@ -149,8 +177,9 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
     return 0
 
 
-def _collect_scenario(args: argparse.Namespace, settings: Settings, publisher: object,
-                      console: Console) -> None:
+def _collect_scenario(
+    args: argparse.Namespace, settings: Settings, publisher: object, console: Console
+) -> None:
     from streams.collectors.publisher import KafkaPublisher
     from streams.collectors.run import replay_scenario, run_live
     from streams.collectors.scenario import ScenarioGenerator
@@ -210,12 +239,16 @@ def _sql(args: argparse.Namespace, settings: Settings, console: Console) -> int:
 
 
 def settings_table() -> str:
+    """Every setting as a Markdown row (the README's configuration table)."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         default = field.default
-        shown = "unset" if default is None else (
-            "(empty)" if str(getattr(default, "get_secret_value", lambda: default)()) == ""
-            else str(default))
+        if default is None:
+            shown = "unset"
+        elif isinstance(default, SecretStr):
+            shown = "(empty)" if not default.get_secret_value() else "(secret)"
+        else:
+            shown = str(default)
         lines.append(f"| `SOMEPULSE_{name.upper()}` | `{shown}` | {field.description} |")
     return "\n".join(lines)
 

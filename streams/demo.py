@@ -4,6 +4,7 @@ March 2020 surge read back from ClickHouse with SQL."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import date
 from typing import Any
@@ -13,13 +14,13 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
+from schemas.privacy import Pseudonymiser
 from streams.collectors.publisher import KafkaPublisher, PublishReport
 from streams.collectors.run import replay_scenario
 from streams.collectors.scenario import ScenarioGenerator
 from streams.processes import Stack
 from streams.settings import Settings
 from streams.sqlclient import http_json
-from schemas.privacy import Pseudonymiser
 
 MONTHLY_SQL = """
 SELECT page_id, toString(v.month) AS m, posts, engagement, comments, questions, reach
@@ -57,18 +58,29 @@ class DemoView:
         head = Table.grid(padding=(0, 2))
         head.add_row("simulated day", f"[bold]{self.day:%a %d %b %Y}[/]  {bar} {done}/{total}")
         head.add_row("published", f"{self.report.events:,} events  ({self.rate():,.0f} events/s)")
-        head.add_row("stored in ClickHouse", f"{stored:,} rows in {self.stats.get('inserts', 0):,} "
-                     f"inserts (last {1000 * self.stats.get('last_insert_seconds', 0):.0f} ms)")
+        head.add_row(
+            "stored in ClickHouse",
+            f"{stored:,} rows in {self.stats.get('inserts', 0):,} "
+            f"inserts (last {1000 * self.stats.get('last_insert_seconds', 0):.0f} ms)",
+        )
         head.add_row("dead letters", f"{self.stats.get('dead_letters', 0):,}")
-        pages = Table(title="last 24 h of event time up to "
-                      f"{self.stats.get('live_until', '—')} (live, in the Faust worker)")
+        pages = Table(
+            title="last 24 h of event time up to "
+            f"{self.stats.get('live_until', '—')} (live, in the Faust worker)"
+        )
         for col in ("page", "reactions", "comments", "shares", "questions", "engagement"):
             pages.add_column(col, justify="left" if col == "page" else "right", no_wrap=True)
         for page, counts in sorted(self.stats.get("live_pages", {}).items()):
-            pages.add_row(page, *(f"{counts.get(k, 0):,}" for k in
-                                  ("reaction", "comment", "share", "question", "engagement")))
-        return Group(Panel(head, title="SoMe Pulse demo — replaying the March 2020 scenario"),
-                     pages)
+            pages.add_row(
+                page,
+                *(
+                    f"{counts.get(k, 0):,}"
+                    for k in ("reaction", "comment", "share", "question", "engagement")
+                ),
+            )
+        return Group(
+            Panel(head, title="SoMe Pulse demo — replaying the March 2020 scenario"), pages
+        )
 
 
 def monthly_tables(rows: list[dict[str, Any]]) -> list[Table]:
@@ -76,29 +88,50 @@ def monthly_tables(rows: list[dict[str, Any]]) -> list[Table]:
     months = sorted({r["m"] for r in rows})
     by = {(r["page_id"], r["m"]): r for r in rows}
     tables = []
-    for metric, title in (("questions", "Incoming questions per month (comments + messages)"),
-                          ("reach", "Page reach per month (sum of daily reach, latest snapshot)")):
+    for metric, title in (
+        ("questions", "Incoming questions per month (comments + messages)"),
+        ("reach", "Page reach per month (sum of daily reach, latest snapshot)"),
+    ):
         table = Table(title=title)
         table.add_column("month")
         for page in pages:
             table.add_column(page, justify="right")
         for month in months:
-            style = "bold red" if month.startswith("2020-03") else (
-                "bold" if month.startswith("2019-03") else None)
-            table.add_row(month[:7], *(f"{int(by.get((p, month), {}).get(metric) or 0):,}"
-                                       for p in pages), style=style)
+            style = (
+                "bold red"
+                if month.startswith("2020-03")
+                else ("bold" if month.startswith("2019-03") else None)
+            )
+            table.add_row(
+                month[:7],
+                *(f"{int(by.get((p, month), {}).get(metric) or 0):,}" for p in pages),
+                style=style,
+            )
         tables.append(table)
     jump = Table(title="March 2020 against March 2019")
-    for col in ("page", "questions 2019", "questions 2020", "change", "reach 2019", "reach 2020",
-                "change"):
+    for col in (
+        "page",
+        "questions 2019",
+        "questions 2020",
+        "change",
+        "reach 2019",
+        "reach 2020",
+        "change",
+    ):
         jump.add_column(col, justify="left" if col == "page" else "right")
     for page in pages:
         a, b = by.get((page, "2019-03-01")), by.get((page, "2020-03-01"))
         if not a or not b:
             continue
-        jump.add_row(page, f"{a['questions']:,}", f"{b['questions']:,}",
-                     _pct(a["questions"], b["questions"]), f"{int(a['reach']):,}",
-                     f"{int(b['reach']):,}", _pct(a["reach"], b["reach"]))
+        jump.add_row(
+            page,
+            f"{a['questions']:,}",
+            f"{b['questions']:,}",
+            _pct(a["questions"], b["questions"]),
+            f"{int(a['reach']):,}",
+            f"{int(b['reach']):,}",
+            _pct(a["reach"], b["reach"]),
+        )
     tables.append(jump)
     return tables
 
@@ -111,10 +144,19 @@ def _pct(before: float, after: float) -> str:
     return f"[{colour}]{change:+.0f} %[/]"
 
 
-def run_demo(settings: Settings, start: date, end: date, seconds: float, scale: float,
-             seed: int, console: Console) -> None:
-    console.print(f"[bold]SoMe Pulse[/] demo: {start} → {end}, scale {scale}, seed {seed}; "
-                  f"data in {settings.data_dir.resolve()}")
+def run_demo(
+    settings: Settings,
+    start: date,
+    end: date,
+    seconds: float,
+    scale: float,
+    seed: int,
+    console: Console,
+) -> None:
+    console.print(
+        f"[bold]SoMe Pulse[/] demo: {start} → {end}, scale {scale}, seed {seed}; "
+        f"data in {settings.data_dir.resolve()}"
+    )
     with Stack(settings, console=console) as stack:
         gen = ScenarioGenerator(start, end, seed=seed, scale=scale)
         view = DemoView(start, end)
@@ -124,38 +166,45 @@ def run_demo(settings: Settings, start: date, end: date, seconds: float, scale: 
         gen.truth.write(settings.data_dir / "ground_truth.json")
         with console.status("waiting for the worker to store everything…"):
             stats = stack.wait_stored(report.events)
-        console.print(f"stored {stats['events_stored']:,} rows, "
-                      f"{stats['dead_letters']:,} dead letters")
-        rows = http_json(f"{stack.worker_url}/sql", MONTHLY_SQL.format(
-            db=settings.clickhouse_database, start=start.replace(day=1)).encode())["rows"]
+        console.print(
+            f"stored {stats['events_stored']:,} rows, {stats['dead_letters']:,} dead letters"
+        )
+        rows = http_json(
+            f"{stack.worker_url}/sql",
+            MONTHLY_SQL.format(
+                db=settings.clickhouse_database, start=start.replace(day=1)
+            ).encode(),
+        )["rows"]
     for table in monthly_tables(rows):
         console.print(table)
     console.print(
-        "\nThe data stays in [bold]{0}[/]. Ask it yourself, e.g.:\n"
-        "  somepulse sql \"SELECT page_id, toString(month) m, questions, reach "
-        "FROM somepulse.v_page_monthly WHERE toMonth(month) = 3 ORDER BY page_id, m\"".format(
-            settings.data_dir)
+        f"\nThe data stays in [bold]{settings.data_dir}[/]. Ask it yourself, e.g.:\n"
+        '  somepulse sql "SELECT page_id, toString(month) m, questions, reach '
+        'FROM somepulse.v_page_monthly WHERE toMonth(month) = 3 ORDER BY page_id, m"'
     )
 
 
-async def _replay(settings: Settings, stack: Stack, gen: ScenarioGenerator, view: DemoView,
-                  speed: float) -> PublishReport:
+async def _replay(
+    settings: Settings, stack: Stack, gen: ScenarioGenerator, view: DemoView, speed: float
+) -> PublishReport:
     publisher = KafkaPublisher(
-        stack.bootstrap, settings.events_topic,
+        stack.bootstrap,
+        settings.events_topic,
         pseudonymiser=Pseudonymiser(settings.pseudonym_key),
-        keep_text=settings.keep_message_text, batch_events=settings.collector_batch_events,
+        keep_text=settings.keep_message_text,
+        batch_events=settings.collector_batch_events,
         max_message_bytes=settings.max_message_bytes,
         connect_timeout=settings.collector_connect_timeout,
     )
     async with publisher:
         with Live(view.render(), console=stack.console, refresh_per_second=4) as live:
+
             async def refresh() -> None:
                 while True:
-                    try:
+                    with contextlib.suppress(OSError):
                         view.stats = await asyncio.to_thread(
-                            http_json, f"{stack.worker_url}/stats", None, 5.0)
-                    except OSError:
-                        pass
+                            http_json, f"{stack.worker_url}/stats", None, 5.0
+                        )
                     live.update(view.render())
                     await asyncio.sleep(0.5)
 

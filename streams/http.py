@@ -26,7 +26,9 @@ def check_read_only(sql: str) -> str:
     """Allow one read statement; refuse writes and statement chains."""
     body = sql.strip().rstrip(";").strip()
     if not READ_ONLY.match(body):
-        raise ReadOnlyError("only read statements are allowed (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN)")
+        raise ReadOnlyError(
+            "only read statements are allowed (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN)"
+        )
     if ";" in _strip_strings(body):
         raise ReadOnlyError("one statement per request")
     return body
@@ -67,8 +69,11 @@ def build_http_app(
 
     app = web.Application()
     handlers: list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]] = [
-        ("GET", "/sql", sql), ("POST", "/sql", sql), ("GET", "/stats", stats_view),
-        ("GET", "/healthz", healthz), ("GET", "/readyz", readyz),
+        ("GET", "/sql", sql),
+        ("POST", "/sql", sql),
+        ("GET", "/stats", stats_view),
+        ("GET", "/healthz", healthz),
+        ("GET", "/readyz", readyz),
     ]
     for method, path, handler in handlers:
         app.router.add_route(method, path, handler)

@@ -25,9 +25,15 @@ MinuteKey = tuple[str, str, str, datetime]
 # its tzinfo's utcoffset() every time, which was a fifth of the worker's CPU.
 EpochMinute = int
 ENGAGEMENT_TYPES = ("reaction", "comment", "share", "click")
-COLUMNS = (("reaction", "reactions"), ("comment", "comments"), ("reply", "replies"),
-           ("share", "shares"), ("click", "clicks"), ("view", "views"),
-           ("question", "questions"))
+COLUMNS = (
+    ("reaction", "reactions"),
+    ("comment", "comments"),
+    ("reply", "replies"),
+    ("share", "shares"),
+    ("click", "clicks"),
+    ("view", "views"),
+    ("question", "questions"),
+)
 _IN = Direction.IN
 
 
@@ -35,8 +41,9 @@ def engagement_deltas(event: Event) -> tuple[PostKey, tuple[str, ...]] | None:
     """The counters one event moves (pure), or None if it is not engagement."""
     if type(event) is Interaction:
         # StrEnum members are str already: no .value lookups on the hot path
-        names: tuple[str, ...] = (event.interaction_type, "question") if event.is_question \
-            else (event.interaction_type,)
+        names: tuple[str, ...] = (
+            (event.interaction_type, "question") if event.is_question else (event.interaction_type,)
+        )
         return (event.page_id, event.platform, event.post_id), names
     if type(event) is PrivateMessage and event.direction is _IN and event.is_question:
         return (event.page_id, event.platform, event.post_id or ""), ("question",)
@@ -60,8 +67,11 @@ class LiveEngagement:
 
     @property
     def minutes(self) -> dict[MinuteKey, Counter[str]]:
-        return {(*key, _to_datetime(minute)): c for minute, posts in self._minutes.items()
-                for key, c in posts.items()}
+        return {
+            (*key, _to_datetime(minute)): c
+            for minute, posts in self._minutes.items()
+            for key, c in posts.items()
+        }
 
     def _minute(self, minute: EpochMinute) -> dict[PostKey, Counter[str]]:
         posts = self._minutes.get(minute)
@@ -108,8 +118,7 @@ class LiveEngagement:
         """Rebuild from ClickHouse rows of ``v_engagement_1m`` and the stored ids."""
         for row in rows:
             posts = self._minute(_from_text(row["m"]))
-            counter = posts.setdefault((row["page_id"], row["platform"], row["post_id"]),
-                                       Counter())
+            counter = posts.setdefault((row["page_id"], row["platform"], row["post_id"]), Counter())
             for name, column in COLUMNS:
                 if row[column]:
                     counter[name] = int(row[column])

@@ -56,8 +56,13 @@ class PreparedBatch:
 
 
 class IngestPipeline:
-    def __init__(self, processor: MessageProcessor, sink: ClickHouseSink,
-                 dead_letters: DeadLetterPublisher, live: LiveEngagement | None = None) -> None:
+    def __init__(
+        self,
+        processor: MessageProcessor,
+        sink: ClickHouseSink,
+        dead_letters: DeadLetterPublisher,
+        live: LiveEngagement | None = None,
+    ) -> None:
         self.processor = processor
         self.sink = sink
         self.dead_letters = dead_letters

@@ -26,8 +26,12 @@ class StackError(RuntimeError):
 
 
 class Stack:
-    def __init__(self, settings: Settings, console: Console | None = None,
-                 worker_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        console: Console | None = None,
+        worker_env: dict[str, str] | None = None,
+    ) -> None:
         self.settings = settings
         self.console = console or Console(stderr=True)
         self.broker: EmbeddedBroker | None = None
@@ -44,49 +48,65 @@ class Stack:
             raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def start(self) -> None:
         existing = read_worker_file(self.settings.worker_file)
         if existing:
-            raise StackError(f"a worker (pid {existing['pid']}) already runs on "
-                             f"{self.settings.data_dir}; stop it first")
+            raise StackError(
+                f"a worker (pid {existing['pid']}) already runs on "
+                f"{self.settings.data_dir}; stop it first"
+            )
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         if not self.bootstrap:
             self.broker = EmbeddedBroker(self.settings.data_dir / "broker.log").start()
             self.bootstrap = self.broker.bootstrap
-            self.console.print(f"embedded broker (Tansu) on {self.bootstrap}, "
-                               f"pid {self.broker.pid}")
+            self.console.print(
+                f"embedded broker (Tansu) on {self.bootstrap}, pid {self.broker.pid}"
+            )
         asyncio.run(ensure_topics(self.bootstrap, self.settings))
         self.start_worker()
 
     def start_worker(self, timeout: float = 90.0) -> None:
         env = dict(os.environ)
-        env.update({
-            "SOMEPULSE_KAFKA_BOOTSTRAP": self.bootstrap,
-            "SOMEPULSE_DATA_DIR": str(self.settings.data_dir.resolve()),
-        })
+        env.update(
+            {
+                "SOMEPULSE_KAFKA_BOOTSTRAP": self.bootstrap,
+                "SOMEPULSE_DATA_DIR": str(self.settings.data_dir.resolve()),
+            }
+        )
         env.update(self._worker_env)
         log = (self.settings.data_dir / "worker.log").open("ab")
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"], env=env, stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            [sys.executable, "-m", "streams.cli", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.worker.poll() is not None:
-                raise StackError(f"worker exited with {self.worker.returncode}; see "
-                                 f"{self.settings.data_dir / 'worker.log'}")
+                raise StackError(
+                    f"worker exited with {self.worker.returncode}; see "
+                    f"{self.settings.data_dir / 'worker.log'}"
+                )
             info = read_worker_file(self.settings.worker_file)
             if info and info["pid"] == self.worker.pid:
                 self.worker_url = f"http://127.0.0.1:{info['port']}"
                 try:
                     if http_json(f"{self.worker_url}/readyz", timeout=2.0)["ready"]:
-                        self.console.print(f"worker pid {self.worker.pid} ready on "
-                                           f"{self.worker_url}")
+                        self.console.print(
+                            f"worker pid {self.worker.pid} ready on {self.worker_url}"
+                        )
                         return
                 except OSError:
                     pass
@@ -107,8 +127,9 @@ class Stack:
             if handled >= events and stats["inflight_rows"] == 0:
                 return stats
             if time.monotonic() > deadline:
-                raise StackError(f"only {handled:,} of {events:,} events handled "
-                                 f"after {timeout:.0f} s")
+                raise StackError(
+                    f"only {handled:,} of {events:,} events handled after {timeout:.0f} s"
+                )
             time.sleep(0.2)
 
     def kill_worker(self) -> None:

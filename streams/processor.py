@@ -53,7 +53,9 @@ class MessageProcessor:
             out.dead.append(
                 self._dead(
                     f"message too large: {len(value)} bytes > {self.max_message_bytes}",
-                    value, partition, offset,
+                    value,
+                    partition,
+                    offset,
                 )
             )
             return out

@@ -10,9 +10,7 @@ def rebuild_live(store: Store, live: LiveEngagement) -> int:
     """Load the last ``live.horizon`` of engagement; return the minutes loaded."""
     db = store.database
     hours = int(live.horizon.total_seconds() // 3600)
-    since = (
-        f"(SELECT max(minute) FROM {db}.engagement_1m) - INTERVAL {hours} HOUR"
-    )
+    since = f"(SELECT max(minute) FROM {db}.engagement_1m) - INTERVAL {hours} HOUR"
     rows = store.query(
         f"SELECT page_id, platform, post_id, toString(minute) AS m, reactions, comments, "
         f"replies, shares, clicks, views, questions FROM {db}.v_engagement_1m "

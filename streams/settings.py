@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     dlq_topic: str = Field("somepulse.events.dlq.v1", description="Dead-letter topic.")
     alerts_topic: str = Field("somepulse.alerts.v1", description="Topic of surge alerts.")
     topic_partitions: int = Field(4, ge=1, description="Partitions of the events topic.")
-    consumer_group: str = Field("somepulse-worker", description="Kafka consumer group / Faust app id.")
+    consumer_group: str = Field(
+        "somepulse-worker", description="Kafka consumer group / Faust app id."
+    )
     broker_session_timeout: float = Field(
         6.0, gt=0, description="Consumer session timeout in seconds (group joins wait half)."
     )
@@ -44,7 +46,7 @@ class Settings(BaseSettings):
 
     clickhouse_url: str | None = Field(
         None,
-        description="ClickHouse server HTTP URL (e.g. http://clickhouse:8123). Unset: embedded chDB.",
+        description="ClickHouse HTTP URL, e.g. http://clickhouse:8123. Unset: embedded chDB.",
     )
     clickhouse_user: str = Field("default", description="ClickHouse user (server mode).")
     clickhouse_password: SecretStr = Field(
@@ -59,7 +61,7 @@ class Settings(BaseSettings):
 
     pseudonym_secret: SecretStr | None = Field(
         None,
-        description="HMAC key for people's ids. Unset: a random key kept in data_dir/pseudonym.key.",
+        description="HMAC key for people's ids. Unset: a random key in data_dir/pseudonym.key.",
     )
     keep_message_text: bool = Field(
         False, description="Carry citizens' comment/message text (off by default: privacy)."

@@ -27,8 +27,9 @@ class FlushResult:
 
 
 class ClickHouseSink:
-    def __init__(self, store: Store, table: str, executor: Executor, max_rows: int,
-                 max_backoff: float = 30.0) -> None:
+    def __init__(
+        self, store: Store, table: str, executor: Executor, max_rows: int, max_backoff: float = 30.0
+    ) -> None:
         self._store = store
         self._table = table
         self._executor = executor
@@ -40,7 +41,7 @@ class ClickHouseSink:
         started = time.perf_counter()
         inserts = 0
         for start in range(0, len(rows), self.max_rows):
-            await self._insert(b"\n".join(rows[start:start + self.max_rows]))
+            await self._insert(b"\n".join(rows[start : start + self.max_rows]))
             inserts += 1
         self.rows_written += len(rows)
         return FlushResult(len(rows), inserts, time.perf_counter() - started)

@@ -8,6 +8,7 @@ before any producer or consumer starts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -54,15 +55,15 @@ async def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.
             if spec.name not in existing
         ]
         if new:
-            try:
+            # a concurrent starter may win the race; it creates the same specs
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # a concurrent starter won the race; same specs
         described = await admin.describe_topics([s.name for s in wanted])
         for spec, info in zip(wanted, described, strict=True):
             got = len(info.get("partitions", []))
             if got != spec.partitions:
-                log.warning("topic %s has %d partitions, expected %d", spec.name, got,
-                            spec.partitions)
+                log.warning(
+                    "topic %s has %d partitions, expected %d", spec.name, got, spec.partitions
+                )
     finally:
         await admin.close()

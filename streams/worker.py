@@ -8,8 +8,8 @@ import gc
 import logging
 import os
 import time
-from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,9 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     minutes = rebuild_live(store, live)
     app = create_app(settings, bootstrap)
     pipeline = IngestPipeline(
-        MessageProcessor(settings.events_topic, settings.keep_message_text,
-                         settings.max_message_bytes),
+        MessageProcessor(
+            settings.events_topic, settings.keep_message_text, settings.max_message_bytes
+        ),
         ClickHouseSink(store, "events", executor, settings.sink_max_rows),
         FaustDeadLetterPublisher(app, settings.dlq_topic),
         live,
@@ -70,7 +71,7 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     assigned = asyncio.Event()
     port = settings.worker_port or free_port()
 
-    @app.on_partitions_assigned.connect
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode's signal stubs
     async def _on_assigned(app: Any, assigned_tps: Any, **kwargs: Any) -> None:
         assigned.set()
 
@@ -82,16 +83,23 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
             data["live_pages"] = pipeline.live.page_totals(since=watermark - timedelta(hours=24))
         return data
 
-    @app.task
+    @app.task  # type: ignore[untyped-decorator]
     async def _serve_http() -> None:
         await ensure_topics(bootstrap, settings)
         runner = web.AppRunner(build_http_app(store, executor, stats, assigned.is_set))
         await runner.setup()
         await web.TCPSite(runner, LOOPBACK, port).start()
-        settings.worker_file.write_bytes(orjson.dumps({
-            "pid": os.getpid(), "port": port, "bootstrap": bootstrap,
-            "started_at": time.time(), "rebuilt_minutes": minutes,
-        }))
+        settings.worker_file.write_bytes(
+            orjson.dumps(
+                {
+                    "pid": os.getpid(),
+                    "port": port,
+                    "bootstrap": bootstrap,
+                    "started_at": time.time(),
+                    "rebuilt_minutes": minutes,
+                }
+            )
+        )
         log.warning("worker ready: http://%s:%d, broker %s", LOOPBACK, port, bootstrap)
 
     # The hot path allocates millions of short-lived, acyclic objects (validated events,
@@ -100,8 +108,9 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
-    worker = Worker(app, loglevel="WARNING", quiet=True,
-                    logfile=str(log_file) if log_file else None)
+    worker = Worker(
+        app, loglevel="WARNING", quiet=True, logfile=str(log_file) if log_file else None
+    )
     try:
         worker.execute_from_commandline()
     finally:

@@ -7,28 +7,54 @@ from schemas.events import Event
 from streams.live import LiveEngagement
 
 
-def ev(i: int, minute: int, kind: str = "reaction", question: bool = False,
-       page: str = "nav.foreldrepenger") -> Event:
+def ev(
+    i: int,
+    minute: int,
+    kind: str = "reaction",
+    question: bool = False,
+    page: str = "nav.foreldrepenger",
+) -> Event:
     extra: dict[str, object] = {"interaction_type": kind, "actor_id": "p1_a"}
     if kind == "reaction":
         extra["reaction_type"] = "like"
     if kind == "comment":
         extra |= {"comment_id": f"c{i}", "is_question": question}
-    return EVENT_ADAPTER.validate_python({
-        "kind": "interaction", "event_id": f"e{i}", "platform": "facebook", "page_id": page,
-        "post_id": "p1",
-        "occurred_at": (datetime(2020, 3, 12, 9, 0, tzinfo=UTC) + timedelta(minutes=minute)).isoformat(),
-    } | extra)
+    return EVENT_ADAPTER.validate_python(
+        {
+            "kind": "interaction",
+            "event_id": f"e{i}",
+            "platform": "facebook",
+            "page_id": page,
+            "post_id": "p1",
+            "occurred_at": (
+                datetime(2020, 3, 12, 9, 0, tzinfo=UTC) + timedelta(minutes=minute)
+            ).isoformat(),
+        }
+        | extra
+    )
 
 
 def test_counts_per_minute_and_page_totals() -> None:
     live = LiveEngagement()
-    live.add([ev(1, 0), ev(2, 0, "comment", True), ev(3, 1, "share"), ev(4, 1, "view"),
-              ev(5, 2, "comment", page="nav.jobblyst")])
+    live.add(
+        [
+            ev(1, 0),
+            ev(2, 0, "comment", True),
+            ev(3, 1, "share"),
+            ev(4, 1, "view"),
+            ev(5, 2, "comment", page="nav.jobblyst"),
+        ]
+    )
     totals = live.page_totals()
     # engagement = reactions + comments + shares + clicks (views are not engagement)
-    assert totals["nav.foreldrepenger"] == {"reaction": 1, "comment": 1, "question": 1,
-                                            "share": 1, "view": 1, "engagement": 3}
+    assert totals["nav.foreldrepenger"] == {
+        "reaction": 1,
+        "comment": 1,
+        "question": 1,
+        "share": 1,
+        "view": 1,
+        "engagement": 3,
+    }
     assert totals["nav.jobblyst"]["engagement"] == 1
     assert len(live.minutes) == 3
 
@@ -51,9 +77,21 @@ def test_old_minutes_leave_the_horizon() -> None:
 def test_rebuild_from_clickhouse_rows() -> None:
     live = LiveEngagement()
     live.load(
-        [{"page_id": "nav.jobblyst", "platform": "facebook", "post_id": "p1",
-          "m": "2020-03-12 09:00:00", "reactions": 4, "comments": 2, "replies": 0,
-          "shares": 1, "clicks": 0, "views": 0, "questions": 1}],
+        [
+            {
+                "page_id": "nav.jobblyst",
+                "platform": "facebook",
+                "post_id": "p1",
+                "m": "2020-03-12 09:00:00",
+                "reactions": 4,
+                "comments": 2,
+                "replies": 0,
+                "shares": 1,
+                "clicks": 0,
+                "views": 0,
+                "questions": 1,
+            }
+        ],
         [{"event_id": "e1", "m": "2020-03-12 09:00:00"}],
     )
     assert live.page_totals()["nav.jobblyst"]["engagement"] == 7

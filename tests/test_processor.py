@@ -6,10 +6,16 @@ from streams.processor import MessageProcessor
 
 
 def ev(i: int, **extra: object) -> dict[str, object]:
-    return {"kind": "interaction", "event_id": f"e{i}", "platform": "facebook",
-            "page_id": "nav.jobblyst", "post_id": "p1",
-            "occurred_at": "2019-03-01T10:00:00.007Z", "interaction_type": "share",
-            "actor_id": "p1_a"} | extra
+    return {
+        "kind": "interaction",
+        "event_id": f"e{i}",
+        "platform": "facebook",
+        "page_id": "nav.jobblyst",
+        "post_id": "p1",
+        "occurred_at": "2019-03-01T10:00:00.007Z",
+        "interaction_type": "share",
+        "actor_id": "p1_a",
+    } | extra
 
 
 def test_batch_message_becomes_rows_with_source_position() -> None:
@@ -18,19 +24,38 @@ def test_batch_message_becomes_rows_with_source_position() -> None:
     rows = [orjson.loads(r) for r in out.rows]
     assert [r["event_id"] for r in rows] == ["e1", "e2"]
     assert rows[0] == {
-        "event_id": "e1", "kind": "interaction", "schema_version": 1, "platform": "facebook",
-        "page_id": "nav.jobblyst", "post_id": "p1", "occurred_at": "2019-03-01T10:00:00.007000Z",
-        "interaction_type": "share", "actor_id": "p1_a", "is_question": False,
-        "kafka_partition": 3, "kafka_offset": 41,
+        "event_id": "e1",
+        "kind": "interaction",
+        "schema_version": 1,
+        "platform": "facebook",
+        "page_id": "nav.jobblyst",
+        "post_id": "p1",
+        "occurred_at": "2019-03-01T10:00:00.007000Z",
+        "interaction_type": "share",
+        "actor_id": "p1_a",
+        "is_question": False,
+        "kafka_partition": 3,
+        "kafka_offset": 41,
     }
 
 
 def test_one_bad_event_does_not_cost_its_neighbours() -> None:
-    value = orjson.dumps([ev(1), {"kind": "mention", "event_id": "x"}, ev(3, occurred_at="2019-03-01T10:00:00"), 7, ev(5)])
+    value = orjson.dumps(
+        [
+            ev(1),
+            {"kind": "mention", "event_id": "x"},
+            ev(3, occurred_at="2019-03-01T10:00:00"),
+            7,
+            ev(5),
+        ]
+    )
     out = MessageProcessor("events").process(value, 0, 9)
     assert [orjson.loads(r)["event_id"] for r in out.rows] == ["e1", "e5"]
     assert [(d.index, d.offset, d.partition, d.topic) for d in out.dead] == [
-        (1, 9, 0, "events"), (2, 9, 0, "events"), (3, 9, 0, "events")]
+        (1, 9, 0, "events"),
+        (2, 9, 0, "events"),
+        (3, 9, 0, "events"),
+    ]
     assert out.dead[0].reason.startswith("unknown kind 'mention'")
     assert "should have timezone info" in out.dead[1].reason
     assert out.dead[2].reason == "schema violation: an event must be a JSON object"
@@ -48,7 +73,9 @@ def test_undecodable_and_oversized_messages_keep_their_bytes() -> None:
 
 
 def test_processing_is_pure_and_repeatable() -> None:
-    value = orjson.dumps([ev(1), ev(2, interaction_type="comment", comment_id="c", is_question=True)])
+    value = orjson.dumps(
+        [ev(1), ev(2, interaction_type="comment", comment_id="c", is_question=True)]
+    )
     proc = MessageProcessor("events")
     assert proc.process(value, 0, 1).rows == proc.process(value, 0, 1).rows
 

@@ -30,14 +30,18 @@ def test_same_seed_same_events_other_seed_other_events() -> None:
     assert a != c
 
 
-def test_every_event_is_valid_and_unique(march_2019: tuple[ScenarioGenerator, list[dict[str, object]]]) -> None:
+def test_every_event_is_valid_and_unique(
+    march_2019: tuple[ScenarioGenerator, list[dict[str, object]]],
+) -> None:
     _, events = march_2019
     for event in events:
         EVENT_ADAPTER.validate_python(event)
     assert len({e["event_id"] for e in events}) == len(events)
 
 
-def test_ground_truth_counts_what_was_emitted(march_2019: tuple[ScenarioGenerator, list[dict[str, object]]]) -> None:
+def test_ground_truth_counts_what_was_emitted(
+    march_2019: tuple[ScenarioGenerator, list[dict[str, object]]],
+) -> None:
     gen, events = march_2019
     recount: Counter[tuple[str, str, str]] = Counter()
     questions: Counter[str] = Counter()
@@ -45,8 +49,12 @@ def test_ground_truth_counts_what_was_emitted(march_2019: tuple[ScenarioGenerato
         recount[(str(e["page_id"]), str(e["occurred_at"])[:10], str(e["kind"]))] += 1
         if e.get("is_question"):
             questions[str(e["page_id"])] += 1
-    truth = {(p, d, k): n for p, days in gen.truth.daily.items()
-             for d, kinds in days.items() for k, n in kinds.items()}
+    truth = {
+        (p, d, k): n
+        for p, days in gen.truth.daily.items()
+        for d, kinds in days.items()
+        for k, n in kinds.items()
+    }
     assert truth == dict(recount)
     assert {p: sum(c.values()) for p, c in gen.truth.questions_monthly.items()} == dict(questions)
     assert gen.truth.events == len(events)
@@ -87,7 +95,7 @@ def test_pages_answer_only_in_office_hours(
 def test_march_2020_runs_fifty_percent_above_march_2019() -> None:
     """Generator ground truth: +50 % reach and incoming questions for the NAV pages."""
     # the planned multiplier, by hand: days 1-11 normal, 12-31 at 1.775
-    assert (11 * 1.0 + 20 * 1.775) / 31 == pytest.approx(1.5)
+    assert pytest.approx(1.5) == (11 * 1.0 + 20 * 1.775) / 31
     g19 = ScenarioGenerator(date(2019, 2, 22), date(2019, 3, 31), seed=11)
     g20 = ScenarioGenerator(date(2020, 2, 22), date(2020, 3, 31), seed=11)
     for _ in g19:
@@ -113,8 +121,11 @@ def test_follower_counts_move_with_gains_and_churn(
     march_2019: tuple[ScenarioGenerator, list[dict[str, object]]],
 ) -> None:
     _, events = march_2019
-    fp = [e["followers"] for e in events
-          if e["kind"] == "follower_snapshot" and e["page_id"] == "nav.foreldrepenger"]
+    fp = [
+        e["followers"]
+        for e in events
+        if e["kind"] == "follower_snapshot" and e["page_id"] == "nav.foreldrepenger"
+    ]
     assert len(fp) == 31
     # ~+22 a day net (45 in, 23 out), so about +680 over the month
     assert 400 <= int(fp[-1]) - 45_000 <= 1000  # type: ignore[call-overload]

@@ -3,35 +3,85 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import orjson
 import pytest
 from pydantic import ValidationError
-
-import orjson
 
 from schemas import EVENT_ADAPTER, KINDS, AdSpend, Interaction, row_json
 from schemas.export import JSON_DIR, render
 
-BASE = {"event_id": "e1", "platform": "facebook", "page_id": "nav.foreldrepenger",
-        "occurred_at": "2020-03-12T09:15:00.250+01:00"}
+BASE = {
+    "event_id": "e1",
+    "platform": "facebook",
+    "page_id": "nav.foreldrepenger",
+    "occurred_at": "2020-03-12T09:15:00.250+01:00",
+}
 
 VALID = [
-    {"kind": "post_published", "post_id": "p1", "format": "video", "paid": True,
-     "campaign_id": "c1", "text": "Nye regler for foreldrepenger"},
-    {"kind": "interaction", "post_id": "p1", "interaction_type": "reaction",
-     "reaction_type": "love", "actor_id": "p1_x"},
-    {"kind": "interaction", "post_id": "p1", "interaction_type": "comment",
-     "actor_id": "p1_x", "comment_id": "c1", "is_question": True},
-    {"kind": "interaction", "post_id": "p1", "interaction_type": "reply",
-     "actor_id": "p1_y", "comment_id": "c2", "parent_comment_id": "c1"},
-    {"kind": "page_reply", "post_id": "p1", "channel": "comment", "reply_id": "r1",
-     "in_reply_to": "c1"},
-    {"kind": "private_message", "direction": "in", "message_id": "m1", "thread_id": "t1",
-     "actor_id": "p1_z", "is_question": True},
+    {
+        "kind": "post_published",
+        "post_id": "p1",
+        "format": "video",
+        "paid": True,
+        "campaign_id": "c1",
+        "text": "Nye regler for foreldrepenger",
+    },
+    {
+        "kind": "interaction",
+        "post_id": "p1",
+        "interaction_type": "reaction",
+        "reaction_type": "love",
+        "actor_id": "p1_x",
+    },
+    {
+        "kind": "interaction",
+        "post_id": "p1",
+        "interaction_type": "comment",
+        "actor_id": "p1_x",
+        "comment_id": "c1",
+        "is_question": True,
+    },
+    {
+        "kind": "interaction",
+        "post_id": "p1",
+        "interaction_type": "reply",
+        "actor_id": "p1_y",
+        "comment_id": "c2",
+        "parent_comment_id": "c1",
+    },
+    {
+        "kind": "page_reply",
+        "post_id": "p1",
+        "channel": "comment",
+        "reply_id": "r1",
+        "in_reply_to": "c1",
+    },
+    {
+        "kind": "private_message",
+        "direction": "in",
+        "message_id": "m1",
+        "thread_id": "t1",
+        "actor_id": "p1_z",
+        "is_question": True,
+    },
     {"kind": "follower_snapshot", "followers": 45000},
-    {"kind": "insights_snapshot", "scope": "page", "day": "2020-03-11", "reach": 17000,
-     "impressions": 27000},
-    {"kind": "ad_spend", "campaign_id": "c1", "day": "2020-03-11", "spend": "1499.50",
-     "currency": "NOK", "impressions": 52000, "clicks": 700, "reach": 30000},
+    {
+        "kind": "insights_snapshot",
+        "scope": "page",
+        "day": "2020-03-11",
+        "reach": 17000,
+        "impressions": 27000,
+    },
+    {
+        "kind": "ad_spend",
+        "campaign_id": "c1",
+        "day": "2020-03-11",
+        "spend": "1499.50",
+        "currency": "NOK",
+        "impressions": 52000,
+        "clicks": 700,
+        "reach": 30000,
+    },
 ]
 
 

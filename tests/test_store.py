@@ -32,24 +32,41 @@ def test_ddl_snapshot() -> None:
 def row(event_id: str, ts: str = "2020-03-12T09:00:00.000Z", **extra: object) -> bytes:
     """A storage row made the way the worker makes it (validated, then row_json)."""
     event = EVENT_ADAPTER.validate_python(
-        {"event_id": event_id, "kind": "interaction", "platform": "facebook",
-         "page_id": "nav.jobblyst", "post_id": "p1", "occurred_at": ts,
-         "interaction_type": "comment", "actor_id": "p1_a", "comment_id": f"c-{event_id}",
-         "is_question": True} | extra)
+        {
+            "event_id": event_id,
+            "kind": "interaction",
+            "platform": "facebook",
+            "page_id": "nav.jobblyst",
+            "post_id": "p1",
+            "occurred_at": ts,
+            "interaction_type": "comment",
+            "actor_id": "p1_a",
+            "comment_id": f"c-{event_id}",
+            "is_question": True,
+        }
+        | extra
+    )
     return row_json(event, 0, 0)
 
 
 def test_migrations_are_idempotent(store: Store, settings: Settings) -> None:
     assert migrate(store, settings.raw_retention_days) == []  # second run: nothing new
     tables = {r["name"] for r in store.query("SHOW TABLES FROM somepulse")}
-    assert {"events", "engagement_1m", "engagement_1m_mv", "v_engagement_1m",
-            "v_page_monthly", "schema_migrations"} <= tables
+    assert {
+        "events",
+        "engagement_1m",
+        "engagement_1m_mv",
+        "v_engagement_1m",
+        "v_page_monthly",
+        "schema_migrations",
+    } <= tables
 
 
 def test_changed_retention_reaches_the_table(store: Store) -> None:
     migrate(store, 30)
-    engine = store.query("SELECT engine_full FROM system.tables WHERE database = 'somepulse' "
-                         "AND name = 'events'")[0]["engine_full"]
+    engine = store.query(
+        "SELECT engine_full FROM system.tables WHERE database = 'somepulse' AND name = 'events'"
+    )[0]["engine_full"]
     assert "toIntervalDay(30)" in engine
 
 
@@ -59,8 +76,9 @@ def test_replayed_events_in_other_batches_are_stored_once(store: Store) -> None:
     store.insert("events", b"\n".join(row(f"e{i}") for i in range(5, 15)))
     store.insert("events", b"\n".join(row(f"e{i}") for i in (14, 3)))
     assert store.query("SELECT count() AS n FROM somepulse.events FINAL") == [{"n": 15}]
-    rollup = store.query("SELECT sum(comments) AS c, sum(questions) AS q "
-                         "FROM somepulse.v_engagement_1m")
+    rollup = store.query(
+        "SELECT sum(comments) AS c, sum(questions) AS q FROM somepulse.v_engagement_1m"
+    )
     assert rollup == [{"c": 15, "q": 15}]
     monthly = store.query("SELECT comments, questions FROM somepulse.v_page_monthly")
     assert monthly == [{"comments": 15, "questions": 15}]
@@ -72,36 +90,77 @@ def test_integer_epoch_millis_are_a_trap_and_strings_are_exact(store: Store) -> 
     trap = orjson.loads(row("trap")) | {"occurred_at": 1583999999123}
     store.insert("events", orjson.dumps(trap))
     store.insert("events", row("good", ts="2020-03-12T08:59:59.123456+01:00"))
-    got = {r["event_id"]: r["t"] for r in store.query(
-        "SELECT event_id, toString(occurred_at) AS t FROM somepulse.events")}
+    got = {
+        r["event_id"]: r["t"]
+        for r in store.query("SELECT event_id, toString(occurred_at) AS t FROM somepulse.events")
+    }
     assert got["good"] == "2020-03-12 07:59:59.123"  # offset applied, truncated to ms
     assert not got["trap"].startswith("2020-03-12")
 
 
 def test_latest_insights_snapshot_of_a_day_wins(store: Store) -> None:
     def snap(event_id: str, at: str, day: str, reach: int) -> bytes:
-        return row_json(EVENT_ADAPTER.validate_python({
-            "event_id": event_id, "kind": "insights_snapshot", "platform": "facebook",
-            "page_id": "nav.foreldrepenger", "occurred_at": at, "scope": "page", "day": day,
-            "reach": reach, "impressions": reach * 2}), 0, 0)
-    store.insert("events", b"\n".join([
-        snap("s1", "2020-03-02T06:00:00Z", "2020-03-01", 1000),
-        snap("s2", "2020-03-03T06:00:00Z", "2020-03-01", 1100),  # revision: wins
-        snap("s3", "2020-03-03T06:00:00Z", "2020-03-02", 500),
-    ]))
+        return row_json(
+            EVENT_ADAPTER.validate_python(
+                {
+                    "event_id": event_id,
+                    "kind": "insights_snapshot",
+                    "platform": "facebook",
+                    "page_id": "nav.foreldrepenger",
+                    "occurred_at": at,
+                    "scope": "page",
+                    "day": day,
+                    "reach": reach,
+                    "impressions": reach * 2,
+                }
+            ),
+            0,
+            0,
+        )
+
+    store.insert(
+        "events",
+        b"\n".join(
+            [
+                snap("s1", "2020-03-02T06:00:00Z", "2020-03-01", 1000),
+                snap("s2", "2020-03-03T06:00:00Z", "2020-03-01", 1100),  # revision: wins
+                snap("s3", "2020-03-03T06:00:00Z", "2020-03-02", 500),
+            ]
+        ),
+    )
     store.insert("events", snap("s1", "2020-03-02T06:00:00Z", "2020-03-01", 1000))
     assert store.query("SELECT reach, impressions FROM somepulse.v_page_monthly") == [
-        {"reach": 1100 + 500, "impressions": 2200 + 1000}]
+        {"reach": 1100 + 500, "impressions": 2200 + 1000}
+    ]
 
 
 def test_decimal_spend_round_trips(store: Store) -> None:
-    store.insert("events", row_json(EVENT_ADAPTER.validate_python({
-        "event_id": "a1", "kind": "ad_spend", "platform": "facebook",
-        "page_id": "nav.jobblyst", "occurred_at": "2020-03-21T05:30:00Z", "campaign_id": "k",
-        "day": "2020-03-20", "spend": "1499.95", "currency": "NOK", "impressions": 40000,
-        "clicks": 500, "reach": 25000}), 0, 0))
-    assert store.query("SELECT toString(spend) AS s, toString(day) AS d FROM somepulse.events") \
-        == [{"s": "1499.95", "d": "2020-03-20"}]
+    store.insert(
+        "events",
+        row_json(
+            EVENT_ADAPTER.validate_python(
+                {
+                    "event_id": "a1",
+                    "kind": "ad_spend",
+                    "platform": "facebook",
+                    "page_id": "nav.jobblyst",
+                    "occurred_at": "2020-03-21T05:30:00Z",
+                    "campaign_id": "k",
+                    "day": "2020-03-20",
+                    "spend": "1499.95",
+                    "currency": "NOK",
+                    "impressions": 40000,
+                    "clicks": 500,
+                    "reach": 25000,
+                }
+            ),
+            0,
+            0,
+        ),
+    )
+    assert store.query("SELECT toString(spend) AS s, toString(day) AS d FROM somepulse.events") == [
+        {"s": "1499.95", "d": "2020-03-20"}
+    ]
 
 
 def test_store_reopens_with_data(settings: Settings) -> None:

@@ -45,9 +45,11 @@ class PublishReport:
     def summary(self) -> str:
         rate = self.events / self.seconds if self.seconds else 0.0
         kinds = ", ".join(f"{k} {n:,}" for k, n in self.by_kind.most_common())
-        return (f"published {self.events:,} events in {self.messages:,} messages "
-                f"({self.bytes / 1e6:.1f} MB) in {self.seconds:.1f} s = {rate:,.0f} events/s; "
-                f"{kinds}")
+        return (
+            f"published {self.events:,} events in {self.messages:,} messages "
+            f"({self.bytes / 1e6:.1f} MB) in {self.seconds:.1f} s = {rate:,.0f} events/s; "
+            f"{kinds}"
+        )
 
 
 class KafkaPublisher:
@@ -99,8 +101,10 @@ class KafkaPublisher:
                         f"Kafka broker at {self.bootstrap} is not reachable after "
                         f"{attempt} attempts over {self._connect_timeout:.0f} s: {exc}"
                     ) from exc
-                self._on_retry(f"broker at {self.bootstrap} not up yet (attempt {attempt}), "
-                               f"retrying in {delay:.1f} s")
+                self._on_retry(
+                    f"broker at {self.bootstrap} not up yet (attempt {attempt}), "
+                    f"retrying in {delay:.1f} s"
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue

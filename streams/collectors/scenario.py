@@ -26,11 +26,42 @@ import orjson
 from streams.collectors.pages import PAGES, PageProfile
 
 WireEvent = dict[str, Any]
-REACTIONS = (("like", 0.7), ("love", 0.12), ("care", 0.05), ("haha", 0.03),
-             ("wow", 0.04), ("sad", 0.04), ("angry", 0.02))
+REACTIONS = (
+    ("like", 0.7),
+    ("love", 0.12),
+    ("care", 0.05),
+    ("haha", 0.03),
+    ("wow", 0.04),
+    ("sad", 0.04),
+    ("angry", 0.02),
+)
 # Share of a day's comments by local hour (people write in daytime and evenings).
-HOUR_WEIGHTS = (0.2, 0.1, 0.05, 0.05, 0.1, 0.3, 0.8, 1.5, 2.2, 2.6, 2.6, 2.5,
-                2.6, 2.5, 2.4, 2.2, 2.0, 1.9, 2.0, 2.1, 2.0, 1.6, 1.0, 0.5)
+HOUR_WEIGHTS = (
+    0.2,
+    0.1,
+    0.05,
+    0.05,
+    0.1,
+    0.3,
+    0.8,
+    1.5,
+    2.2,
+    2.6,
+    2.6,
+    2.5,
+    2.6,
+    2.5,
+    2.4,
+    2.2,
+    2.0,
+    1.9,
+    2.0,
+    2.1,
+    2.0,
+    1.6,
+    1.0,
+    0.5,
+)
 
 
 def iso(ts: datetime) -> str:
@@ -93,12 +124,18 @@ class GroundTruth:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "seed": self.seed, "start": self.start.isoformat(), "end": self.end.isoformat(),
-            "scale": self.scale, "events": self.events,
-            "daily": {p: {d: dict(sorted(c.items())) for d, c in sorted(days.items())}
-                      for p, days in sorted(self.daily.items())},
-            "questions_monthly": {p: dict(sorted(c.items()))
-                                  for p, c in sorted(self.questions_monthly.items())},
+            "seed": self.seed,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "scale": self.scale,
+            "events": self.events,
+            "daily": {
+                p: {d: dict(sorted(c.items())) for d, c in sorted(days.items())}
+                for p, days in sorted(self.daily.items())
+            },
+            "questions_monthly": {
+                p: dict(sorted(c.items())) for p, c in sorted(self.questions_monthly.items())
+            },
             "reach_monthly": self.reach_monthly(),
         }
 
@@ -127,9 +164,13 @@ class _PageDay:
         return at.astimezone(UTC)
 
     def emit(self, at: datetime, kind: str, post_id: str | None = None, **fields: Any) -> None:
-        event: WireEvent = {"kind": kind, "event_id": self.event_id(),
-                            "platform": self.page.platform, "page_id": self.page.page_id,
-                            "occurred_at": iso(at)}
+        event: WireEvent = {
+            "kind": kind,
+            "event_id": self.event_id(),
+            "platform": self.page.platform,
+            "page_id": self.page.page_id,
+            "occurred_at": iso(at),
+        }
         if post_id is not None:
             event["post_id"] = post_id
         event.update(fields)
@@ -171,26 +212,51 @@ class _PageDay:
         campaign = next((c for c in page.campaigns if c.start <= self.day <= c.end), None)
         paid = campaign is not None and rng.random() < 0.3
         words = rng.sample(_POST_WORDS[page.country], 8)
-        self.emit(at, "post_published", post_id, format=fmt, paid=paid,
-                  campaign_id=campaign.campaign_id if paid else None,
-                  text=" ".join(words).capitalize() + ".")
+        self.emit(
+            at,
+            "post_published",
+            post_id,
+            format=fmt,
+            paid=paid,
+            campaign_id=campaign.campaign_id if campaign is not None and paid else None,
+            text=" ".join(words).capitalize() + ".",
+        )
         # some posts take off: a heavy tail on every post's audience
         pull = rng.lognormvariate(0, 0.6) * factor * scale
         for _ in range(poisson(rng, page.reactions_per_post * pull)):
-            self.emit(self.daytime_delay(at, 3), "interaction", post_id,
-                      interaction_type="reaction", actor_id=self.person(),
-                      reaction_type=rng.choices([r for r, _ in REACTIONS],
-                                                [w for _, w in REACTIONS])[0])
+            self.emit(
+                self.daytime_delay(at, 3),
+                "interaction",
+                post_id,
+                interaction_type="reaction",
+                actor_id=self.person(),
+                reaction_type=rng.choices([r for r, _ in REACTIONS], [w for _, w in REACTIONS])[0],
+            )
         for _ in range(poisson(rng, page.shares_per_post * pull)):
-            self.emit(self.daytime_delay(at, 4), "interaction", post_id,
-                      interaction_type="share", actor_id=self.person())
+            self.emit(
+                self.daytime_delay(at, 4),
+                "interaction",
+                post_id,
+                interaction_type="share",
+                actor_id=self.person(),
+            )
         for _ in range(poisson(rng, page.clicks_per_post * pull)):
-            self.emit(self.daytime_delay(at, 2), "interaction", post_id,
-                      interaction_type="click", actor_id=self.person())
+            self.emit(
+                self.daytime_delay(at, 2),
+                "interaction",
+                post_id,
+                interaction_type="click",
+                actor_id=self.person(),
+            )
         if fmt in ("video", "live"):
             for _ in range(poisson(rng, 3 * page.reactions_per_post * pull)):
-                self.emit(self.daytime_delay(at, 5), "interaction", post_id,
-                          interaction_type="view", actor_id=self.person())
+                self.emit(
+                    self.daytime_delay(at, 5),
+                    "interaction",
+                    post_id,
+                    interaction_type="view",
+                    actor_id=self.person(),
+                )
         for _ in range(poisson(rng, page.comments_per_post * (1 - page.question_share) * pull)):
             self.comment(self.daytime_delay(at, 5), post_id, question=False)
         self.post_insights(at, post_id, pull, fmt)
@@ -212,16 +278,35 @@ class _PageDay:
     def comment(self, at: datetime, post_id: str, question: bool) -> None:
         rng = self.rng
         comment_id = f"c-{self.event_id()}"
-        self.emit(at, "interaction", post_id, interaction_type="comment",
-                  actor_id=self.person(), comment_id=comment_id, is_question=question,
-                  text="Hei! Når kommer pengene?" if question else "Takk for info!")
+        self.emit(
+            at,
+            "interaction",
+            post_id,
+            interaction_type="comment",
+            actor_id=self.person(),
+            comment_id=comment_id,
+            is_question=question,
+            text="Hei! Når kommer pengene?" if question else "Takk for info!",
+        )
         if rng.random() < 0.15:  # another person answers under the comment
-            self.emit(self.daytime_delay(at, 2), "interaction", post_id,
-                      interaction_type="reply", actor_id=self.person(),
-                      comment_id=f"c-{self.event_id()}", parent_comment_id=comment_id)
+            self.emit(
+                self.daytime_delay(at, 2),
+                "interaction",
+                post_id,
+                interaction_type="reply",
+                actor_id=self.person(),
+                comment_id=f"c-{self.event_id()}",
+                parent_comment_id=comment_id,
+            )
         if question and rng.random() < self.page.answer_rate:
-            self.emit(self.answer_time(at), "page_reply", post_id, channel="comment",
-                      reply_id=f"r-{self.event_id()}", in_reply_to=comment_id)
+            self.emit(
+                self.answer_time(at),
+                "page_reply",
+                post_id,
+                channel="comment",
+                reply_id=f"r-{self.event_id()}",
+                in_reply_to=comment_id,
+            )
 
     def private_message(self) -> None:
         rng = self.rng
@@ -229,13 +314,25 @@ class _PageDay:
         thread_id = f"t-{self.event_id()}"
         message_id = f"m-{self.event_id()}"
         question = rng.random() < 0.85
-        self.emit(at, "private_message", direction="in", message_id=message_id,
-                  thread_id=thread_id, actor_id=self.person(), is_question=question,
-                  text="Jeg lurer på om søknaden min er mottatt?")
+        self.emit(
+            at,
+            "private_message",
+            direction="in",
+            message_id=message_id,
+            thread_id=thread_id,
+            actor_id=self.person(),
+            is_question=question,
+            text="Jeg lurer på om søknaden min er mottatt?",
+        )
         if question and rng.random() < self.page.answer_rate:
-            self.emit(self.answer_time(at), "page_reply", channel="message",
-                      reply_id=f"r-{self.event_id()}", in_reply_to=message_id,
-                      thread_id=thread_id)
+            self.emit(
+                self.answer_time(at),
+                "page_reply",
+                channel="message",
+                reply_id=f"r-{self.event_id()}",
+                in_reply_to=message_id,
+                thread_id=thread_id,
+            )
 
     def answer_time(self, asked: datetime) -> datetime:
         """The page answers in office hours only: open time after the question plus an
@@ -261,10 +358,16 @@ class _PageDay:
         for after_days in (1, 3):
             reach += int(base * (0.8 if after_days == 1 else 0.2) * rng.uniform(0.8, 1.2))
             report = datetime.combine(self.day + timedelta(days=after_days), time(7, 5), self.tz)
-            self.emit(report.astimezone(UTC), "insights_snapshot", post_id, scope="post",
-                      day=(self.day + timedelta(days=after_days - 1)).isoformat(), reach=reach,
-                      impressions=int(reach * 1.4),
-                      video_views=int(reach * 0.3) if fmt in ("video", "live") else 0)
+            self.emit(
+                report.astimezone(UTC),
+                "insights_snapshot",
+                post_id,
+                scope="post",
+                day=(self.day + timedelta(days=after_days - 1)).isoformat(),
+                reach=reach,
+                impressions=int(reach * 1.4),
+                video_views=int(reach * 0.3) if fmt in ("video", "live") else 0,
+            )
 
     def snapshots(self) -> None:
         page, rng, day = self.page, self.rng, self.day
@@ -273,54 +376,126 @@ class _PageDay:
         weekday_pull = 1.1 if day.weekday() < 5 else 0.75
         reach = int(page.page_reach_per_day * weekday_pull * self.factor * rng.uniform(0.9, 1.1))
         report = datetime.combine(day + timedelta(days=1), time(7, 0), self.tz).astimezone(UTC)
-        self.emit(report, "insights_snapshot", scope="page", day=day.isoformat(),
-                  reach=reach, impressions=int(reach * 1.6), video_views=int(reach * 0.1))
+        self.emit(
+            report,
+            "insights_snapshot",
+            scope="page",
+            day=day.isoformat(),
+            reach=reach,
+            impressions=int(reach * 1.6),
+            video_views=int(reach * 0.1),
+        )
         if rng.random() < 0.2:  # the platform revises its figures the next day
             revised = int(reach * rng.uniform(1.0, 1.05))
-            self.emit(report + timedelta(days=1), "insights_snapshot", scope="page",
-                      day=day.isoformat(), reach=revised, impressions=int(revised * 1.6),
-                      video_views=int(revised * 0.1))
+            self.emit(
+                report + timedelta(days=1),
+                "insights_snapshot",
+                scope="page",
+                day=day.isoformat(),
+                reach=revised,
+                impressions=int(revised * 1.6),
+                video_views=int(revised * 0.1),
+            )
 
     def ad_spend(self, campaign: Any) -> None:
         rng = self.rng
         spend = round(campaign.daily_spend * rng.uniform(0.85, 1.1), 2)
         impressions = int(spend * rng.uniform(30, 45))
         reach = int(impressions * rng.uniform(0.55, 0.7))
-        self.emit(self.local(6.5), "ad_spend", campaign_id=campaign.campaign_id,
-                  day=(self.day - timedelta(days=1)).isoformat(), spend=f"{spend:.2f}",
-                  currency=campaign.currency, impressions=impressions,
-                  clicks=int(impressions * rng.uniform(0.008, 0.02)), reach=reach)
+        self.emit(
+            self.local(6.5),
+            "ad_spend",
+            campaign_id=campaign.campaign_id,
+            day=(self.day - timedelta(days=1)).isoformat(),
+            spend=f"{spend:.2f}",
+            currency=campaign.currency,
+            impressions=impressions,
+            clicks=int(impressions * rng.uniform(0.008, 0.02)),
+            reach=reach,
+        )
 
 
 _POST_WORDS = {
-    "NO": ("foreldrepenger søknad permisjon barn mor far frister utbetaling nav "
-           "jobb sommerjobb cv intervju arbeidsledig dagpenger permittert korona "
-           "regler endring hjelp svar spørsmål skjema veileder").split(),
-    "SE": ("vård sjukhus vaccin patient besök regler hjälp vårdcentral mottagning "
-           "covid region information frågor svar akut väntetid personal sjuksköterska "
-           "läkare forskning tips").split(),
+    "NO": [
+        "foreldrepenger",
+        "søknad",
+        "permisjon",
+        "barn",
+        "mor",
+        "far",
+        "frister",
+        "utbetaling",
+        "nav",
+        "jobb",
+        "sommerjobb",
+        "cv",
+        "intervju",
+        "arbeidsledig",
+        "dagpenger",
+        "permittert",
+        "korona",
+        "regler",
+        "endring",
+        "hjelp",
+        "svar",
+        "spørsmål",
+        "skjema",
+        "veileder",
+    ],
+    "SE": [
+        "vård",
+        "sjukhus",
+        "vaccin",
+        "patient",
+        "besök",
+        "regler",
+        "hjälp",
+        "vårdcentral",
+        "mottagning",
+        "covid",
+        "region",
+        "information",
+        "frågor",
+        "svar",
+        "akut",
+        "väntetid",
+        "personal",
+        "sjuksköterska",
+        "läkare",
+        "forskning",
+        "tips",
+    ],
 }
 
 
 class ScenarioGenerator:
     """Yields the scenario day by day (UTC days, events in time order)."""
 
-    def __init__(self, start: date, end: date, *, seed: int = 2020, scale: float = 1.0,
-                 pages: tuple[PageProfile, ...] = PAGES) -> None:
+    def __init__(
+        self,
+        start: date,
+        end: date,
+        *,
+        seed: int = 2020,
+        scale: float = 1.0,
+        pages: tuple[PageProfile, ...] = PAGES,
+    ) -> None:
         if end < start:
             raise ValueError("end before start")
         self.start, self.end, self.seed, self.scale, self.pages = start, end, seed, scale, pages
         self.truth = GroundTruth(seed, start, end, scale)
         self._followers: dict[str, tuple[date, int]] = {}
         self.recent_posts: dict[str, list[tuple[datetime, str]]] = {}
-        self._holidays = {c: holidays.country_holidays(c, years=range(start.year, end.year + 2))
-                          for c in {p.country for p in pages}}
+        self._holidays = {
+            c: holidays.country_holidays(c, years=range(start.year, end.year + 2))
+            for c in {p.country for p in pages}
+        }
 
     def is_open_day(self, page: PageProfile, day: date) -> bool:
         return day.weekday() < 5 and day not in self._holidays[page.country]
 
     def followers_on(self, page: PageProfile, day: date, rng: random.Random) -> int:
-        last_day, count = self._followers.get(page.page_id, (day, page.followers))
+        _last_day, count = self._followers.get(page.page_id, (day, page.followers))
         gain = poisson(rng, page.followers_gain_per_day * surge_factor(page, day))
         loss = poisson(rng, page.followers_loss_per_day)
         count = max(0, count + gain - loss)

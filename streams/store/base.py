@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-
 # Rows carry ISO 8601 timestamps with offsets (pydantic's JSON); parse them exactly.
 INSERT_SETTINGS = {"date_time_input_format": "best_effort"}
 

@@ -39,7 +39,9 @@ class ClickHouseStore:
     def insert(self, table: str, data: bytes) -> int:
         try:
             self._client.raw_insert(
-                f"{self.database}.{table}", insert_block=data, fmt="JSONEachRow",
+                f"{self.database}.{table}",
+                insert_block=data,
+                fmt="JSONEachRow",
                 settings=INSERT_SETTINGS,
             )
         except self._errors as exc:

@@ -34,14 +34,25 @@ def sql(stack: Stack, query: str) -> list[dict[str, Any]]:
 
 
 def publisher_for(stack: Stack, settings: Settings, **kw: Any) -> KafkaPublisher:
-    return KafkaPublisher(stack.bootstrap, settings.events_topic,
-                          pseudonymiser=Pseudonymiser(settings.pseudonym_key),
-                          batch_events=settings.collector_batch_events, **kw)
+    return KafkaPublisher(
+        stack.bootstrap,
+        settings.events_topic,
+        pseudonymiser=Pseudonymiser(settings.pseudonym_key),
+        batch_events=settings.collector_batch_events,
+        **kw,
+    )
 
 
-def publish_scenario(stack: Stack, settings: Settings, start: date, end: date, *,
-                     scale: float = 1.0, seed: int = 5, speed: float | None = None
-                     ) -> ScenarioGenerator:
+def publish_scenario(
+    stack: Stack,
+    settings: Settings,
+    start: date,
+    end: date,
+    *,
+    scale: float = 1.0,
+    seed: int = 5,
+    speed: float | None = None,
+) -> ScenarioGenerator:
     gen = ScenarioGenerator(start, end, seed=seed, scale=scale)
 
     async def go() -> None:
@@ -53,14 +64,21 @@ def publish_scenario(stack: Stack, settings: Settings, start: date, end: date, *
 
 
 def stored_daily(stack: Stack) -> dict[tuple[str, str, str], int]:
-    rows = sql(stack, "SELECT page_id, toString(toDate(occurred_at)) AS d, kind, count() AS n "
-                      "FROM somepulse.events FINAL GROUP BY page_id, d, kind")
+    rows = sql(
+        stack,
+        "SELECT page_id, toString(toDate(occurred_at)) AS d, kind, count() AS n "
+        "FROM somepulse.events FINAL GROUP BY page_id, d, kind",
+    )
     return {(r["page_id"], r["d"], r["kind"]): int(r["n"]) for r in rows}
 
 
 def truth_daily(gen: ScenarioGenerator) -> dict[tuple[str, str, str], int]:
-    return {(p, d, k): n for p, days in gen.truth.daily.items()
-            for d, kinds in days.items() for k, n in kinds.items()}
+    return {
+        (p, d, k): n
+        for p, days in gen.truth.daily.items()
+        for d, kinds in days.items()
+        for k, n in kinds.items()
+    }
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> None:

@@ -23,16 +23,25 @@ pytestmark = pytest.mark.integration
 
 
 def test_bad_messages_go_to_the_dead_letter_topic(
-    stack: Stack, settings: Settings, tmp_path: Path,
+    stack: Stack,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
-    valid = [e for _, day in ScenarioGenerator(date(2019, 3, 4), date(2019, 3, 4), scale=0.3,
-                                               seed=9).days() for e in day][:40]
+    valid = [
+        e
+        for _, day in ScenarioGenerator(
+            date(2019, 3, 4), date(2019, 3, 4), scale=0.3, seed=9
+        ).days()
+        for e in day
+    ][:40]
     good = dict(valid[0])
     bad_lines: list[tuple[bytes, str]] = [
         (b'{"kind": "interaction", "event_id": ', "invalid JSON"),
         (orjson.dumps(good | {"kind": "mention", "event_id": "x1"}), "unknown kind 'mention'"),
-        (orjson.dumps(good | {"event_id": "x2", "occurred_at": "2019-03-04T10:00:00"}),
-         "timezone info"),
+        (
+            orjson.dumps(good | {"event_id": "x2", "occurred_at": "2019-03-04T10:00:00"}),
+            "timezone info",
+        ),
         (orjson.dumps({k: v for k, v in good.items() if k != "event_id"}), "event_id"),
         (b"42", "must be a JSON object"),
         (orjson.dumps(good | {"event_id": "x3", "surprise": True}), "Extra inputs"),
@@ -53,7 +62,9 @@ def test_bad_messages_go_to_the_dead_letter_topic(
     asyncio.run(replay())
     stats = stack.wait_stored(len(valid) + len(bad_lines))
     assert stats["dead_letters"] == len(bad_lines)
-    stored = sql(stack, "SELECT count() AS n, uniqExact(event_id) AS ids FROM somepulse.events FINAL")
+    stored = sql(
+        stack, "SELECT count() AS n, uniqExact(event_id) AS ids FROM somepulse.events FINAL"
+    )
     assert stored == [{"n": len(valid), "ids": len(valid)}]
 
     letters = asyncio.run(read_topic(stack.bootstrap, settings.dlq_topic, len(bad_lines)))
@@ -79,10 +90,12 @@ def test_bad_messages_go_to_the_dead_letter_topic(
     assert int(after) == len(valid) + gen.truth.events
 
 
-async def read_topic(bootstrap: str, topic: str, expected: int
-                     ) -> list[tuple[dict[str, str], bytes]]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+async def read_topic(
+    bootstrap: str, topic: str, expected: int
+) -> list[tuple[dict[str, str], bytes]]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     await consumer.start()
     out: list[tuple[dict[str, str], bytes]] = []
     try:

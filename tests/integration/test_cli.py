@@ -16,27 +16,46 @@ pytestmark = pytest.mark.integration
 def somepulse(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SOMEPULSE_DATA_DIR": str(data_dir), "COLUMNS": "120"}
     env.pop("SOMEPULSE_KAFKA_BOOTSTRAP", None)
-    return subprocess.run([sys.executable, "-m", "streams.cli", *args], env=env,
-                          capture_output=True, text=True, check=check, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=300,
+    )
 
 
 def test_demo_then_sql(tmp_path: Path) -> None:
     data = tmp_path / "var"
-    demo = somepulse(data, "demo", "--start", "2019-03-01", "--end", "2019-03-03",
-                     "--scale", "0.3", "--seconds", "2")
+    demo = somepulse(
+        data,
+        "demo",
+        "--start",
+        "2019-03-01",
+        "--end",
+        "2019-03-03",
+        "--scale",
+        "0.3",
+        "--seconds",
+        "2",
+    )
     assert "Incoming questions per month" in demo.stdout
     assert "2019-03" in demo.stdout
     truth = json.loads((data / "ground_truth.json").read_text())
 
     # after the demo no worker runs: `sql` opens chDB directly
-    out = somepulse(data, "sql", "--format", "json",
-                    "SELECT count() AS n FROM somepulse.events FINAL")
+    out = somepulse(
+        data, "sql", "--format", "json", "SELECT count() AS n FROM somepulse.events FINAL"
+    )
     assert json.loads(out.stdout) == [{"n": truth["events"]}]
     questions = sum(sum(m.values()) for m in truth["questions_monthly"].values())
-    out = somepulse(data, "sql", "--format", "json",
-                    "SELECT sum(questions) AS q FROM somepulse.v_page_monthly")
-    assert json.loads(out.stdout) == [{"q": str(questions)}] or \
-        json.loads(out.stdout) == [{"q": questions}]
+    out = somepulse(
+        data, "sql", "--format", "json", "SELECT sum(questions) AS q FROM somepulse.v_page_monthly"
+    )
+    assert json.loads(out.stdout) == [{"q": str(questions)}] or json.loads(out.stdout) == [
+        {"q": questions}
+    ]
 
     refused = somepulse(data, "sql", "DROP TABLE somepulse.events", check=False)
     assert refused.returncode == 1 and "only read statements" in refused.stdout

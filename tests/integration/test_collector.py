@@ -18,8 +18,14 @@ pytestmark = pytest.mark.integration
 
 
 def event(i: int) -> dict[str, object]:
-    return {"kind": "follower_snapshot", "event_id": f"f{i}", "platform": "linkedin",
-            "page_id": "nav.linkedin", "occurred_at": "2019-03-01T22:55:00Z", "followers": i}
+    return {
+        "kind": "follower_snapshot",
+        "event_id": f"f{i}",
+        "platform": "linkedin",
+        "page_id": "nav.linkedin",
+        "occurred_at": "2019-03-01T22:55:00Z",
+        "followers": i,
+    }
 
 
 def test_publisher_waits_for_a_late_broker(tmp_path: Path) -> None:
@@ -28,9 +34,14 @@ def test_publisher_waits_for_a_late_broker(tmp_path: Path) -> None:
     retries: list[str] = []
 
     async def go() -> int:
-        publisher = KafkaPublisher(f"127.0.0.1:{port}", settings.events_topic,
-                                   pseudonymiser=Pseudonymiser(b"k"), connect_timeout=30,
-                                   on_retry=retries.append, batch_events=3)
+        publisher = KafkaPublisher(
+            f"127.0.0.1:{port}",
+            settings.events_topic,
+            pseudonymiser=Pseudonymiser(b"k"),
+            connect_timeout=30,
+            on_retry=retries.append,
+            batch_events=3,
+        )
         starting = asyncio.create_task(publisher.start())
         await asyncio.sleep(1.5)
         assert not starting.done()
@@ -54,8 +65,13 @@ def test_publisher_gives_up_with_a_clear_message(tmp_path: Path) -> None:
     port = free_port()
 
     async def go() -> None:
-        publisher = KafkaPublisher(f"127.0.0.1:{port}", "t", pseudonymiser=None,
-                                   connect_timeout=1.0, on_retry=lambda _: None)
+        publisher = KafkaPublisher(
+            f"127.0.0.1:{port}",
+            "t",
+            pseudonymiser=None,
+            connect_timeout=1.0,
+            on_retry=lambda _: None,
+        )
         await publisher.start()
 
     with pytest.raises(BrokerUnavailable, match=f"127.0.0.1:{port} is not reachable"):

@@ -21,8 +21,11 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
     result: dict[str, ScenarioGenerator] = {}
     # ~55k events spread over ~12 s, so the kill lands mid-stream
     speed = ((END - START).days + 1) * 86_400 / 12
-    publisher = threading.Thread(target=lambda: result.setdefault(
-        "gen", publish_scenario(stack, settings, START, END, speed=speed)))
+    publisher = threading.Thread(
+        target=lambda: result.setdefault(
+            "gen", publish_scenario(stack, settings, START, END, speed=speed)
+        )
+    )
     publisher.start()
 
     wait_for(lambda: stack.stats()["events_stored"] > 8_000, 60, "the first stored events")
@@ -34,21 +37,28 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
     assert killed_at < gen.truth.events, "the kill must land before the stream ends"
 
     def all_stored() -> bool:
-        return int(sql(stack, "SELECT uniqExact(event_id) AS n FROM somepulse.events")[0]["n"]) \
+        return (
+            int(sql(stack, "SELECT uniqExact(event_id) AS n FROM somepulse.events")[0]["n"])
             >= gen.truth.events
+        )
+
     wait_for(all_stored, 120, "every event after the restart")
     stack.wait_stored(0)  # sink drained
 
     assert stored_daily(stack) == truth_daily(gen)
-    totals = sql(stack, """
+    totals = sql(
+        stack,
+        """
         SELECT (SELECT count() FROM somepulse.events FINAL) AS final_rows,
                (SELECT uniqExact(event_id) FROM somepulse.events) AS distinct_ids,
                (SELECT sum(reactions + comments + replies + shares + clicks + views)
                   FROM somepulse.v_engagement_1m) AS rollup_interactions,
                (SELECT sum(questions) FROM somepulse.v_engagement_1m) AS rollup_questions
-    """)[0]
-    interactions = sum(k.get("interaction", 0) for d in gen.truth.daily.values()
-                       for k in d.values())
+    """,
+    )[0]
+    interactions = sum(
+        k.get("interaction", 0) for d in gen.truth.daily.values() for k in d.values()
+    )
     questions = sum(sum(c.values()) for c in gen.truth.questions_monthly.values())
     assert int(totals["final_rows"]) == gen.truth.events
     assert int(totals["distinct_ids"]) == gen.truth.events
@@ -59,19 +69,24 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
     # redelivered stream) agrees with ClickHouse: nothing counted twice there either
     stats = stack.stats()
     until = stats["live_until"].removesuffix(" UTC")
-    expected = sql(stack, f"""
+    expected = sql(
+        stack,
+        f"""
         SELECT page_id, sum(reactions + comments + shares + clicks) AS engagement,
                sum(questions) AS questions
         FROM somepulse.v_engagement_1m
         WHERE minute >= toDateTime('{until}:00', 'UTC') - INTERVAL 24 HOUR
-        GROUP BY page_id""")
+        GROUP BY page_id""",
+    )
     live = {p: (c["engagement"], c.get("question", 0)) for p, c in stats["live_pages"].items()}
     assert live == {r["page_id"]: (int(r["engagement"]), int(r["questions"])) for r in expected}
     # rows the new worker wrote beyond what was missing = redelivered, absorbed by dedup
     redelivered = stats["events_stored"] - (gen.truth.events - killed_at)
     assert redelivered >= 0
-    print(f"\nkilled with {killed_at} of {gen.truth.events} events stored; the restarted "
-          f"worker stored {stats['events_stored']}, {redelivered} of them redelivered")
+    print(
+        f"\nkilled with {killed_at} of {gen.truth.events} events stored; the restarted "
+        f"worker stored {stats['events_stored']}, {redelivered} of them redelivered"
+    )
 
 
 def sql_direct_count(settings: Settings) -> int:
@@ -82,8 +97,18 @@ def sql_direct_count(settings: Settings) -> int:
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "sql", "--format", "json",
-         "SELECT uniqExact(event_id) AS n FROM somepulse.events"],
+        [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "sql",
+            "--format",
+            "json",
+            "SELECT uniqExact(event_id) AS n FROM somepulse.events",
+        ],
         env={**__import__("os").environ, "SOMEPULSE_DATA_DIR": str(settings.data_dir)},
-        capture_output=True, text=True, check=True)
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(json.loads(out.stdout)[0]["n"])

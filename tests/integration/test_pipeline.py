@@ -26,21 +26,28 @@ def test_stored_counts_equal_ground_truth(stack: Stack, settings: Settings) -> N
     expected: Counter[tuple[str, str]] = Counter()
     for page, days in gen.truth.daily.items():
         expected[(page, "interactions")] += sum(k.get("interaction", 0) for k in days.values())
-    rollup = sql(stack, "SELECT page_id, sum(reactions + comments + replies + shares + clicks "
-                        "+ views) AS n FROM somepulse.v_engagement_1m GROUP BY page_id")
+    rollup = sql(
+        stack,
+        "SELECT page_id, sum(reactions + comments + replies + shares + clicks "
+        "+ views) AS n FROM somepulse.v_engagement_1m GROUP BY page_id",
+    )
     assert {(r["page_id"], "interactions"): int(r["n"]) for r in rollup} == dict(expected)
 
 
 def test_people_are_pseudonymous_and_citizen_text_is_not_stored(
-    stack: Stack, settings: Settings,
+    stack: Stack,
+    settings: Settings,
 ) -> None:
     gen = publish_scenario(stack, settings, date(2019, 3, 4), date(2019, 3, 5), scale=0.5)
     stack.wait_stored(gen.truth.events)
-    row = sql(stack, """
+    row = sql(
+        stack,
+        """
         SELECT countIf(actor_id != '' AND NOT startsWith(actor_id, 'p1_')) AS raw_ids,
                countIf(actor_id LIKE 'p1_%') AS pseudonyms,
                countIf(text != '' AND kind IN ('interaction', 'private_message')) AS texts,
                countIf(text != '' AND kind = 'post_published') AS post_texts
-        FROM somepulse.events""")[0]
+        FROM somepulse.events""",
+    )[0]
     assert row["raw_ids"] == 0 and row["texts"] == 0
     assert row["pseudonyms"] > 0 and row["post_texts"] > 0
