@@ -25,7 +25,7 @@ from streams.sqlclient import http_json
 MONTHLY_SQL = """
 SELECT page_id, toString(v.month) AS m, posts, engagement, comments, questions, reach
 FROM {db}.v_page_monthly AS v
-WHERE v.month >= toDate('{start}')
+WHERE v.month BETWEEN toDate('{start}') AND toDate('{end}')
 ORDER BY page_id, m
 """
 
@@ -172,7 +172,7 @@ def run_demo(
         rows = http_json(
             f"{stack.worker_url}/sql",
             MONTHLY_SQL.format(
-                db=settings.clickhouse_database, start=start.replace(day=1)
+                db=settings.clickhouse_database, start=start.replace(day=1), end=end
             ).encode(),
         )["rows"]
     for table in monthly_tables(rows):

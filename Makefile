@@ -1,0 +1,48 @@
+# The README's two commands: `make demo` and `make test`. Both install what they need
+# into .venv first (only when pyproject.toml changed since the last install).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit integration bench schemas ddl-snapshot config clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/somepulse demo
+
+test: lint typecheck
+	$(BIN)/pytest -p no:cacheprovider tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests -m "not integration"
+
+integration: $(STAMP)
+	$(BIN)/pytest tests -m integration
+
+bench: $(STAMP)
+	$(BIN)/somepulse bench
+
+schemas: $(STAMP)
+	$(BIN)/python -m schemas.export
+
+ddl-snapshot: $(STAMP)
+	$(BIN)/python -m tests.test_store
+
+config: $(STAMP)
+	$(BIN)/somepulse config
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
