@@ -1,4 +1,6 @@
-"""ClickHouse server over HTTP with clickhouse-connect (the deployed stack)."""
+"""ClickHouse server over HTTP with clickhouse-connect (the deployed stack).
+
+Same SQL as ``ChdbStore``; only the transport differs."""
 
 from __future__ import annotations
 
@@ -16,10 +18,15 @@ class ClickHouseStore:
 
         self.database = database
         self._errors: tuple[type[Exception], ...] = (ClickHouseError,)
+        # A chdb:// URL runs the same client against clickhouse-connect's in-process
+        # chDB backend (used by the tests: no ClickHouse server can run here).
+        auth = (
+            {}
+            if url.startswith("chdb:")
+            else {"username": user, "password": password, "autogenerate_session_id": False}
+        )
         try:
-            self._client = clickhouse_connect.get_client(
-                dsn=url, username=user, password=password, autogenerate_session_id=False
-            )
+            self._client = clickhouse_connect.get_client(dsn=url, **auth)
         except ClickHouseError as exc:
             raise StoreError(f"cannot reach ClickHouse at {url}: {exc}") from exc
 
