@@ -20,7 +20,7 @@ class ClickHouseStore:
         self._errors: tuple[type[Exception], ...] = (ClickHouseError,)
         # A chdb:// URL runs the same client against clickhouse-connect's in-process
         # chDB backend (used by the tests: no ClickHouse server can run here).
-        auth = (
+        auth: dict[str, Any] = (
             {}
             if url.startswith("chdb:")
             else {"username": user, "password": password, "autogenerate_session_id": False}
