@@ -51,3 +51,33 @@ def test_people_are_pseudonymous_and_citizen_text_is_not_stored(
     )[0]
     assert row["raw_ids"] == 0 and row["texts"] == 0
     assert row["pseudonyms"] > 0 and row["post_texts"] > 0
+
+
+def test_sql_command_goes_through_the_running_worker(stack: Stack, settings: Settings) -> None:
+    """chDB lets one process own the directory: while the worker runs, `somepulse sql`
+    must ask the worker's loopback endpoint instead of opening chDB itself."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    gen = publish_scenario(stack, settings, date(2019, 3, 4), date(2019, 3, 4), scale=0.3)
+    stack.wait_stored(gen.truth.events)
+    env = {**os.environ, "SOMEPULSE_DATA_DIR": str(settings.data_dir)}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "sql",
+            "--format",
+            "json",
+            "SELECT count() AS n FROM somepulse.events FINAL",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(out.stdout) == [{"n": gen.truth.events}]
