@@ -94,10 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     settings = Settings()
     console = Console()
+    from streams.collectors.run import Interrupted
+
     try:
         return _dispatch(args, settings, console)
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted; everything stopped[/]")
+    except (KeyboardInterrupt, Interrupted):
+        console.print("\n[yellow]interrupted; everything stopped[/]")
         return 130
 
 
@@ -181,7 +183,7 @@ def _collect_scenario(
     args: argparse.Namespace, settings: Settings, publisher: object, console: Console
 ) -> None:
     from streams.collectors.publisher import KafkaPublisher
-    from streams.collectors.run import replay_scenario, run_live
+    from streams.collectors.run import replay_scenario, run_live, stop_on_signals
     from streams.collectors.scenario import ScenarioGenerator
 
     assert isinstance(publisher, KafkaPublisher)
@@ -199,15 +201,18 @@ def _collect_scenario(
 
     async def go() -> None:
         async with publisher:
-            if args.live:
-                await run_live(gen, publisher, speed=speed or 1.0, on_day=on_day)
-            else:
-                await replay_scenario(gen, publisher, speed=speed, on_day=on_day)
+            with stop_on_signals() as stop:
+                if args.live:
+                    await run_live(gen, publisher, speed=speed or 1.0, on_day=on_day, stop=stop)
+                else:
+                    await replay_scenario(gen, publisher, speed=speed, on_day=on_day, stop=stop)
 
-    asyncio.run(go())
     truth = args.truth or settings.data_dir / "ground_truth.json"
-    gen.truth.write(truth)
-    console.print(f"\nground truth: {truth}")
+    try:
+        asyncio.run(go())
+    finally:  # what was published, also when interrupted
+        gen.truth.write(truth)
+        console.print(f"\nground truth: {truth}")
 
 
 def _sql(args: argparse.Namespace, settings: Settings, console: Console) -> int:

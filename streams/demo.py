@@ -16,7 +16,7 @@ from rich.table import Table
 
 from schemas.privacy import Pseudonymiser
 from streams.collectors.publisher import KafkaPublisher, PublishReport
-from streams.collectors.run import replay_scenario
+from streams.collectors.run import replay_scenario, stop_on_signals
 from streams.collectors.scenario import ScenarioGenerator
 from streams.processes import Stack
 from streams.settings import Settings
@@ -210,7 +210,10 @@ async def _replay(
 
             task = asyncio.create_task(refresh())
             try:
-                await replay_scenario(gen, publisher, speed=speed, on_day=view.on_day)
+                with stop_on_signals() as stop:
+                    await replay_scenario(
+                        gen, publisher, speed=speed, on_day=view.on_day, stop=stop
+                    )
             finally:
                 task.cancel()
             return await publisher.flush()
