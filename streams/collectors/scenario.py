@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
 import orjson
 
 from streams.collectors.pages import PAGES, PageProfile
+from streams.metrics.pages import closed_days
 
 WireEvent = dict[str, Any]
 REACTIONS = (
@@ -486,10 +486,7 @@ class ScenarioGenerator:
         self.truth = GroundTruth(seed, start, end, scale)
         self._followers: dict[str, tuple[date, int]] = {}
         self.recent_posts: dict[str, list[tuple[datetime, str]]] = {}
-        self._holidays = {
-            c: holidays.country_holidays(c, years=range(start.year, end.year + 2))
-            for c in {p.country for p in pages}
-        }
+        self._holidays = {c: closed_days(c) for c in {p.country for p in pages}}
 
     def is_open_day(self, page: PageProfile, day: date) -> bool:
         return day.weekday() < 5 and day not in self._holidays[page.country]

@@ -1,0 +1,1 @@
+"""Metrics of the field: page directory, office hours, measurement points, score."""
