@@ -11,11 +11,26 @@ import pytest
 from streams.metrics.pages import PageInfo, load_pages, local_date_sql
 
 OSLO, STOCKHOLM = ZoneInfo("Europe/Oslo"), ZoneInfo("Europe/Stockholm")
-NAV = PageInfo(page_id="nav", name="NAV", platform="facebook", country="NO", tz="Europe/Oslo",
-               opens=time(8, 0), closes=time(15, 30), promise_minutes=120)
-REGION = PageInfo(page_id="region", name="Region", platform="facebook", country="SE",
-                  tz="Europe/Stockholm", opens=time(8, 0), closes=time(16, 30),
-                  promise_minutes=240)
+NAV = PageInfo(
+    page_id="nav",
+    name="NAV",
+    platform="facebook",
+    country="NO",
+    tz="Europe/Oslo",
+    opens=time(8, 0),
+    closes=time(15, 30),
+    promise_minutes=120,
+)
+REGION = PageInfo(
+    page_id="region",
+    name="Region",
+    platform="facebook",
+    country="SE",
+    tz="Europe/Stockholm",
+    opens=time(8, 0),
+    closes=time(16, 30),
+    promise_minutes=240,
+)
 
 
 def oslo(*args: int) -> datetime:
@@ -40,13 +55,19 @@ def oslo(*args: int) -> datetime:
         (NAV, oslo(2019, 3, 12, 20, 0), oslo(2019, 3, 12, 22, 0), 0, 120),
         # Swedish midsummer eve (Fri 21 June 2019) closed: Thu 16:00-16:30 (30) + Mon
         # 08:00-09:00 (60)
-        (REGION, datetime(2019, 6, 20, 16, 0, tzinfo=STOCKHOLM),
-         datetime(2019, 6, 24, 9, 0, tzinfo=STOCKHOLM), 90, (3 * 24 + 17) * 60),
+        (
+            REGION,
+            datetime(2019, 6, 20, 16, 0, tzinfo=STOCKHOLM),
+            datetime(2019, 6, 24, 9, 0, tzinfo=STOCKHOLM),
+            90,
+            (3 * 24 + 17) * 60,
+        ),
     ],
     ids=["same-morning", "weekend", "17-may", "dst", "evening", "midsummer-eve"],
 )
-def test_office_and_calendar_minutes(page: PageInfo, asked: datetime, answered: datetime,
-                                     office: float, calendar: float) -> None:
+def test_office_and_calendar_minutes(
+    page: PageInfo, asked: datetime, answered: datetime, office: float, calendar: float
+) -> None:
     assert page.office_minutes(asked, answered) == pytest.approx(office)
     # in UTC: Python subtracts two times of the same zone by wall clock, ignoring DST
     elapsed = answered.astimezone(UTC) - asked.astimezone(UTC)
@@ -57,7 +78,9 @@ def test_office_intervals_follow_dst_in_utc() -> None:
     days = list(NAV.office_intervals(oslo(2019, 3, 29).date(), oslo(2019, 4, 1).date()))
     # Friday at UTC+1, Monday at UTC+2; the weekend is closed
     assert [(d.isoformat(), o.strftime("%H:%M"), c.strftime("%H:%M")) for d, o, c in days] == [
-        ("2019-03-29", "07:00", "14:30"), ("2019-04-01", "06:00", "13:30")]
+        ("2019-03-29", "07:00", "14:30"),
+        ("2019-04-01", "06:00", "13:30"),
+    ]
 
 
 def test_directory_loads_with_defaults() -> None:
@@ -66,8 +89,10 @@ def test_directory_loads_with_defaults() -> None:
     assert pages["region.exempel"].closes == time(16, 30)
     assert pages["sahlgrenska"].country == "SE"
     sql = local_date_sql("ts", list(pages.values()), "Europe/Oslo")
-    assert sql == ("multiIf(page_id IN ('region.exempel', 'sahlgrenska'), "
-                   "toDate(ts, 'Europe/Stockholm'), toDate(ts, 'Europe/Oslo'))")
+    assert sql == (
+        "multiIf(page_id IN ('region.exempel', 'sahlgrenska'), "
+        "toDate(ts, 'Europe/Stockholm'), toDate(ts, 'Europe/Oslo'))"
+    )
 
 
 def test_scenario_pages_are_in_the_directory() -> None:
@@ -77,4 +102,8 @@ def test_scenario_pages_are_in_the_directory() -> None:
     for profile in PAGES:
         page = directory[profile.page_id]
         assert (page.tz, page.country, page.opens, page.closes) == (
-            profile.tz, profile.country, profile.opens, profile.closes)
+            profile.tz,
+            profile.country,
+            profile.opens,
+            profile.closes,
+        )

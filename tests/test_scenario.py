@@ -85,8 +85,10 @@ def test_pages_answer_only_in_office_hours(
     _, events = march_2019
     profiles = {p.page_id: p for p in PAGES}
     # the public holidays, and in Sweden the de facto ones offices close on
-    closed = {"NO": holidays.country_holidays("NO", years=[2019]),
-              "SE": holidays.country_holidays("SE", years=[2019], categories=("public", "de_facto"))}
+    closed = {
+        "NO": holidays.country_holidays("NO", years=[2019]),
+        "SE": holidays.country_holidays("SE", years=[2019], categories=("public", "de_facto")),
+    }
     for e in (e for e in events if e["kind"] == "page_reply"):
         page = profiles[str(e["page_id"])]
         local = ts(str(e["occurred_at"])).astimezone(ZoneInfo(page.tz))

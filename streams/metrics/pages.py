@@ -45,7 +45,9 @@ class PageInfo(BaseModel):
     def is_open_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self._holidays
 
-    def office_intervals(self, first: date, last: date) -> Iterator[tuple[date, datetime, datetime]]:
+    def office_intervals(
+        self, first: date, last: date
+    ) -> Iterator[tuple[date, datetime, datetime]]:
         """(local day, opens, closes) in UTC for every open day in [first, last]."""
         day = first
         while day <= last:

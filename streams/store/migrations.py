@@ -1,8 +1,11 @@
 """Numbered, idempotent migrations from ``deploy/clickhouse/`` (the one place DDL lives).
 
-Files are templates: ``{db}`` and ``{raw_retention_days}`` are filled from settings.
-Every statement is ``IF NOT EXISTS``, so applying twice is harmless; applied versions
-are also recorded in ``schema_migrations`` for operators.
+Files are templates: ``{db}`` and ``{raw_retention_days}`` are filled from settings,
+and ``LOCAL_DATE(expr)`` becomes the page's local date of ``expr`` (ClickHouse wants a
+constant time zone, so the page -> zone map from ``deploy/pages.toml`` is rendered in).
+Tables are ``IF NOT EXISTS`` and views ``OR REPLACE``, so applying twice is harmless
+and a changed page directory reaches the views; applied versions are recorded in
+``schema_migrations`` for operators.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from streams.metrics.pages import PageInfo, load_pages, local_date_sql
+from streams.metrics.sync import sync_pages
 from streams.store.base import Store
 
 DDL_DIR = Path(__file__).resolve().parents[2] / "deploy" / "clickhouse"
@@ -24,7 +29,17 @@ class Migration:
     statements: tuple[str, ...]
 
 
-def load_migrations(db: str, raw_retention_days: int, ddl_dir: Path = DDL_DIR) -> list[Migration]:
+_LOCAL_DATE = re.compile(r"LOCAL_DATE\(([^()]+)\)")
+
+
+def load_migrations(
+    db: str,
+    raw_retention_days: int,
+    pages: list[PageInfo] | None = None,
+    default_tz: str = "Europe/Oslo",
+    ddl_dir: Path = DDL_DIR,
+) -> list[Migration]:
+    pages = load_pages() if pages is None else pages
     migrations = []
     for path in sorted(ddl_dir.glob("*.sql")):
         match = _NAME.match(path.name)
@@ -32,6 +47,7 @@ def load_migrations(db: str, raw_retention_days: int, ddl_dir: Path = DDL_DIR) -
             continue
         text = path.read_text().replace("{db}", db)
         text = text.replace("{raw_retention_days}", str(raw_retention_days))
+        text = _LOCAL_DATE.sub(lambda m: local_date_sql(m.group(1), pages, default_tz), text)
         statements = tuple(s.strip() for s in _split(text) if s.strip())
         migrations.append(Migration(int(match.group(1)), match.group(2), statements))
     return migrations
@@ -43,8 +59,15 @@ def _split(text: str) -> list[str]:
     return re.split(r";\s*(?:\n|$)", body)
 
 
-def migrate(store: Store, raw_retention_days: int) -> list[int]:
-    """Apply every migration; return the versions newly recorded."""
+def migrate(
+    store: Store,
+    raw_retention_days: int,
+    pages: list[PageInfo] | None = None,
+    default_tz: str = "Europe/Oslo",
+) -> list[int]:
+    """Apply every migration and load the page directory; return the versions newly
+    recorded."""
+    pages = load_pages() if pages is None else pages
     db = store.database
     store.command(f"CREATE DATABASE IF NOT EXISTS {db}")
     store.command(
@@ -54,7 +77,7 @@ def migrate(store: Store, raw_retention_days: int) -> list[int]:
     )
     done = {r["version"] for r in store.query(f"SELECT version FROM {db}.schema_migrations")}
     new = []
-    for migration in load_migrations(db, raw_retention_days):
+    for migration in load_migrations(db, raw_retention_days, pages, default_tz):
         for statement in migration.statements:
             store.command(statement)
         if migration.version not in done:
@@ -64,6 +87,7 @@ def migrate(store: Store, raw_retention_days: int) -> list[int]:
             )
             new.append(migration.version)
     _apply_retention(store, raw_retention_days)
+    sync_pages(store, pages)
     return new
 
 

@@ -100,43 +100,224 @@ SELECT
 FROM somepulse.engagement_1m
 GROUP BY page_id, platform, post_id, minute;
 
--- 004_page_monthly
-CREATE VIEW IF NOT EXISTS somepulse.v_page_monthly AS
+-- 004_pages
+CREATE TABLE IF NOT EXISTS somepulse.pages
+(
+    page_id          String,
+    name             String,
+    platform         LowCardinality(String),
+    country          LowCardinality(String),
+    tz               LowCardinality(String),
+    opens            String,
+    closes           String,
+    promise_minutes  UInt32,
+    peer_group       LowCardinality(String),
+    loaded_at        DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(loaded_at)
+ORDER BY page_id;
+
+CREATE TABLE IF NOT EXISTS somepulse.office_hours
+(
+    page_id    String,
+    day        Date COMMENT 'local day',
+    opens_at   DateTime('UTC'),
+    closes_at  DateTime('UTC')
+)
+ENGINE = MergeTree
+ORDER BY (page_id, day);
+
+-- 005_page_views
+CREATE OR REPLACE VIEW somepulse.v_page_daily AS
 WITH
 activity AS (
     SELECT
         page_id,
+        multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(occurred_at, 'Europe/Stockholm'), toDate(occurred_at, 'Europe/Oslo')) AS local_day,
         any(platform) AS platform,
-        toStartOfMonth(occurred_at) AS month,
         uniqExactIf(event_id, kind = 'post_published') AS posts,
-        uniqExactIf(event_id, kind = 'interaction' AND subtype = 'reaction') AS reactions,
-        uniqExactIf(event_id, kind = 'interaction' AND subtype = 'comment') AS comments,
-        uniqExactIf(event_id, kind = 'interaction' AND subtype = 'share') AS shares,
-        uniqExactIf(event_id, kind = 'interaction' AND subtype = 'click') AS clicks,
-        uniqExactIf(event_id, is_question) AS questions,
-        uniqExactIf(event_id, kind = 'page_reply') AS page_replies
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reaction') AS reactions,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'comment') AS comments,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reply') AS replies,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'share') AS shares,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'click') AS clicks,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'view') AS views,
+        uniqExactIf(event_id, is_question AND (kind = 'interaction' OR direction = 'in')) AS questions,
+        uniqExactIf(event_id, kind = 'private_message' AND direction = 'in') AS messages_in,
+        uniqExactIf(event_id, kind = 'page_reply') AS page_replies,
+        uniqExactIf(actor_id, kind = 'interaction'
+                    AND interaction_type IN ('reaction', 'comment', 'share', 'click')) AS engaged_people
     FROM somepulse.events
-    GROUP BY page_id, month
+    WHERE kind IN ('post_published', 'interaction', 'private_message', 'page_reply')
+    GROUP BY page_id, local_day
 ),
-daily_reach AS (
-    SELECT page_id, day, argMax(reach, occurred_at) AS reach, argMax(impressions, occurred_at) AS impressions
+page_reach AS (
+    SELECT page_id, day AS local_day, any(platform) AS platform,
+           argMax(reach, occurred_at) AS reach,
+           argMax(impressions, occurred_at) AS impressions,
+           argMax(video_views, occurred_at) AS video_views
     FROM somepulse.events
-    WHERE kind = 'insights_snapshot' AND subtype = 'page'
-    GROUP BY page_id, day
+    WHERE kind = 'insights_snapshot' AND scope = 'page'
+    GROUP BY page_id, local_day
 ),
-reach AS (
-    SELECT page_id, toStartOfMonth(day) AS month, sum(reach) AS reach, sum(impressions) AS impressions
-    FROM daily_reach
-    GROUP BY page_id, month
+page_followers AS (
+    SELECT page_id, multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(occurred_at, 'Europe/Stockholm'), toDate(occurred_at, 'Europe/Oslo')) AS local_day, any(platform) AS platform,
+           argMax(followers, occurred_at) AS followers
+    FROM somepulse.events
+    WHERE kind = 'follower_snapshot'
+    GROUP BY page_id, local_day
 )
 SELECT
-    activity.page_id AS page_id,
-    activity.platform AS platform,
-    activity.month AS month,
-    posts, reactions, comments, shares, clicks,
+    page_id,
+    local_day AS day,
+    if(activity.platform != '', activity.platform,
+       if(page_reach.platform != '', page_reach.platform, page_followers.platform)) AS platform,
+    posts, reactions, comments, replies, shares, clicks, views,
     reactions + comments + shares + clicks AS engagement,
-    questions, page_replies,
-    reach.reach AS reach,
-    reach.impressions AS impressions
+    engaged_people, questions, messages_in, page_replies,
+    reach, impressions, video_views,
+    followers
 FROM activity
-LEFT JOIN reach ON activity.page_id = reach.page_id AND activity.month = reach.month;
+FULL OUTER JOIN page_reach USING (page_id, local_day)
+FULL OUTER JOIN page_followers USING (page_id, local_day);
+
+CREATE OR REPLACE VIEW somepulse.v_page_monthly AS
+SELECT
+    *,
+    followers - lagInFrame(toNullable(followers)) OVER w AS follower_growth,
+    round(100 * (followers - lagInFrame(toNullable(followers)) OVER w)
+          / nullIf(lagInFrame(toNullable(followers)) OVER w, 0), 2) AS follower_growth_pct
+FROM (
+    SELECT
+        page_id,
+        any(platform) AS platform,
+        toStartOfMonth(day) AS month,
+        sum(posts) AS posts,
+        round(posts / toDayOfMonth(toLastDayOfMonth(month)), 2) AS posts_per_day,
+        sum(reactions) AS reactions, sum(comments) AS comments, sum(shares) AS shares,
+        sum(clicks) AS clicks, sum(engagement) AS engagement,
+        sum(questions) AS questions, sum(page_replies) AS page_replies,
+        sum(reach) AS reach, sum(impressions) AS impressions,
+        argMaxIf(followers, day, followers > 0) AS followers
+    FROM somepulse.v_page_daily
+    GROUP BY page_id, month
+)
+WINDOW w AS (PARTITION BY page_id ORDER BY month ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
+
+CREATE OR REPLACE VIEW somepulse.v_page_quarterly AS
+SELECT
+    *,
+    followers - lagInFrame(toNullable(followers)) OVER w AS follower_growth,
+    round(100 * (followers - lagInFrame(toNullable(followers)) OVER w)
+          / nullIf(lagInFrame(toNullable(followers)) OVER w, 0), 2) AS follower_growth_pct
+FROM (
+    SELECT
+        page_id,
+        any(platform) AS platform,
+        toStartOfQuarter(day) AS quarter,
+        concat(toString(toYear(quarter)), 'Q', toString(toQuarter(quarter))) AS period,
+        sum(posts) AS posts,
+        round(posts / dateDiff('day', quarter, quarter + INTERVAL 3 MONTH), 2) AS posts_per_day,
+        sum(reactions) AS reactions, sum(comments) AS comments, sum(shares) AS shares,
+        sum(clicks) AS clicks, sum(engagement) AS engagement,
+        sum(questions) AS questions, sum(page_replies) AS page_replies,
+        sum(reach) AS reach, sum(impressions) AS impressions,
+        argMaxIf(followers, day, followers > 0) AS followers
+    FROM somepulse.v_page_daily
+    GROUP BY page_id, quarter
+)
+WINDOW w AS (PARTITION BY page_id ORDER BY quarter ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
+
+-- 006_responses
+CREATE OR REPLACE VIEW somepulse.responses AS
+WITH
+questions AS (
+    SELECT event_id AS question_id, page_id, platform, post_id, kind AS source,
+           occurred_at AS asked_at,
+           if(kind = 'interaction', comment_id, message_id) AS item_id, thread_id
+    FROM somepulse.events FINAL
+    WHERE is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
+),
+direct AS (
+    SELECT page_id, in_reply_to, min(occurred_at) AS replied_at
+    FROM somepulse.events FINAL
+    WHERE kind = 'page_reply'
+    GROUP BY page_id, in_reply_to
+),
+in_thread AS (
+    SELECT page_id, thread_id, occurred_at AS replied_at
+    FROM somepulse.events FINAL
+    WHERE kind = 'page_reply' AND channel = 'message' AND thread_id != ''
+),
+matched AS (
+    SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
+           q.post_id AS post_id, q.source AS source, q.asked_at AS asked_at,
+           q.item_id AS item_id, q.thread_id AS thread_id,
+           d.replied_at AS direct_at, t.replied_at AS thread_at
+    FROM questions AS q
+    LEFT JOIN direct AS d ON d.page_id = q.page_id AND d.in_reply_to = q.item_id
+    ASOF LEFT JOIN in_thread AS t
+        ON t.page_id = q.page_id AND t.thread_id = q.thread_id AND t.replied_at >= q.asked_at
+    SETTINGS join_use_nulls = 1
+),
+answered AS (
+    SELECT * EXCEPT (direct_at, thread_at),
+           if(direct_at IS NULL, thread_at,
+              if(thread_at IS NULL, direct_at, least(direct_at, thread_at))) AS replied_at
+    FROM matched
+),
+office AS (
+    SELECT a.question_id AS question_id,
+           sum(greatest(0, dateDiff('second', greatest(a.asked_at, o.opens_at),
+                                     least(a.replied_at, o.closes_at)))) / 60 AS office_minutes
+    FROM (SELECT question_id, page_id, asked_at, replied_at,
+                 arrayJoin(range(toInt64(toUInt16(toDate(asked_at))) - 1,
+                                 toInt64(toUInt16(toDate(assumeNotNull(replied_at)))) + 2))
+                     AS day_number
+          FROM answered WHERE replied_at IS NOT NULL AND replied_at > asked_at
+            AND dateDiff('day', asked_at, replied_at) < 400) AS a
+    INNER JOIN somepulse.office_hours AS o ON o.page_id = a.page_id AND o.day = toDate(toUInt16(a.day_number))
+    GROUP BY a.question_id
+)
+SELECT
+    answered.*,
+    multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(asked_at, 'Europe/Stockholm'), toDate(asked_at, 'Europe/Oslo')) AS day,
+    replied_at IS NOT NULL AS is_answered,
+    if(replied_at IS NULL, NULL,
+       greatest(0, dateDiff('millisecond', asked_at, replied_at)) / 60000) AS calendar_minutes,
+    if(replied_at IS NULL, NULL, ifNull(office.office_minutes, 0)) AS office_minutes,
+    ifNull(dateDiff('second', asked_at, replied_at) <= 86400, false) AS answered_within_24h
+FROM answered
+LEFT JOIN office ON office.question_id = answered.question_id
+SETTINGS join_use_nulls = 1;
+
+CREATE OR REPLACE VIEW somepulse.v_open_questions AS
+SELECT r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at,
+       dateDiff('second', r.asked_at, now64(3)) / 60 AS age_minutes,
+       (SELECT 0) + sum(greatest(0, dateDiff('second', greatest(r.asked_at, o.opens_at),
+                                             least(now64(3), o.closes_at)))) / 60 AS age_office_minutes
+FROM somepulse.responses AS r
+LEFT JOIN somepulse.office_hours AS o
+    ON o.page_id = r.page_id AND o.day >= toDate(r.asked_at) AND o.day <= today()
+WHERE NOT r.is_answered
+GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at;
+
+CREATE OR REPLACE VIEW somepulse.v_response_times AS
+SELECT
+    page_id,
+    day,
+    count() AS questions,
+    countIf(is_answered) AS answered,
+    countIf(answered_within_24h) AS answered_24h,
+    round(answered / questions, 4) AS response_rate,
+    round(answered_24h / questions, 4) AS response_rate_24h,
+    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
+    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
+    avgIf(office_minutes, is_answered) AS mean_office_minutes,
+    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
+    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
+    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes,
+    arrayAvg(arraySlice(arraySort(groupArrayIf(calendar_minutes, is_answered)), 1,
+                        toUInt32(ceil(0.9 * answered)))) AS meta_fastest90_calendar_minutes
+FROM somepulse.responses
+GROUP BY page_id, day;

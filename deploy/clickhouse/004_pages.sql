@@ -1,0 +1,28 @@
+-- The page directory and office calendar, loaded from deploy/pages.toml at start-up
+-- (streams/metrics/sync.py): time zones, reply promises, peer groups, and each open
+-- day's office hours as UTC instants (DST and public holidays already applied).
+CREATE TABLE IF NOT EXISTS {db}.pages
+(
+    page_id          String,
+    name             String,
+    platform         LowCardinality(String),
+    country          LowCardinality(String),
+    tz               LowCardinality(String),
+    opens            String,
+    closes           String,
+    promise_minutes  UInt32,
+    peer_group       LowCardinality(String),
+    loaded_at        DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(loaded_at)
+ORDER BY page_id;
+
+CREATE TABLE IF NOT EXISTS {db}.office_hours
+(
+    page_id    String,
+    day        Date COMMENT 'local day',
+    opens_at   DateTime('UTC'),
+    closes_at  DateTime('UTC')
+)
+ENGINE = MergeTree
+ORDER BY (page_id, day);

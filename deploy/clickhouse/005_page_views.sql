@@ -1,0 +1,107 @@
+-- Per page and local day (the page's time zone sets the day boundary): activity,
+-- engagement, questions, reach and followers. Counts are uniqExact(event_id), so
+-- replayed events never count twice; reported figures (reach, followers) take the
+-- latest snapshot of the day (argMax by snapshot time), never a sum of snapshots.
+CREATE OR REPLACE VIEW {db}.v_page_daily AS
+WITH
+activity AS (
+    SELECT
+        page_id,
+        LOCAL_DATE(occurred_at) AS local_day,
+        any(platform) AS platform,
+        uniqExactIf(event_id, kind = 'post_published') AS posts,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reaction') AS reactions,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'comment') AS comments,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reply') AS replies,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'share') AS shares,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'click') AS clicks,
+        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'view') AS views,
+        uniqExactIf(event_id, is_question AND (kind = 'interaction' OR direction = 'in')) AS questions,
+        uniqExactIf(event_id, kind = 'private_message' AND direction = 'in') AS messages_in,
+        uniqExactIf(event_id, kind = 'page_reply') AS page_replies,
+        uniqExactIf(actor_id, kind = 'interaction'
+                    AND interaction_type IN ('reaction', 'comment', 'share', 'click')) AS engaged_people
+    FROM {db}.events
+    WHERE kind IN ('post_published', 'interaction', 'private_message', 'page_reply')
+    GROUP BY page_id, local_day
+),
+page_reach AS (
+    SELECT page_id, day AS local_day, any(platform) AS platform,
+           argMax(reach, occurred_at) AS reach,
+           argMax(impressions, occurred_at) AS impressions,
+           argMax(video_views, occurred_at) AS video_views
+    FROM {db}.events
+    WHERE kind = 'insights_snapshot' AND scope = 'page'
+    GROUP BY page_id, local_day
+),
+page_followers AS (
+    SELECT page_id, LOCAL_DATE(occurred_at) AS local_day, any(platform) AS platform,
+           argMax(followers, occurred_at) AS followers
+    FROM {db}.events
+    WHERE kind = 'follower_snapshot'
+    GROUP BY page_id, local_day
+)
+SELECT
+    page_id,
+    local_day AS day,
+    if(activity.platform != '', activity.platform,
+       if(page_reach.platform != '', page_reach.platform, page_followers.platform)) AS platform,
+    posts, reactions, comments, replies, shares, clicks, views,
+    reactions + comments + shares + clicks AS engagement,
+    engaged_people, questions, messages_in, page_replies,
+    reach, impressions, video_views,
+    followers
+FROM activity
+FULL OUTER JOIN page_reach USING (page_id, local_day)
+FULL OUTER JOIN page_followers USING (page_id, local_day);
+
+-- Per page and calendar month / quarter of local days. Reach is the sum of daily
+-- reach (people reached per day, added up: unique reach over a month is not
+-- derivable from daily figures). Growth compares the last follower snapshot of the
+-- period with that of the period before.
+CREATE OR REPLACE VIEW {db}.v_page_monthly AS
+SELECT
+    *,
+    followers - lagInFrame(toNullable(followers)) OVER w AS follower_growth,
+    round(100 * (followers - lagInFrame(toNullable(followers)) OVER w)
+          / nullIf(lagInFrame(toNullable(followers)) OVER w, 0), 2) AS follower_growth_pct
+FROM (
+    SELECT
+        page_id,
+        any(platform) AS platform,
+        toStartOfMonth(day) AS month,
+        sum(posts) AS posts,
+        round(posts / toDayOfMonth(toLastDayOfMonth(month)), 2) AS posts_per_day,
+        sum(reactions) AS reactions, sum(comments) AS comments, sum(shares) AS shares,
+        sum(clicks) AS clicks, sum(engagement) AS engagement,
+        sum(questions) AS questions, sum(page_replies) AS page_replies,
+        sum(reach) AS reach, sum(impressions) AS impressions,
+        argMaxIf(followers, day, followers > 0) AS followers
+    FROM {db}.v_page_daily
+    GROUP BY page_id, month
+)
+WINDOW w AS (PARTITION BY page_id ORDER BY month ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
+
+CREATE OR REPLACE VIEW {db}.v_page_quarterly AS
+SELECT
+    *,
+    followers - lagInFrame(toNullable(followers)) OVER w AS follower_growth,
+    round(100 * (followers - lagInFrame(toNullable(followers)) OVER w)
+          / nullIf(lagInFrame(toNullable(followers)) OVER w, 0), 2) AS follower_growth_pct
+FROM (
+    SELECT
+        page_id,
+        any(platform) AS platform,
+        toStartOfQuarter(day) AS quarter,
+        concat(toString(toYear(quarter)), 'Q', toString(toQuarter(quarter))) AS period,
+        sum(posts) AS posts,
+        round(posts / dateDiff('day', quarter, quarter + INTERVAL 3 MONTH), 2) AS posts_per_day,
+        sum(reactions) AS reactions, sum(comments) AS comments, sum(shares) AS shares,
+        sum(clicks) AS clicks, sum(engagement) AS engagement,
+        sum(questions) AS questions, sum(page_replies) AS page_replies,
+        sum(reach) AS reach, sum(impressions) AS impressions,
+        argMaxIf(followers, day, followers > 0) AS followers
+    FROM {db}.v_page_daily
+    GROUP BY page_id, quarter
+)
+WINDOW w AS (PARTITION BY page_id ORDER BY quarter ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);

@@ -1,0 +1,104 @@
+-- One row per question: a person's comment/reply marked as a question on the page's
+-- post, or an incoming private message asking something. Its first reply is the
+-- page's earliest reply to it (page_reply.in_reply_to = the question's id) or, for
+-- messages, the first page message in the same thread at or after it (ASOF JOIN).
+-- Matching is by ids and event time, not arrival order: a reply that arrived before
+-- its question is matched all the same, and replays change nothing (FINAL).
+-- Minutes are calendar minutes and office minutes (the page's open hours, weekends
+-- and public holidays closed, from office_hours). Unanswered questions have NULL
+-- reply times; their age is in v_open_questions.
+CREATE OR REPLACE VIEW {db}.responses AS
+WITH
+questions AS (
+    SELECT event_id AS question_id, page_id, platform, post_id, kind AS source,
+           occurred_at AS asked_at,
+           if(kind = 'interaction', comment_id, message_id) AS item_id, thread_id
+    FROM {db}.events FINAL
+    WHERE is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
+),
+direct AS (
+    SELECT page_id, in_reply_to, min(occurred_at) AS replied_at
+    FROM {db}.events FINAL
+    WHERE kind = 'page_reply'
+    GROUP BY page_id, in_reply_to
+),
+in_thread AS (
+    SELECT page_id, thread_id, occurred_at AS replied_at
+    FROM {db}.events FINAL
+    WHERE kind = 'page_reply' AND channel = 'message' AND thread_id != ''
+),
+matched AS (
+    SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
+           q.post_id AS post_id, q.source AS source, q.asked_at AS asked_at,
+           q.item_id AS item_id, q.thread_id AS thread_id,
+           d.replied_at AS direct_at, t.replied_at AS thread_at
+    FROM questions AS q
+    LEFT JOIN direct AS d ON d.page_id = q.page_id AND d.in_reply_to = q.item_id
+    ASOF LEFT JOIN in_thread AS t
+        ON t.page_id = q.page_id AND t.thread_id = q.thread_id AND t.replied_at >= q.asked_at
+    SETTINGS join_use_nulls = 1
+),
+answered AS (
+    SELECT * EXCEPT (direct_at, thread_at),
+           if(direct_at IS NULL, thread_at,
+              if(thread_at IS NULL, direct_at, least(direct_at, thread_at))) AS replied_at
+    FROM matched
+),
+office AS (
+    SELECT a.question_id AS question_id,
+           sum(greatest(0, dateDiff('second', greatest(a.asked_at, o.opens_at),
+                                     least(a.replied_at, o.closes_at)))) / 60 AS office_minutes
+    FROM (SELECT question_id, page_id, asked_at, replied_at,
+                 arrayJoin(range(toInt64(toUInt16(toDate(asked_at))) - 1,
+                                 toInt64(toUInt16(toDate(assumeNotNull(replied_at)))) + 2))
+                     AS day_number
+          FROM answered WHERE replied_at IS NOT NULL AND replied_at > asked_at
+            AND dateDiff('day', asked_at, replied_at) < 400) AS a
+    INNER JOIN {db}.office_hours AS o ON o.page_id = a.page_id AND o.day = toDate(toUInt16(a.day_number))
+    GROUP BY a.question_id
+)
+SELECT
+    answered.*,
+    LOCAL_DATE(asked_at) AS day,
+    replied_at IS NOT NULL AS is_answered,
+    if(replied_at IS NULL, NULL,
+       greatest(0, dateDiff('millisecond', asked_at, replied_at)) / 60000) AS calendar_minutes,
+    if(replied_at IS NULL, NULL, ifNull(office.office_minutes, 0)) AS office_minutes,
+    ifNull(dateDiff('second', asked_at, replied_at) <= 86400, false) AS answered_within_24h
+FROM answered
+LEFT JOIN office ON office.question_id = answered.question_id
+SETTINGS join_use_nulls = 1;
+
+-- Questions without a reply, with their age now (calendar and office minutes).
+CREATE OR REPLACE VIEW {db}.v_open_questions AS
+SELECT r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at,
+       dateDiff('second', r.asked_at, now64(3)) / 60 AS age_minutes,
+       (SELECT 0) + sum(greatest(0, dateDiff('second', greatest(r.asked_at, o.opens_at),
+                                             least(now64(3), o.closes_at)))) / 60 AS age_office_minutes
+FROM {db}.responses AS r
+LEFT JOIN {db}.office_hours AS o
+    ON o.page_id = r.page_id AND o.day >= toDate(r.asked_at) AND o.day <= today()
+WHERE NOT r.is_answered
+GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at;
+
+-- Response time and rate per page and local day. Meta's convention (average of the
+-- fastest 90 % of answered questions) is given as an extra.
+CREATE OR REPLACE VIEW {db}.v_response_times AS
+SELECT
+    page_id,
+    day,
+    count() AS questions,
+    countIf(is_answered) AS answered,
+    countIf(answered_within_24h) AS answered_24h,
+    round(answered / questions, 4) AS response_rate,
+    round(answered_24h / questions, 4) AS response_rate_24h,
+    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
+    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
+    avgIf(office_minutes, is_answered) AS mean_office_minutes,
+    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
+    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
+    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes,
+    arrayAvg(arraySlice(arraySort(groupArrayIf(calendar_minutes, is_answered)), 1,
+                        toUInt32(ceil(0.9 * answered)))) AS meta_fastest90_calendar_minutes
+FROM {db}.responses
+GROUP BY page_id, day;
