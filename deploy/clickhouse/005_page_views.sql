@@ -53,7 +53,9 @@ SELECT
     followers
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
-FULL OUTER JOIN page_followers USING (page_id, local_day);
+FULL OUTER JOIN page_followers USING (page_id, local_day)
+-- pinned: views that join this one with join_use_nulls = 1 must not change its types
+SETTINGS join_use_nulls = 0;
 
 -- Per page and calendar month / quarter of local days. Reach is the sum of daily
 -- reach (people reached per day, added up: unique reach over a month is not

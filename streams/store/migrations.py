@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.metrics.pages import PageInfo, load_pages, local_date_sql
+from streams.metrics.score import grade_sql, load_score_config, score_sql
+from streams.metrics.stopwords import stop_words_sql
 from streams.metrics.sync import sync_pages
 from streams.store.base import Store
 
@@ -48,6 +50,9 @@ def load_migrations(
         text = path.read_text().replace("{db}", db)
         text = text.replace("{raw_retention_days}", str(raw_retention_days))
         text = _LOCAL_DATE.sub(lambda m: local_date_sql(m.group(1), pages, default_tz), text)
+        text = text.replace("STOP_WORDS", stop_words_sql())
+        score = load_score_config()
+        text = text.replace("SCORE_SQL", score_sql(score)).replace("GRADE_SQL", grade_sql("score"))
         statements = tuple(s.strip() for s in _split(text) if s.strip())
         migrations.append(Migration(int(match.group(1)), match.group(2), statements))
     return migrations

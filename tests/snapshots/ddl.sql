@@ -179,7 +179,8 @@ SELECT
     followers
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
-FULL OUTER JOIN page_followers USING (page_id, local_day);
+FULL OUTER JOIN page_followers USING (page_id, local_day)
+SETTINGS join_use_nulls = 0;
 
 CREATE OR REPLACE VIEW somepulse.v_page_monthly AS
 SELECT
@@ -321,3 +322,162 @@ SELECT
                         toUInt32(ceil(0.9 * answered)))) AS meta_fastest90_calendar_minutes
 FROM somepulse.responses
 GROUP BY page_id, day;
+
+-- 007_analyst_views
+CREATE OR REPLACE VIEW somepulse.v_dialogues AS
+SELECT
+    posts.page_id AS page_id,
+    posts.post_id AS post_id,
+    posts.published_at AS published_at,
+    multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(posts.published_at, 'Europe/Stockholm'), toDate(posts.published_at, 'Europe/Oslo')) AS day,
+    ifNull(c.comments, 0) AS comments,
+    ifNull(c.comments, 0) >= 3 AS is_dialogue,
+    ifNull(r.page_replies, 0) > 0 AS page_took_part
+FROM (SELECT page_id, post_id, min(occurred_at) AS published_at
+      FROM somepulse.events WHERE kind = 'post_published' GROUP BY page_id, post_id) AS posts
+LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS comments FROM somepulse.events
+           WHERE kind = 'interaction' AND interaction_type IN ('comment', 'reply')
+           GROUP BY page_id, post_id) AS c
+    ON c.page_id = posts.page_id AND c.post_id = posts.post_id
+LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS page_replies FROM somepulse.events
+           WHERE kind = 'page_reply' AND channel = 'comment' GROUP BY page_id, post_id) AS r
+    ON r.page_id = posts.page_id AND r.post_id = posts.post_id
+SETTINGS join_use_nulls = 1
+COMMENT 'per post: comments, is_dialogue (>= 3 comments), page_took_part';
+
+CREATE OR REPLACE VIEW somepulse.v_top_posts AS
+SELECT
+    posts.page_id AS page_id, posts.post_id AS post_id, posts.platform AS platform,
+    posts.published_at AS published_at, multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(posts.published_at, 'Europe/Stockholm'), toDate(posts.published_at, 'Europe/Oslo')) AS day,
+    posts.format AS format, posts.paid AS paid, posts.campaign_id AS campaign_id,
+    posts.text AS text,
+    ifNull(e.reactions, 0) AS reactions, ifNull(e.comments, 0) AS comments,
+    ifNull(e.shares, 0) AS shares, ifNull(e.clicks, 0) AS clicks,
+    ifNull(e.reactions + e.comments + e.shares + e.clicks, 0) AS engagement,
+    ifNull(e.engaged_people, 0) AS engaged_people,
+    ifNull(i.reach, 0) AS reach, ifNull(i.impressions, 0) AS impressions,
+    round(engagement / nullIf(reach, 0), 4) AS engagement_rate,
+    round(shares / nullIf(reach, 0), 5) AS virality,
+    round(engaged_people / nullIf(reach, 0), 4) AS virality_people
+FROM (SELECT page_id, post_id, any(platform) AS platform, min(occurred_at) AS published_at,
+             any(format) AS format, any(paid) AS paid, any(campaign_id) AS campaign_id,
+             any(text) AS text
+      FROM somepulse.events WHERE kind = 'post_published' GROUP BY page_id, post_id) AS posts
+LEFT JOIN (SELECT page_id, post_id,
+                  uniqExactIf(event_id, interaction_type = 'reaction') AS reactions,
+                  uniqExactIf(event_id, interaction_type = 'comment') AS comments,
+                  uniqExactIf(event_id, interaction_type = 'share') AS shares,
+                  uniqExactIf(event_id, interaction_type = 'click') AS clicks,
+                  uniqExactIf(actor_id, interaction_type IN ('reaction', 'comment', 'share', 'click'))
+                      AS engaged_people
+           FROM somepulse.events WHERE kind = 'interaction' GROUP BY page_id, post_id) AS e
+    ON e.page_id = posts.page_id AND e.post_id = posts.post_id
+LEFT JOIN (SELECT page_id, post_id, argMax(reach, occurred_at) AS reach,
+                  argMax(impressions, occurred_at) AS impressions
+           FROM somepulse.events WHERE kind = 'insights_snapshot' AND scope = 'post'
+           GROUP BY page_id, post_id) AS i
+    ON i.page_id = posts.page_id AND i.post_id = posts.post_id
+SETTINGS join_use_nulls = 1
+COMMENT 'per post: engagement, reach, engagement_rate, virality (best posts)';
+
+CREATE OR REPLACE VIEW somepulse.v_top_words AS
+SELECT page_id, toStartOfMonth(day) AS month, word, count() AS uses
+FROM (
+    SELECT page_id, multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(occurred_at, 'Europe/Stockholm'), toDate(occurred_at, 'Europe/Oslo')) AS day,
+           arrayJoin(extractAll(lowerUTF8(text), '\\p{L}+')) AS word
+    FROM somepulse.events FINAL
+    WHERE kind = 'post_published' AND text != ''
+)
+WHERE lengthUTF8(word) >= 3 AND NOT has(['a', 'about', 'above', 'af', 'after', 'again', 'against', 'all', 'alla', 'alle', 'allt', 'alt', 'am', 'an', 'and', 'anden', 'andet', 'andre', 'any', 'are', 'as', 'at', 'att', 'av', 'bare', 'be', 'because', 'been', 'before', 'begge', 'being', 'below', 'between', 'ble', 'blev', 'bli', 'blir', 'blitt', 'bliver', 'blivit', 'both', 'but', 'by', 'både', 'can', 'da', 'de', 'deg', 'dem', 'den', 'denna', 'denne', 'der', 'deras', 'dere', 'deres', 'dess', 'dessa', 'det', 'detta', 'dette', 'did', 'dig', 'din', 'dina', 'disse', 'ditt', 'do', 'does', 'dog', 'doing', 'down', 'du', 'during', 'där', 'då', 'each', 'efter', 'eg', 'ein', 'eit', 'eitt', 'ej', 'eller', 'elles', 'en', 'end', 'enn', 'er', 'era', 'ert', 'et', 'ett', 'etter', 'few', 'for', 'fordi', 'fra', 'from', 'från', 'further', 'för', 'før', 'ha', 'had', 'hadde', 'hade', 'ham', 'han', 'hans', 'har', 'has', 'havde', 'have', 'having', 'he', 'hende', 'hendes', 'henne', 'hennes', 'her', 'here', 'hers', 'him', 'his', 'hjå', 'ho', 'hoe', 'hon', 'honom', 'hos', 'how', 'hun', 'hur', 'hva', 'hvad', 'hvem', 'hver', 'hvilke', 'hvilken', 'hvis', 'hvor', 'hvordan', 'hvorfor', 'här', 'i', 'icke', 'if', 'ikke', 'ikkje', 'in', 'ind', 'ingen', 'inn', 'inni', 'inom', 'inte', 'into', 'is', 'it', 'its', 'ja', 'jag', 'jeg', 'jer', 'jo', 'ju', 'just', 'kan', 'kom', 'korleis', 'kun', 'kunde', 'kunne', 'kva', 'kvar', 'kven', 'kvi', 'man', 'mange', 'me', 'med', 'meg', 'meget', 'mellan', 'mellom', 'men', 'mig', 'min', 'mina', 'mine', 'mit', 'mitt', 'mod', 'more', 'most', 'mot', 'my', 'mycket', 'mykje', 'ned', 'ni', 'no', 'noe', 'noen', 'noget', 'nogle', 'nor', 'not', 'now', 'nu', 'när', 'nå', 'någon', 'något', 'några', 'når', 'och', 'of', 'off', 'og', 'også', 'om', 'on', 'once', 'only', 'op', 'opp', 'or', 'os', 'oss', 'other', 'our', 'out', 'over', 'own', 'på', 'same', 'samma', 'samme', 'sedan', 'seg', 'selv', 'she', 'should', 'si', 'sia', 'sidan', 'sig', 'sin', 'sina', 'sine', 'sit', 'sitt', 'sitta', 'själv', 'sjøl', 'skal', 'skulle', 'slik', 'so', 'som', 'some', 'somme', 'somt', 'such', 'så', 'sådan', 'sådana', 'sånn', 'sånt', 'than', 'that', 'the', 'their', 'them', 'then', 'there', 'these', 'they', 'thi', 'this', 'those', 'through', 'til', 'till', 'to', 'too', 'ud', 'um', 'under', 'until', 'up', 'upp', 'ut', 'utan', 'uten', 'vad', 'var', 'vara', 'varför', 'varit', 'varje', 'vars', 'vart', 'varte', 'ved', 'vem', 'vere', 'verte', 'very', 'vi', 'vid', 'vil', 'vilka', 'vilkas', 'vilken', 'vilket', 'ville', 'vor', 'vore', 'vors', 'vort', 'vår', 'våra', 'vårt', 'være', 'været', 'vært', 'was', 'we', 'were', 'what', 'when', 'where', 'which', 'while', 'who', 'why', 'will', 'with', 'you', 'your', 'än', 'är', 'å', 'åt', 'över'], word)
+GROUP BY page_id, month, word
+COMMENT 'per page and month: words of the page posts and how often they were used';
+
+CREATE OR REPLACE VIEW somepulse.v_campaigns AS
+SELECT
+    spend.page_id AS page_id, spend.campaign_id AS campaign_id,
+    first_day, last_day, currency, spend_total AS spend, impressions, clicks, reach,
+    round(spend_total / nullIf(reach, 0), 4) AS cost_per_contact,
+    round(1000 * spend_total / nullIf(impressions, 0), 2) AS cpm,
+    round(clicks / nullIf(impressions, 0), 5) AS ctr,
+    ifNull(posts.engagement, 0) AS engagement,
+    round(spend_total / nullIf(posts.engagement, 0), 4) AS cost_per_engagement
+FROM (
+    SELECT page_id, campaign_id, min(day) AS first_day, max(day) AS last_day,
+           any(currency) AS currency, sum(day_spend) AS spend_total,
+           sum(day_impressions) AS impressions, sum(day_clicks) AS clicks,
+           sum(day_reach) AS reach
+    FROM (SELECT page_id, campaign_id, day, any(currency) AS currency,
+                 argMax(spend, occurred_at) AS day_spend,
+                 argMax(impressions, occurred_at) AS day_impressions,
+                 argMax(clicks, occurred_at) AS day_clicks,
+                 argMax(reach, occurred_at) AS day_reach
+          FROM somepulse.events WHERE kind = 'ad_spend' GROUP BY page_id, campaign_id, day)
+    GROUP BY page_id, campaign_id
+) AS spend
+LEFT JOIN (SELECT page_id, campaign_id, sum(engagement) AS engagement
+           FROM somepulse.v_top_posts WHERE campaign_id != '' GROUP BY page_id, campaign_id) AS posts
+    ON posts.page_id = spend.page_id AND posts.campaign_id = spend.campaign_id
+SETTINGS join_use_nulls = 1
+COMMENT 'per campaign: spend, reach, cost_per_contact, cpm, ctr, cost_per_engagement';
+
+CREATE OR REPLACE VIEW somepulse.v_engagement_rate_7d AS
+SELECT page_id, day, engagement_7d, followers,
+       round(engagement_7d / nullIf(followers, 0), 5) AS engagement_rate_7d
+FROM (
+    SELECT page_id, day, followers,
+           sum(engagement) OVER (PARTITION BY page_id ORDER BY day
+                                 RANGE BETWEEN 6 PRECEDING AND CURRENT ROW) AS engagement_7d
+    FROM somepulse.v_page_daily
+)
+COMMENT 'per page and day: engagement of the last 7 days / followers';
+
+-- 008_league_table
+CREATE OR REPLACE VIEW somepulse.v_league_table AS
+SELECT
+    *,
+    round(100 * (3.0 * (ifNull(response_rate, 1)) + 3.0 * (if(median_office_minutes IS NULL, 1, least(1, greatest(0, 1 - (median_office_minutes - promise_minutes) / (3.0 * promise_minutes))))) + 2.0 * (least(1, ifNull(engagement_rate_7d, 0) / 0.02)) + 2.0 * (if(dialogues = 0, 1, dialogues_with_page / dialogues)) + 1.0 * (least(1, posts_per_day / 1.0)) + 1.0 * (least(1, greatest(0, ifNull(follower_growth_pct, 0) / 3.0)))) / 12.0, 1) AS score,
+    multiIf(score >= 100, 'perfect', score >= 95, 'world class', score >= 90, 'very good', score >= 80, 'really good', score >= 65, 'good', score >= 45, 'OK', score >= 30, 'not passed', 'failed') AS grade,
+    rank() OVER (PARTITION BY quarter ORDER BY score DESC) AS rank_score,
+    rank() OVER (PARTITION BY quarter ORDER BY followers DESC) AS rank_followers,
+    rank() OVER (PARTITION BY quarter ORDER BY ifNull(follower_growth_pct, 0) DESC) AS rank_growth,
+    rank() OVER (PARTITION BY quarter ORDER BY posts_per_day DESC) AS rank_activity,
+    rank() OVER (PARTITION BY quarter ORDER BY ifNull(engagement_rate_7d, 0) DESC) AS rank_engagement,
+    rank() OVER (PARTITION BY quarter ORDER BY ifNull(response_rate, 0) DESC) AS rank_response_rate,
+    rank() OVER (PARTITION BY quarter ORDER BY ifNull(median_office_minutes, 1e9)) AS rank_response_time,
+    rank() OVER (PARTITION BY quarter ORDER BY dialogues DESC) AS rank_dialogues
+FROM (
+    SELECT
+        q.period AS period, q.quarter AS quarter, q.page_id AS page_id,
+        pages.name AS name, pages.peer_group AS peer_group, q.platform AS platform,
+        pages.promise_minutes AS promise_minutes,
+        q.followers AS followers, q.follower_growth AS follower_growth,
+        q.follower_growth_pct AS follower_growth_pct,
+        q.posts AS posts, q.posts_per_day AS posts_per_day,
+        q.engagement AS engagement, q.reach AS reach,
+        round(q.engagement / nullIf(q.reach, 0), 4) AS engagement_rate_reach,
+        round(q.engagement * 7 / dateDiff('day', q.quarter, q.quarter + INTERVAL 3 MONTH)
+              / nullIf(q.followers, 0), 5) AS engagement_rate_7d,
+        round(q.engagement / sum(q.engagement) OVER (PARTITION BY q.quarter, pages.peer_group), 4)
+            AS share_of_influence,
+        r.questions AS questions, r.response_rate AS response_rate,
+        r.response_rate_24h AS response_rate_24h,
+        r.median_office_minutes AS median_office_minutes,
+        r.median_calendar_minutes AS median_calendar_minutes,
+        ifNull(d.dialogues, 0) AS dialogues, ifNull(d.dialogues_with_page, 0) AS dialogues_with_page
+    FROM somepulse.v_page_quarterly AS q
+    LEFT JOIN (SELECT page_id, name, peer_group, promise_minutes FROM somepulse.pages FINAL) AS pages
+        ON pages.page_id = q.page_id
+    LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, count() AS questions,
+                      round(countIf(is_answered) / count(), 4) AS response_rate,
+                      round(countIf(answered_within_24h) / count(), 4) AS response_rate_24h,
+                      quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
+                      quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes
+               FROM somepulse.responses GROUP BY page_id, quarter) AS r
+        ON r.page_id = q.page_id AND r.quarter = q.quarter
+    LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, countIf(is_dialogue) AS dialogues,
+                      countIf(is_dialogue AND page_took_part) AS dialogues_with_page
+               FROM somepulse.v_dialogues GROUP BY page_id, quarter) AS d
+        ON d.page_id = q.page_id AND d.quarter = q.quarter
+    SETTINGS join_use_nulls = 1
+)
+COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';

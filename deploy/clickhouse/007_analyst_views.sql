@@ -1,0 +1,117 @@
+-- Dialogues (Smampion): a post by the page with three or more comments (people's
+-- comments and replies under it); the page took part if it replied under the post.
+CREATE OR REPLACE VIEW {db}.v_dialogues AS
+SELECT
+    posts.page_id AS page_id,
+    posts.post_id AS post_id,
+    posts.published_at AS published_at,
+    LOCAL_DATE(posts.published_at) AS day,
+    ifNull(c.comments, 0) AS comments,
+    ifNull(c.comments, 0) >= 3 AS is_dialogue,
+    ifNull(r.page_replies, 0) > 0 AS page_took_part
+FROM (SELECT page_id, post_id, min(occurred_at) AS published_at
+      FROM {db}.events WHERE kind = 'post_published' GROUP BY page_id, post_id) AS posts
+LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS comments FROM {db}.events
+           WHERE kind = 'interaction' AND interaction_type IN ('comment', 'reply')
+           GROUP BY page_id, post_id) AS c
+    ON c.page_id = posts.page_id AND c.post_id = posts.post_id
+LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS page_replies FROM {db}.events
+           WHERE kind = 'page_reply' AND channel = 'comment' GROUP BY page_id, post_id) AS r
+    ON r.page_id = posts.page_id AND r.post_id = posts.post_id
+SETTINGS join_use_nulls = 1
+COMMENT 'per post: comments, is_dialogue (>= 3 comments), page_took_part';
+
+-- Every post with its engagement, reach (latest post insights snapshot), engagement
+-- rate by reach and virality (shares / reach; engaged people / reach, Facebook's
+-- classic definition). Order by engagement or engagement_rate for "best posts".
+CREATE OR REPLACE VIEW {db}.v_top_posts AS
+SELECT
+    posts.page_id AS page_id, posts.post_id AS post_id, posts.platform AS platform,
+    posts.published_at AS published_at, LOCAL_DATE(posts.published_at) AS day,
+    posts.format AS format, posts.paid AS paid, posts.campaign_id AS campaign_id,
+    posts.text AS text,
+    ifNull(e.reactions, 0) AS reactions, ifNull(e.comments, 0) AS comments,
+    ifNull(e.shares, 0) AS shares, ifNull(e.clicks, 0) AS clicks,
+    ifNull(e.reactions + e.comments + e.shares + e.clicks, 0) AS engagement,
+    ifNull(e.engaged_people, 0) AS engaged_people,
+    ifNull(i.reach, 0) AS reach, ifNull(i.impressions, 0) AS impressions,
+    round(engagement / nullIf(reach, 0), 4) AS engagement_rate,
+    round(shares / nullIf(reach, 0), 5) AS virality,
+    round(engaged_people / nullIf(reach, 0), 4) AS virality_people
+FROM (SELECT page_id, post_id, any(platform) AS platform, min(occurred_at) AS published_at,
+             any(format) AS format, any(paid) AS paid, any(campaign_id) AS campaign_id,
+             any(text) AS text
+      FROM {db}.events WHERE kind = 'post_published' GROUP BY page_id, post_id) AS posts
+LEFT JOIN (SELECT page_id, post_id,
+                  uniqExactIf(event_id, interaction_type = 'reaction') AS reactions,
+                  uniqExactIf(event_id, interaction_type = 'comment') AS comments,
+                  uniqExactIf(event_id, interaction_type = 'share') AS shares,
+                  uniqExactIf(event_id, interaction_type = 'click') AS clicks,
+                  uniqExactIf(actor_id, interaction_type IN ('reaction', 'comment', 'share', 'click'))
+                      AS engaged_people
+           FROM {db}.events WHERE kind = 'interaction' GROUP BY page_id, post_id) AS e
+    ON e.page_id = posts.page_id AND e.post_id = posts.post_id
+LEFT JOIN (SELECT page_id, post_id, argMax(reach, occurred_at) AS reach,
+                  argMax(impressions, occurred_at) AS impressions
+           FROM {db}.events WHERE kind = 'insights_snapshot' AND scope = 'post'
+           GROUP BY page_id, post_id) AS i
+    ON i.page_id = posts.page_id AND i.post_id = posts.post_id
+SETTINGS join_use_nulls = 1
+COMMENT 'per post: engagement, reach, engagement_rate, virality (best posts)';
+
+-- Most used words in the page's own posts, per month (stop words removed).
+CREATE OR REPLACE VIEW {db}.v_top_words AS
+SELECT page_id, toStartOfMonth(day) AS month, word, count() AS uses
+FROM (
+    SELECT page_id, LOCAL_DATE(occurred_at) AS day,
+           arrayJoin(extractAll(lowerUTF8(text), '\\p{L}+')) AS word
+    FROM {db}.events FINAL
+    WHERE kind = 'post_published' AND text != ''
+)
+WHERE lengthUTF8(word) >= 3 AND NOT has(STOP_WORDS, word)
+GROUP BY page_id, month, word
+COMMENT 'per page and month: words of the page posts and how often they were used';
+
+-- Paid campaigns: spend and delivery (latest report per campaign and day), cost per
+-- contact (spend / reach), CPM, CTR and cost per engagement on the campaign's posts.
+-- Reach is the sum of daily reach (people reached per day).
+CREATE OR REPLACE VIEW {db}.v_campaigns AS
+SELECT
+    spend.page_id AS page_id, spend.campaign_id AS campaign_id,
+    first_day, last_day, currency, spend_total AS spend, impressions, clicks, reach,
+    round(spend_total / nullIf(reach, 0), 4) AS cost_per_contact,
+    round(1000 * spend_total / nullIf(impressions, 0), 2) AS cpm,
+    round(clicks / nullIf(impressions, 0), 5) AS ctr,
+    ifNull(posts.engagement, 0) AS engagement,
+    round(spend_total / nullIf(posts.engagement, 0), 4) AS cost_per_engagement
+FROM (
+    SELECT page_id, campaign_id, min(day) AS first_day, max(day) AS last_day,
+           any(currency) AS currency, sum(day_spend) AS spend_total,
+           sum(day_impressions) AS impressions, sum(day_clicks) AS clicks,
+           sum(day_reach) AS reach
+    FROM (SELECT page_id, campaign_id, day, any(currency) AS currency,
+                 argMax(spend, occurred_at) AS day_spend,
+                 argMax(impressions, occurred_at) AS day_impressions,
+                 argMax(clicks, occurred_at) AS day_clicks,
+                 argMax(reach, occurred_at) AS day_reach
+          FROM {db}.events WHERE kind = 'ad_spend' GROUP BY page_id, campaign_id, day)
+    GROUP BY page_id, campaign_id
+) AS spend
+LEFT JOIN (SELECT page_id, campaign_id, sum(engagement) AS engagement
+           FROM {db}.v_top_posts WHERE campaign_id != '' GROUP BY page_id, campaign_id) AS posts
+    ON posts.page_id = spend.page_id AND posts.campaign_id = spend.campaign_id
+SETTINGS join_use_nulls = 1
+COMMENT 'per campaign: spend, reach, cost_per_contact, cpm, ctr, cost_per_engagement';
+
+-- Smampion's 7-day engagement rate per page and day: engagement over the last seven
+-- days / followers that day.
+CREATE OR REPLACE VIEW {db}.v_engagement_rate_7d AS
+SELECT page_id, day, engagement_7d, followers,
+       round(engagement_7d / nullIf(followers, 0), 5) AS engagement_rate_7d
+FROM (
+    SELECT page_id, day, followers,
+           sum(engagement) OVER (PARTITION BY page_id ORDER BY day
+                                 RANGE BETWEEN 6 PRECEDING AND CURRENT ROW) AS engagement_7d
+    FROM {db}.v_page_daily
+)
+COMMENT 'per page and day: engagement of the last 7 days / followers';

@@ -1,0 +1,52 @@
+-- Pages ranked per quarter on every measurement point (like Kommunikationsanalys'
+-- quarterly league tables), with share of influence in the peer group and the
+-- configured 0-100 score and its grade (deploy/score.toml).
+CREATE OR REPLACE VIEW {db}.v_league_table AS
+SELECT
+    *,
+    SCORE_SQL AS score,
+    GRADE_SQL AS grade,
+    rank() OVER (PARTITION BY quarter ORDER BY score DESC) AS rank_score,
+    rank() OVER (PARTITION BY quarter ORDER BY followers DESC) AS rank_followers,
+    rank() OVER (PARTITION BY quarter ORDER BY ifNull(follower_growth_pct, 0) DESC) AS rank_growth,
+    rank() OVER (PARTITION BY quarter ORDER BY posts_per_day DESC) AS rank_activity,
+    rank() OVER (PARTITION BY quarter ORDER BY ifNull(engagement_rate_7d, 0) DESC) AS rank_engagement,
+    rank() OVER (PARTITION BY quarter ORDER BY ifNull(response_rate, 0) DESC) AS rank_response_rate,
+    rank() OVER (PARTITION BY quarter ORDER BY ifNull(median_office_minutes, 1e9)) AS rank_response_time,
+    rank() OVER (PARTITION BY quarter ORDER BY dialogues DESC) AS rank_dialogues
+FROM (
+    SELECT
+        q.period AS period, q.quarter AS quarter, q.page_id AS page_id,
+        pages.name AS name, pages.peer_group AS peer_group, q.platform AS platform,
+        pages.promise_minutes AS promise_minutes,
+        q.followers AS followers, q.follower_growth AS follower_growth,
+        q.follower_growth_pct AS follower_growth_pct,
+        q.posts AS posts, q.posts_per_day AS posts_per_day,
+        q.engagement AS engagement, q.reach AS reach,
+        round(q.engagement / nullIf(q.reach, 0), 4) AS engagement_rate_reach,
+        round(q.engagement * 7 / dateDiff('day', q.quarter, q.quarter + INTERVAL 3 MONTH)
+              / nullIf(q.followers, 0), 5) AS engagement_rate_7d,
+        round(q.engagement / sum(q.engagement) OVER (PARTITION BY q.quarter, pages.peer_group), 4)
+            AS share_of_influence,
+        r.questions AS questions, r.response_rate AS response_rate,
+        r.response_rate_24h AS response_rate_24h,
+        r.median_office_minutes AS median_office_minutes,
+        r.median_calendar_minutes AS median_calendar_minutes,
+        ifNull(d.dialogues, 0) AS dialogues, ifNull(d.dialogues_with_page, 0) AS dialogues_with_page
+    FROM {db}.v_page_quarterly AS q
+    LEFT JOIN (SELECT page_id, name, peer_group, promise_minutes FROM {db}.pages FINAL) AS pages
+        ON pages.page_id = q.page_id
+    LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, count() AS questions,
+                      round(countIf(is_answered) / count(), 4) AS response_rate,
+                      round(countIf(answered_within_24h) / count(), 4) AS response_rate_24h,
+                      quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
+                      quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes
+               FROM {db}.responses GROUP BY page_id, quarter) AS r
+        ON r.page_id = q.page_id AND r.quarter = q.quarter
+    LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, countIf(is_dialogue) AS dialogues,
+                      countIf(is_dialogue AND page_took_part) AS dialogues_with_page
+               FROM {db}.v_dialogues GROUP BY page_id, quarter) AS d
+        ON d.page_id = q.page_id AND d.quarter = q.quarter
+    SETTINGS join_use_nulls = 1
+)
+COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';
