@@ -57,4 +57,5 @@ CREATE TABLE IF NOT EXISTS {db}.events
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (page_id, toDate(occurred_at), kind, event_id)
-TTL toDateTime(ingested_at) + INTERVAL {raw_retention_days} DAY;
+TTL toDateTime(ingested_at) + INTERVAL {raw_retention_days} DAY
+COMMENT 'every valid event (source of truth; deduplicate with FINAL or uniqExact(event_id))';

@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS {db}.engagement_1m
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
-ORDER BY (page_id, platform, minute, post_id, subtype);
+ORDER BY (page_id, platform, minute, post_id, subtype)
+COMMENT 'rollup: uniqExact states per minute, page, post and interaction type (read v_engagement_1m)';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.engagement_1m_mv TO {db}.engagement_1m AS
 SELECT

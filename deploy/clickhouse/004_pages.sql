@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS {db}.pages
     loaded_at        DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(loaded_at)
-ORDER BY page_id;
+ORDER BY page_id
+COMMENT 'page directory from deploy/pages.toml: time zone, hours, reply promise, peer group';
 
 CREATE TABLE IF NOT EXISTS {db}.office_hours
 (
@@ -25,4 +26,5 @@ CREATE TABLE IF NOT EXISTS {db}.office_hours
     closes_at  DateTime('UTC')
 )
 ENGINE = MergeTree
-ORDER BY (page_id, day);
+ORDER BY (page_id, day)
+COMMENT 'open office hours per page and local day, as UTC instants';

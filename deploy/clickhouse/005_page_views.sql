@@ -55,7 +55,8 @@ FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
 FULL OUTER JOIN page_followers USING (page_id, local_day)
 -- pinned: views that join this one with join_use_nulls = 1 must not change its types
-SETTINGS join_use_nulls = 0;
+SETTINGS join_use_nulls = 0
+COMMENT 'per page and local day: posts, engagement, questions, replies, reach, impressions, followers';
 
 -- Per page and calendar month / quarter of local days. Reach is the sum of daily
 -- reach (people reached per day, added up: unique reach over a month is not
@@ -82,7 +83,8 @@ FROM (
     FROM {db}.v_page_daily
     GROUP BY page_id, month
 )
-WINDOW w AS (PARTITION BY page_id ORDER BY month ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
+WINDOW w AS (PARTITION BY page_id ORDER BY month ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+COMMENT 'per page and month: activity, engagement, questions, reach, followers and growth';
 
 CREATE OR REPLACE VIEW {db}.v_page_quarterly AS
 SELECT
@@ -106,4 +108,5 @@ FROM (
     FROM {db}.v_page_daily
     GROUP BY page_id, quarter
 )
-WINDOW w AS (PARTITION BY page_id ORDER BY quarter ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
+WINDOW w AS (PARTITION BY page_id ORDER BY quarter ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+COMMENT 'per page and quarter: activity, engagement, questions, reach, followers and growth';

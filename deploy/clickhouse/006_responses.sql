@@ -67,19 +67,21 @@ SELECT
     ifNull(dateDiff('second', asked_at, replied_at) <= 86400, false) AS answered_within_24h
 FROM answered
 LEFT JOIN office ON office.question_id = answered.question_id
-SETTINGS join_use_nulls = 1;
+SETTINGS join_use_nulls = 1
+COMMENT 'per question: asked_at, first replied_at, calendar and office-hours minutes';
 
 -- Questions without a reply, with their age now (calendar and office minutes).
 CREATE OR REPLACE VIEW {db}.v_open_questions AS
 SELECT r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at,
        dateDiff('second', r.asked_at, now64(3)) / 60 AS age_minutes,
-       (SELECT 0) + sum(greatest(0, dateDiff('second', greatest(r.asked_at, o.opens_at),
+       sum(greatest(0, dateDiff('second', greatest(r.asked_at, o.opens_at),
                                              least(now64(3), o.closes_at)))) / 60 AS age_office_minutes
 FROM {db}.responses AS r
 LEFT JOIN {db}.office_hours AS o
     ON o.page_id = r.page_id AND o.day >= toDate(r.asked_at) AND o.day <= today()
 WHERE NOT r.is_answered
-GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at;
+GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at
+COMMENT 'unanswered questions and their age now (calendar and office minutes)';
 
 -- Response time and rate per page and local day. Meta's convention (average of the
 -- fastest 90 % of answered questions) is given as an extra.
@@ -101,4 +103,5 @@ SELECT
     arrayAvg(arraySlice(arraySort(groupArrayIf(calendar_minutes, is_answered)), 1,
                         toUInt32(ceil(0.9 * answered)))) AS meta_fastest90_calendar_minutes
 FROM {db}.responses
-GROUP BY page_id, day;
+GROUP BY page_id, day
+COMMENT 'per page and local day: response rate, median/p90/mean response time (office and calendar)';

@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS somepulse.events
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (page_id, toDate(occurred_at), kind, event_id)
-TTL toDateTime(ingested_at) + INTERVAL 730 DAY;
+TTL toDateTime(ingested_at) + INTERVAL 730 DAY
+COMMENT 'every valid event (source of truth; deduplicate with FINAL or uniqExact(event_id))';
 
 -- 002_engagement_1m
 CREATE TABLE IF NOT EXISTS somepulse.engagement_1m
@@ -67,7 +68,8 @@ CREATE TABLE IF NOT EXISTS somepulse.engagement_1m
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
-ORDER BY (page_id, platform, minute, post_id, subtype);
+ORDER BY (page_id, platform, minute, post_id, subtype)
+COMMENT 'rollup: uniqExact states per minute, page, post and interaction type (read v_engagement_1m)';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS somepulse.engagement_1m_mv TO somepulse.engagement_1m AS
 SELECT
@@ -83,7 +85,7 @@ WHERE kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')
 GROUP BY page_id, platform, post_id, minute, subtype;
 
 -- 003_engagement_view
-CREATE VIEW IF NOT EXISTS somepulse.v_engagement_1m AS
+CREATE OR REPLACE VIEW somepulse.v_engagement_1m AS
 SELECT
     page_id,
     platform,
@@ -98,7 +100,8 @@ SELECT
     uniqExactMerge(questions) AS questions,
     reactions + comments + shares + clicks AS engagement
 FROM somepulse.engagement_1m
-GROUP BY page_id, platform, post_id, minute;
+GROUP BY page_id, platform, post_id, minute
+COMMENT 'per minute, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
 
 -- 004_pages
 CREATE TABLE IF NOT EXISTS somepulse.pages
@@ -115,7 +118,8 @@ CREATE TABLE IF NOT EXISTS somepulse.pages
     loaded_at        DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(loaded_at)
-ORDER BY page_id;
+ORDER BY page_id
+COMMENT 'page directory from deploy/pages.toml: time zone, hours, reply promise, peer group';
 
 CREATE TABLE IF NOT EXISTS somepulse.office_hours
 (
@@ -125,7 +129,8 @@ CREATE TABLE IF NOT EXISTS somepulse.office_hours
     closes_at  DateTime('UTC')
 )
 ENGINE = MergeTree
-ORDER BY (page_id, day);
+ORDER BY (page_id, day)
+COMMENT 'open office hours per page and local day, as UTC instants';
 
 -- 005_page_views
 CREATE OR REPLACE VIEW somepulse.v_page_daily AS
@@ -180,7 +185,8 @@ SELECT
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
 FULL OUTER JOIN page_followers USING (page_id, local_day)
-SETTINGS join_use_nulls = 0;
+SETTINGS join_use_nulls = 0
+COMMENT 'per page and local day: posts, engagement, questions, replies, reach, impressions, followers';
 
 CREATE OR REPLACE VIEW somepulse.v_page_monthly AS
 SELECT
@@ -203,7 +209,8 @@ FROM (
     FROM somepulse.v_page_daily
     GROUP BY page_id, month
 )
-WINDOW w AS (PARTITION BY page_id ORDER BY month ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
+WINDOW w AS (PARTITION BY page_id ORDER BY month ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+COMMENT 'per page and month: activity, engagement, questions, reach, followers and growth';
 
 CREATE OR REPLACE VIEW somepulse.v_page_quarterly AS
 SELECT
@@ -227,7 +234,8 @@ FROM (
     FROM somepulse.v_page_daily
     GROUP BY page_id, quarter
 )
-WINDOW w AS (PARTITION BY page_id ORDER BY quarter ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
+WINDOW w AS (PARTITION BY page_id ORDER BY quarter ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+COMMENT 'per page and quarter: activity, engagement, questions, reach, followers and growth';
 
 -- 006_responses
 CREATE OR REPLACE VIEW somepulse.responses AS
@@ -290,18 +298,20 @@ SELECT
     ifNull(dateDiff('second', asked_at, replied_at) <= 86400, false) AS answered_within_24h
 FROM answered
 LEFT JOIN office ON office.question_id = answered.question_id
-SETTINGS join_use_nulls = 1;
+SETTINGS join_use_nulls = 1
+COMMENT 'per question: asked_at, first replied_at, calendar and office-hours minutes';
 
 CREATE OR REPLACE VIEW somepulse.v_open_questions AS
 SELECT r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at,
        dateDiff('second', r.asked_at, now64(3)) / 60 AS age_minutes,
-       (SELECT 0) + sum(greatest(0, dateDiff('second', greatest(r.asked_at, o.opens_at),
+       sum(greatest(0, dateDiff('second', greatest(r.asked_at, o.opens_at),
                                              least(now64(3), o.closes_at)))) / 60 AS age_office_minutes
 FROM somepulse.responses AS r
 LEFT JOIN somepulse.office_hours AS o
     ON o.page_id = r.page_id AND o.day >= toDate(r.asked_at) AND o.day <= today()
 WHERE NOT r.is_answered
-GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at;
+GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at
+COMMENT 'unanswered questions and their age now (calendar and office minutes)';
 
 CREATE OR REPLACE VIEW somepulse.v_response_times AS
 SELECT
@@ -321,7 +331,8 @@ SELECT
     arrayAvg(arraySlice(arraySort(groupArrayIf(calendar_minutes, is_answered)), 1,
                         toUInt32(ceil(0.9 * answered)))) AS meta_fastest90_calendar_minutes
 FROM somepulse.responses
-GROUP BY page_id, day;
+GROUP BY page_id, day
+COMMENT 'per page and local day: response rate, median/p90/mean response time (office and calendar)';
 
 -- 007_analyst_views
 CREATE OR REPLACE VIEW somepulse.v_dialogues AS
