@@ -71,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", nargs="?", default=None, help="SQL; omitted: list tables and views")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
+    report = sub.add_parser("report", help="a quarter's league table and measurement points")
+    report.add_argument("--period", required=True, help="quarter, e.g. 2020Q1")
+    report.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        help="CSV path (default data_dir/reports/league_<period>.csv)",
+    )
+
     bench = sub.add_parser("bench", help="pipeline benchmark: events/s and latency to queryable")
     bench.add_argument("--events", type=int, default=600_000)
     bench.add_argument("--rate", type=int, default=5_000, help="steady rate for the latency run")
@@ -121,6 +130,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             return _collect(args, settings, console)
         elif args.command == "sql":
             return _sql(args, settings, console)
+        elif args.command == "report":
+            from streams.report import run_report
+
+            return run_report(settings, args.period, args.csv, console)
         elif args.command == "bench":
             from bench.pipeline import run_bench
 

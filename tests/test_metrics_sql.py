@@ -184,3 +184,74 @@ def test_local_day_boundaries(store: Store) -> None:
     )
     rows = store.query("SELECT toString(day) AS d, posts FROM somepulse.v_page_daily ORDER BY d")
     assert [(r["d"], r["posts"]) for r in rows] == [("2019-03-31", 1), ("2019-04-01", 1)]
+
+
+def test_dialogues_with_and_without_the_page(store: Store) -> None:
+    t = at(OSLO, 2019, 3, 12, 10, 0)
+    batch = [event("post_published", t, post_id=p, format="image") for p in ("A", "B", "C")]
+
+    def comment(post: str, cid: str, parent: str | None = None) -> bytes:
+        kind = "reply" if parent else "comment"
+        extra = {"parent_comment_id": parent} if parent else {}
+        return event(
+            "interaction",
+            t,
+            post_id=post,
+            interaction_type=kind,
+            actor_id="p1_z",
+            comment_id=cid,
+            **extra,
+        )
+
+    # A: 2 comments + 1 reply by people = 3, and the page answered: a dialogue, with page
+    batch += [
+        comment("A", "a1"),
+        comment("A", "a2"),
+        comment("A", "a3", parent="a1"),
+        event("page_reply", t, post_id="A", channel="comment", reply_id="ra", in_reply_to="a1"),
+    ]
+    # B: 3 comments, the page silent: a dialogue without the page
+    batch += [comment("B", "b1"), comment("B", "b2"), comment("B", "b3")]
+    # C: 2 comments and a page reply: not a dialogue (fewer than three comments)
+    batch += [
+        comment("C", "c1"),
+        comment("C", "c2"),
+        event("page_reply", t, post_id="C", channel="comment", reply_id="rc", in_reply_to="c1"),
+    ]
+    store.insert("events", b"\n".join(batch))
+    rows = {
+        r["post_id"]: (r["comments"], bool(r["is_dialogue"]), bool(r["page_took_part"]))
+        for r in store.query("SELECT * FROM somepulse.v_dialogues")
+    }
+    assert rows == {"A": (3, True, True), "B": (3, True, False), "C": (2, False, True)}
+
+
+def test_score_weighting_and_grade(store: Store) -> None:
+    from streams.metrics.score import grade, grade_sql, load_score_config, score_sql
+
+    # by hand, with deploy/score.toml's weights 3,3,2,2,1,1 (sum 12):
+    #   response rate 0.9                       -> 0.9   x3 = 2.7
+    #   median 180 office min, promise 120, 0 at 4x (480): 1 - 60/360 = 0.8333 x3 = 2.5
+    #   ER 7d 1 % of a 2 % target               -> 0.5   x2 = 1.0
+    #   5 of 10 dialogues with the page         -> 0.5   x2 = 1.0
+    #   2 posts a day, target 1 (capped)        -> 1.0   x1 = 1.0
+    #   growth 1.5 % of a 3 % target            -> 0.5   x1 = 0.5
+    #   (8.7 / 12) * 100 = 72.5 -> "good" (65-79)
+    cfg = load_score_config()
+    row = store.query(
+        f"SELECT {score_sql(cfg)} AS score, {grade_sql(score_sql(cfg))} AS grade FROM (SELECT "
+        "0.9 AS response_rate, 180 AS median_office_minutes, 120 AS promise_minutes, "
+        "0.01 AS engagement_rate_7d, 10 AS dialogues, 5 AS dialogues_with_page, "
+        "2 AS posts_per_day, 1.5 AS follower_growth_pct)"
+    )[0]
+    assert row == {"score": 72.5, "grade": "good"}
+    assert [grade(s) for s in (100, 97, 92, 85, 70, 50, 35, 10)] == [
+        "perfect",
+        "world class",
+        "very good",
+        "really good",
+        "good",
+        "OK",
+        "not passed",
+        "failed",
+    ]
