@@ -53,7 +53,11 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
                (SELECT uniqExact(event_id) FROM somepulse.events) AS distinct_ids,
                (SELECT sum(reactions + comments + replies + shares + clicks + views)
                   FROM somepulse.v_engagement_1m) AS rollup_interactions,
-               (SELECT sum(questions) FROM somepulse.v_engagement_1m) AS rollup_questions
+               (SELECT sum(questions) FROM somepulse.v_engagement_1m) AS rollup_questions,
+               (SELECT sum(reactions + comments + replies + shares + clicks + views)
+                  FROM somepulse.v_engagement_1h) AS rollup_1h,
+               (SELECT sum(reactions + comments + replies + shares + clicks + views)
+                  FROM somepulse.v_engagement_1d) AS rollup_1d
     """,
     )[0]
     interactions = sum(
@@ -64,6 +68,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
     assert int(totals["distinct_ids"]) == gen.truth.events
     assert int(totals["rollup_interactions"]) == interactions
     assert int(totals["rollup_questions"]) == questions
+    assert int(totals["rollup_1h"]) == int(totals["rollup_1d"]) == interactions
 
     # the restarted worker's live cache (rebuilt from ClickHouse, then fed by the
     # redelivered stream) agrees with ClickHouse: nothing counted twice there either

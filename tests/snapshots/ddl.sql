@@ -492,3 +492,74 @@ FROM (
     SETTINGS join_use_nulls = 1
 )
 COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';
+
+-- 009_rollups_1h_1d
+CREATE TABLE IF NOT EXISTS somepulse.engagement_1h
+(
+    page_id    LowCardinality(String),
+    platform   LowCardinality(String),
+    post_id    String,
+    hour       DateTime('UTC'),
+    subtype    LowCardinality(String),
+    events     AggregateFunction(uniqExact, String),
+    questions  AggregateFunction(uniqExact, String)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (page_id, platform, hour, post_id, subtype)
+COMMENT 'rollup: uniqExact states per hour, page, post and interaction type (read v_engagement_1h)';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS somepulse.engagement_1h_mv TO somepulse.engagement_1h AS
+SELECT page_id, platform, post_id, toStartOfHour(minute) AS hour, subtype,
+       uniqExactMergeState(events) AS events, uniqExactMergeState(questions) AS questions
+FROM somepulse.engagement_1m
+GROUP BY page_id, platform, post_id, hour, subtype;
+
+CREATE TABLE IF NOT EXISTS somepulse.engagement_1d
+(
+    page_id    LowCardinality(String),
+    platform   LowCardinality(String),
+    post_id    String,
+    day        Date COMMENT 'local day of the page',
+    subtype    LowCardinality(String),
+    events     AggregateFunction(uniqExact, String),
+    questions  AggregateFunction(uniqExact, String)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (page_id, platform, day, post_id, subtype)
+COMMENT 'rollup: uniqExact states per local day, page, post and interaction type (read v_engagement_1d)';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS somepulse.engagement_1d_mv TO somepulse.engagement_1d AS
+SELECT page_id, platform, post_id, multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(hour, 'Europe/Stockholm'), toDate(hour, 'Europe/Oslo')) AS day, subtype,
+       uniqExactMergeState(events) AS events, uniqExactMergeState(questions) AS questions
+FROM somepulse.engagement_1h
+GROUP BY page_id, platform, post_id, day, subtype;
+
+CREATE OR REPLACE VIEW somepulse.v_engagement_1h AS
+SELECT page_id, platform, post_id, hour,
+       uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
+       uniqExactMergeIf(events, subtype = 'comment') AS comments,
+       uniqExactMergeIf(events, subtype = 'reply') AS replies,
+       uniqExactMergeIf(events, subtype = 'share') AS shares,
+       uniqExactMergeIf(events, subtype = 'click') AS clicks,
+       uniqExactMergeIf(events, subtype = 'view') AS views,
+       uniqExactMerge(questions) AS questions,
+       reactions + comments + shares + clicks AS engagement
+FROM somepulse.engagement_1h
+GROUP BY page_id, platform, post_id, hour
+COMMENT 'per hour, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
+
+CREATE OR REPLACE VIEW somepulse.v_engagement_1d AS
+SELECT page_id, platform, post_id, day,
+       uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
+       uniqExactMergeIf(events, subtype = 'comment') AS comments,
+       uniqExactMergeIf(events, subtype = 'reply') AS replies,
+       uniqExactMergeIf(events, subtype = 'share') AS shares,
+       uniqExactMergeIf(events, subtype = 'click') AS clicks,
+       uniqExactMergeIf(events, subtype = 'view') AS views,
+       uniqExactMerge(questions) AS questions,
+       reactions + comments + shares + clicks AS engagement
+FROM somepulse.engagement_1d
+GROUP BY page_id, platform, post_id, day
+COMMENT 'per local day, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
