@@ -112,7 +112,10 @@ async def throughput(
                 break
             await asyncio.sleep(0.05)
     seconds = time.perf_counter() - started
+    worker = stack.stats()
     return {
+        "worker_prepare_seconds": worker["prepare_seconds"],
+        "worker_insert_seconds": worker["insert_seconds"],
         "events": count,
         "messages": len(messages),
         "publish_seconds": publish_seconds,
@@ -245,6 +248,11 @@ def show(results: dict[str, Any], console: Console) -> None:
     table.add_row("  events / messages", f"{results['events']:,} / {results['messages']:,}", "")
     table.add_row(
         "  publish only", f"{results['events'] / results['publish_seconds']:,.0f} events/s", ""
+    )
+    table.add_row(
+        "  worker: processing / inserting",
+        f"{results['worker_prepare_seconds']:.1f} s / {results['worker_insert_seconds']:.1f} s",
+        "",
     )
     table.add_row(
         "steady rate",

@@ -43,6 +43,9 @@ class WorkerStats:
     last_insert_rows: int = 0
     last_insert_seconds: float = 0.0
     last_insert_at: float = 0.0
+    # where the worker's time goes: processing on the loop vs inserting in the thread
+    prepare_seconds: float = 0.0
+    insert_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -70,6 +73,7 @@ class IngestPipeline:
         self.stats = WorkerStats()
 
     def prepare(self, messages: Sequence[RawMessage]) -> PreparedBatch:
+        started = time.perf_counter()
         rows: list[bytes] = []
         dead: list[DeadLetter] = []
         for partition, offset, value in messages:
@@ -79,6 +83,7 @@ class IngestPipeline:
             self.live.add(result.events)
         self.live.evict()
         self.stats.inflight_rows += len(rows)
+        self.stats.prepare_seconds += time.perf_counter() - started
         return PreparedBatch(rows, dead, len(messages))
 
     async def store(self, batch: PreparedBatch) -> None:
@@ -93,6 +98,7 @@ class IngestPipeline:
             stats.events_stored += result.rows
             stats.last_insert_rows = result.rows
             stats.last_insert_seconds = result.seconds
+            stats.insert_seconds += result.seconds
             stats.last_insert_at = time.time()
 
     async def handle(self, messages: Sequence[RawMessage]) -> None:

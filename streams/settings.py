@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         False, description="Carry citizens' comment/message text (off by default: privacy)."
     )
 
-    sink_max_rows: int = Field(50_000, ge=1, description="Most rows in one ClickHouse INSERT.")
+    sink_max_rows: int = Field(250_000, ge=1, description="Most rows in one ClickHouse INSERT.")
     sink_max_seconds: float = Field(
         0.25, gt=0, description="Longest a message waits for its batch to fill before storing."
     )
