@@ -18,6 +18,7 @@ from typing import Any
 from schemas.events import Event
 from schemas.interactions import Interaction
 from schemas.messages import Direction, PrivateMessage
+from schemas.snapshots import InsightsScope, InsightsSnapshot
 
 PostKey = tuple[str, str, str]  # page_id, platform, post_id
 MinuteKey = tuple[str, str, str, datetime]
@@ -35,6 +36,7 @@ COLUMNS = (
     ("question", "questions"),
 )
 _IN = Direction.IN
+_PAGE = InsightsScope.PAGE
 
 
 def engagement_deltas(event: Event) -> tuple[PostKey, tuple[str, ...]] | None:
@@ -59,6 +61,12 @@ class LiveEngagement:
         self._ids: dict[EpochMinute, list[str]] = {}
         self._seen: set[str] = set()
         self._watermark: EpochMinute | None = None
+        self.reach: dict[str, tuple[datetime, int]] = {}  # page -> latest daily reach
+
+    def _reach_snapshot(self, event: InsightsSnapshot) -> None:
+        known = self.reach.get(event.page_id)
+        if known is None or event.occurred_at >= known[0]:
+            self.reach[event.page_id] = (event.occurred_at, event.reach)
 
     @property
     def watermark(self) -> datetime | None:
@@ -89,7 +97,11 @@ class LiveEngagement:
         seen = self._seen
         for event in events:
             deltas = engagement_deltas(event)
-            if deltas is None or event.event_id in seen:
+            if deltas is None:
+                if type(event) is InsightsSnapshot and event.scope is _PAGE:
+                    self._reach_snapshot(event)
+                continue
+            if event.event_id in seen:
                 continue
             minute = int(event.occurred_at.timestamp()) // 60
             posts = self._minute(minute)
@@ -114,8 +126,17 @@ class LiveEngagement:
             del self._minutes[minute]
             self._seen.difference_update(self._ids.pop(minute))
 
-    def load(self, rows: Iterable[dict[str, Any]], seen_ids: Iterable[dict[str, Any]]) -> None:
-        """Rebuild from ClickHouse rows of ``v_engagement_1m`` and the stored ids."""
+    def load(
+        self,
+        rows: Iterable[dict[str, Any]],
+        seen_ids: Iterable[dict[str, Any]],
+        reach: Iterable[dict[str, Any]] = (),
+    ) -> None:
+        """Rebuild from ClickHouse rows of ``v_engagement_1m``, the stored ids and each
+        page's latest daily reach."""
+        for item in reach:
+            at = datetime.fromisoformat(item["at"] + "+00:00")
+            self.reach[item["page_id"]] = (at, int(item["reach"]))
         for row in rows:
             posts = self._minute(_from_text(row["m"]))
             counter = posts.setdefault((row["page_id"], row["platform"], row["post_id"]), Counter())
@@ -127,6 +148,33 @@ class LiveEngagement:
             self._minute(minute)
             self._seen.add(item["event_id"])
             self._ids[minute].append(item["event_id"])
+
+    def windows(self, sizes: tuple[int, ...] = (5, 60)) -> dict[str, dict[str, Any]]:
+        """Rolling windows ending at the watermark, per page and platform: engagement,
+        shares, questions and virality (shares / the page's latest daily reach)."""
+        out: dict[str, dict[str, Any]] = {}
+        if self._watermark is None:
+            return out
+        for minutes in sizes:
+            first = self._watermark - minutes + 1
+            for minute, posts in self._minutes.items():
+                if minute < first:
+                    continue
+                for (page, platform, _post), counter in posts.items():
+                    row = out.setdefault(
+                        f"{page}/{platform}", {"page_id": page, "platform": platform}
+                    )
+                    for name in ("engagement", "shares", "questions"):
+                        row.setdefault(f"{name}_{minutes}m", 0)
+                    row[f"engagement_{minutes}m"] += sum(counter[t] for t in ENGAGEMENT_TYPES)
+                    row[f"shares_{minutes}m"] += counter["share"]
+                    row[f"questions_{minutes}m"] += counter["question"]
+        for row in out.values():
+            reach = self.reach.get(row["page_id"], (None, 0))[1]
+            for minutes in sizes:
+                shares = row.get(f"shares_{minutes}m", 0)
+                row[f"virality_{minutes}m"] = round(shares / reach, 6) if reach else None
+        return out
 
     def page_totals(self, since: datetime | None = None) -> dict[str, dict[str, int]]:
         """Per page: reactions, comments, shares, clicks, questions and engagement."""

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from aiokafka.errors import KafkaError
 
 from streams.live import LiveEngagement
+from streams.live_questions import LiveQuestions
 from streams.processor import DeadLetter, MessageProcessor
 from streams.sink import ClickHouseSink
 
@@ -65,11 +66,13 @@ class IngestPipeline:
         sink: ClickHouseSink,
         dead_letters: DeadLetterPublisher,
         live: LiveEngagement | None = None,
+        questions: LiveQuestions | None = None,
     ) -> None:
         self.processor = processor
         self.sink = sink
         self.dead_letters = dead_letters
         self.live = live or LiveEngagement()
+        self.questions = questions or LiveQuestions({})
         self.stats = WorkerStats()
 
     def prepare(self, messages: Sequence[RawMessage]) -> PreparedBatch:
@@ -81,7 +84,9 @@ class IngestPipeline:
             rows.extend(result.rows)
             dead.extend(result.dead)
             self.live.add(result.events)
+            self.questions.add(result.events)
         self.live.evict()
+        self.questions.evict()
         self.stats.inflight_rows += len(rows)
         self.stats.prepare_seconds += time.perf_counter() - started
         return PreparedBatch(rows, dead, len(messages))

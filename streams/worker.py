@@ -21,9 +21,11 @@ from streams.app import create_app
 from streams.broker import LOOPBACK, EmbeddedBroker, free_port
 from streams.http import build_http_app
 from streams.live import LiveEngagement
+from streams.live_questions import LiveQuestions
+from streams.metrics.pages import load_pages
 from streams.pipeline import IngestPipeline
 from streams.processor import MessageProcessor
-from streams.rebuild import rebuild_live
+from streams.rebuild import rebuild_live, rebuild_questions
 from streams.settings import Settings
 from streams.sink import ClickHouseSink
 from streams.store import open_store
@@ -58,6 +60,8 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     store = open_store(settings)
     live = LiveEngagement()
     minutes = rebuild_live(store, live)
+    questions = LiveQuestions({p.page_id: p for p in load_pages()})
+    open_questions = rebuild_questions(store, questions)
     app = create_app(settings, bootstrap)
     pipeline = IngestPipeline(
         MessageProcessor(
@@ -66,6 +70,7 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
         ClickHouseSink(store, "events", executor, settings.sink_max_rows),
         FaustDeadLetterPublisher(app, settings.dlq_topic),
         live,
+        questions,
     )
     register_ingest(app, settings, pipeline)
     assigned = asyncio.Event()
@@ -81,6 +86,13 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
         if watermark is not None:
             data["live_until"] = f"{watermark:%Y-%m-%d %H:%M} UTC"
             data["live_pages"] = pipeline.live.page_totals(since=watermark - timedelta(hours=24))
+            data["live_windows"] = pipeline.live.windows()
+        now = pipeline.questions.watermark
+        if now is not None:
+            # event time: in live operation it is the wall clock, in a replay the replay's
+            data["question_queue"] = pipeline.questions.queue(now, since=now - timedelta(days=7))
+            day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            data["responses_today"] = pipeline.questions.response_times(since=day_start)
         return data
 
     @app.task  # type: ignore[untyped-decorator]
@@ -97,6 +109,7 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
                     "bootstrap": bootstrap,
                     "started_at": time.time(),
                     "rebuilt_minutes": minutes,
+                    "rebuilt_open_questions": open_questions,
                 }
             )
         )

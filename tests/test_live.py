@@ -97,3 +97,29 @@ def test_rebuild_from_clickhouse_rows() -> None:
     assert live.page_totals()["nav.jobblyst"]["engagement"] == 7
     # e1 is already in the rebuilt numbers: a redelivery of it adds nothing
     assert live.add([ev(1, 0, page="nav.jobblyst")]) == 0
+
+
+def test_rolling_windows_and_live_virality() -> None:
+    live = LiveEngagement()
+    snapshot = EVENT_ADAPTER.validate_python(
+        {
+            "kind": "insights_snapshot",
+            "event_id": "s1",
+            "platform": "facebook",
+            "page_id": "nav.foreldrepenger",
+            "occurred_at": "2020-03-12T06:00:00Z",
+            "scope": "page",
+            "day": "2020-03-11",
+            "reach": 20_000,
+            "impressions": 30_000,
+        }
+    )
+    # minutes 0..59 after 09:00 UTC: a share at 0, 30 and 58, a reaction at 57 and 59
+    live.add(
+        [snapshot, ev(1, 0, "share"), ev(2, 30, "share"), ev(3, 58, "share"), ev(4, 57), ev(5, 59)]
+    )
+    row = live.windows()["nav.foreldrepenger/facebook"]
+    # watermark 09:59: the 5-minute window is 09:55-09:59 -> share at 58, reactions 57, 59
+    assert (row["engagement_5m"], row["shares_5m"]) == (3, 1)
+    assert (row["engagement_60m"], row["shares_60m"]) == (5, 3)
+    assert row["virality_60m"] == 3 / 20_000
