@@ -214,7 +214,7 @@ class LiveQuestions:
         """Rebuild from ClickHouse: open questions, recent page replies (so that a
         question arriving after its reply is matched) and recent responses."""
         for row in reply_rows:
-            at = _ts(row["occurred_at"])
+            at = _ts(row["at"])
             self._seen[row["event_id"]] = at
             key = (row["page_id"], row["in_reply_to"])
             if key not in self._replies or at < self._replies[key]:
@@ -232,7 +232,7 @@ class LiveQuestions:
                 q.question_id,
                 q.page_id,
                 q.asked_at,
-                _ts(row["replied_at"]),
+                _ts(row["replied"]),
                 float(row["calendar_minutes"]),
                 float(row["office_minutes"]),
             )
@@ -250,7 +250,7 @@ def _question_from(row: dict[str, Any]) -> Question:
         row["question_id"],
         row["page_id"],
         row["platform"],
-        _ts(row["asked_at"]),
+        _ts(row["asked"]),
         row["item_id"],
         row["thread_id"] or None,
     )

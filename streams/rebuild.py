@@ -41,17 +41,17 @@ def rebuild_questions(store: Store, questions: LiveQuestions) -> int:
     )
     replies = store.query(
         f"SELECT event_id, page_id, in_reply_to, toString(channel) AS channel, thread_id, "
-        f"toString(occurred_at) AS occurred_at FROM {db}.events FINAL "
+        f"toString(occurred_at) AS at FROM {db}.events FINAL "
         f"WHERE kind = 'page_reply' AND occurred_at >= {since}"
     )
     open_rows = store.query(
         f"SELECT question_id, page_id, toString(platform) AS platform, item_id, thread_id, "
-        f"toString(asked_at) AS asked_at FROM {db}.responses "
+        f"toString(asked_at) AS asked FROM {db}.responses "
         f"WHERE NOT is_answered AND asked_at >= {since}"
     )
     answered = store.query(
         f"SELECT question_id, page_id, toString(platform) AS platform, item_id, thread_id, "
-        f"toString(asked_at) AS asked_at, toString(replied_at) AS replied_at, "
+        f"toString(asked_at) AS asked, toString(replied_at) AS replied, "
         f"calendar_minutes, office_minutes "
         f"FROM {db}.responses WHERE is_answered AND replied_at >= {since}"
     )

@@ -89,16 +89,21 @@ def surge_factor(page: PageProfile, day: date) -> float:
 
 @dataclass
 class GroundTruth:
-    """Exact counts of what the generator emitted (UTC days)."""
+    """Exact counts of what the generator emitted: per UTC day and kind, and questions
+    per month both by UTC and by the page's local calendar (what the views report)."""
 
     seed: int
     start: date
     end: date
     scale: float
+    zones: dict[str, ZoneInfo] = field(default_factory=dict)
     daily: dict[str, dict[str, Counter[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(Counter))
     )
     questions_monthly: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    questions_monthly_local: dict[str, Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
     reach_daily: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     events: int = 0
 
@@ -109,6 +114,9 @@ class GroundTruth:
         self.daily[page][day][kind] += 1
         if event.get("is_question"):
             self.questions_monthly[page][day[:7]] += 1
+            at = datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00"))
+            local = at.astimezone(self.zones.get(page, UTC))
+            self.questions_monthly_local[page][f"{local:%Y-%m}"] += 1
         if kind == "insights_snapshot" and event["scope"] == "page":
             # later snapshots of the same day revise earlier ones: the last one counts
             self.reach_daily[page][event["day"]] = event["reach"]
@@ -135,6 +143,9 @@ class GroundTruth:
             },
             "questions_monthly": {
                 p: dict(sorted(c.items())) for p, c in sorted(self.questions_monthly.items())
+            },
+            "questions_monthly_local": {
+                p: dict(sorted(c.items())) for p, c in sorted(self.questions_monthly_local.items())
             },
             "reach_monthly": self.reach_monthly(),
         }
@@ -483,7 +494,9 @@ class ScenarioGenerator:
         if end < start:
             raise ValueError("end before start")
         self.start, self.end, self.seed, self.scale, self.pages = start, end, seed, scale, pages
-        self.truth = GroundTruth(seed, start, end, scale)
+        self.truth = GroundTruth(
+            seed, start, end, scale, {p.page_id: ZoneInfo(p.tz) for p in pages}
+        )
         self._followers: dict[str, tuple[date, int]] = {}
         self.recent_posts: dict[str, list[tuple[datetime, str]]] = {}
         self._holidays = {c: closed_days(c) for c in {p.country for p in pages}}

@@ -85,6 +85,18 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
     )
     live = {p: (c["engagement"], c.get("question", 0)) for p, c in stats["live_pages"].items()}
     assert live == {r["page_id"]: (int(r["engagement"]), int(r["questions"])) for r in expected}
+    # ... and so does its open-question queue (last 7 days of event time)
+    queue = sql(
+        stack,
+        """
+        WITH (SELECT max(occurred_at) FROM somepulse.events
+              WHERE kind = 'page_reply' OR is_question) AS now
+        SELECT page_id, count() AS open FROM somepulse.responses
+        WHERE NOT is_answered AND asked_at >= now - INTERVAL 7 DAY GROUP BY page_id""",
+    )
+    assert {p: q["open"] for p, q in stats["question_queue"].items()} == {
+        r["page_id"]: int(r["open"]) for r in queue
+    }
     # rows the new worker wrote beyond what was missing = redelivered, absorbed by dedup
     redelivered = stats["events_stored"] - (gen.truth.events - killed_at)
     assert redelivered >= 0

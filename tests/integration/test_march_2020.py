@@ -1,0 +1,43 @@
+"""Scenario level: the monthly views reproduce the generator's March 2020 surge."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from streams.processes import Stack
+from streams.settings import Settings
+
+from .conftest import publish_scenario, sql
+
+pytestmark = pytest.mark.integration
+
+
+def test_march_2020_against_march_2019_in_the_monthly_view(
+    stack: Stack, settings: Settings
+) -> None:
+    g19 = publish_scenario(stack, settings, date(2019, 2, 20), date(2019, 3, 31), seed=3)
+    g20 = publish_scenario(stack, settings, date(2020, 2, 20), date(2020, 3, 31), seed=3)
+    stack.wait_stored(g19.truth.events + g20.truth.events, timeout=300)
+    rows = {
+        (r["page_id"], r["m"]): r
+        for r in sql(
+            stack,
+            """
+        SELECT page_id, toString(month) AS m, questions, reach FROM somepulse.v_page_monthly
+        WHERE toMonth(month) = 3""",
+        )
+    }
+    for page in ("nav.foreldrepenger", "nav.jobblyst"):
+        march19, march20 = rows[(page, "2019-03-01")], rows[(page, "2020-03-01")]
+        # exactly the generator's counts (local months) and reach (latest snapshots)
+        assert int(march19["questions"]) == g19.truth.questions_monthly_local[page]["2019-03"]
+        assert int(march20["questions"]) == g20.truth.questions_monthly_local[page]["2020-03"]
+        assert int(march19["reach"]) == g19.truth.reach_monthly()[page]["2019-03"]
+        assert int(march20["reach"]) == g20.truth.reach_monthly()[page]["2020-03"]
+        # and the surge the generator was told to make: +50 % (Poisson noise allowed)
+        assert int(march20["reach"]) / int(march19["reach"]) == pytest.approx(1.5, abs=0.08)
+        assert int(march20["questions"]) / int(march19["questions"]) == pytest.approx(
+            1.5, abs=0.25 if page == "nav.jobblyst" else 0.1
+        )
