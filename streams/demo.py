@@ -66,17 +66,33 @@ class DemoView:
         head.add_row("dead letters", f"{self.stats.get('dead_letters', 0):,}")
         pages = Table(
             title="last 24 h of event time up to "
-            f"{self.stats.get('live_until', '—')} (live, in the Faust worker)"
+            f"{self.stats.get('live_until', '—')} (live, in the Faust worker; open q = "
+            "unanswered in 7 days, reply today = median office minutes)"
         )
-        for col in ("page", "reactions", "comments", "shares", "questions", "engagement"):
+        columns = (
+            "page",
+            "reactions",
+            "comments",
+            "shares",
+            "questions",
+            "engagement",
+            "open q",
+            "reply today",
+        )
+        for col in columns:
             pages.add_column(col, justify="left" if col == "page" else "right", no_wrap=True)
+        queue = self.stats.get("question_queue", {})
+        replies = self.stats.get("responses_today", {})
         for page, counts in sorted(self.stats.get("live_pages", {}).items()):
+            median = replies.get(page, {}).get("median_office_minutes")
             pages.add_row(
                 page,
                 *(
                     f"{counts.get(k, 0):,}"
                     for k in ("reaction", "comment", "share", "question", "engagement")
                 ),
+                f"{queue.get(page, {}).get('open', 0):,}",
+                "—" if median is None else f"{median:.0f} min",
             )
         return Group(
             Panel(head, title="SoMe Pulse demo — replaying the March 2020 scenario"), pages
