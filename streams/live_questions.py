@@ -57,6 +57,7 @@ class LiveQuestions:
         self._thread_replies: dict[tuple[str, str], list[datetime]] = {}
         self._seen: dict[str, datetime] = {}  # event id -> event time (for eviction)
         self.watermark: datetime | None = None
+        self._evicted_at: datetime | None = None
 
     def add(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -159,6 +160,10 @@ class LiveQuestions:
         """Forget what is older than the horizon (event time; call once per batch)."""
         if self.watermark is None:
             return
+        # a sweep touches every held question: do it when an hour of event time passed
+        if self._evicted_at is not None and self.watermark - self._evicted_at < timedelta(hours=1):
+            return
+        self._evicted_at = self.watermark
         cutoff = self.watermark - self.horizon
         old = [q for q in (*self.open.values(), *self._answered.values()) if q.asked_at < cutoff]
         for question in old:
