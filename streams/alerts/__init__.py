@@ -1,0 +1,1 @@
+"""Surge detection: the stream detector, its rules and alert delivery."""
