@@ -10,6 +10,7 @@ from typing import Any, cast
 import faust
 from faust.types import EventT
 
+from streams.alerts.service import SurgeService
 from streams.pipeline import IngestPipeline, PreparedBatch
 from streams.processor import DeadLetter
 from streams.settings import Settings
@@ -38,7 +39,25 @@ class FaustDeadLetterPublisher:
             )
 
 
-def register_ingest(app: faust.App, settings: Settings, pipeline: IngestPipeline) -> Any:
+def register_surge(app: faust.App, service: SurgeService) -> faust.ChannelT[Any]:
+    """The surge detector as a Faust agent on an in-memory channel fed by the ingest
+    agent with each batch's observations (counted once: replays are filtered)."""
+    channel: faust.ChannelT[Any] = app.channel()
+
+    async def surge(stream: faust.StreamT[Any]) -> None:
+        async for batch in stream:
+            await service.handle(batch)
+
+    app.agent(channel, name="surge")(surge)
+    return channel
+
+
+def register_ingest(
+    app: faust.App,
+    settings: Settings,
+    pipeline: IngestPipeline,
+    surge_channel: faust.ChannelT[Any] | None = None,
+) -> Any:
     topic = app.topic(
         settings.events_topic,
         key_type=bytes,
@@ -68,6 +87,8 @@ def register_ingest(app: faust.App, settings: Settings, pipeline: IngestPipeline
             prepared = pipeline.prepare(
                 [(e.message.partition, e.message.offset, e.value) for e in events]
             )
+            if prepared.observations and surge_channel is not None:
+                await surge_channel.send(value=prepared.observations)
             if inflight is not None:
                 await inflight  # inserts and acks stay in order, one batch in flight
             inflight = asyncio.ensure_future(store_then_ack(prepared, events))

@@ -64,6 +64,12 @@ class DemoView:
             f"inserts (last {1000 * self.stats.get('last_insert_seconds', 0):.0f} ms)",
         )
         head.add_row("dead letters", f"{self.stats.get('dead_letters', 0):,}")
+        for alert in self.stats.get("alerts_recent", [])[:4]:
+            colour = "red" if alert["state"] == "firing" else "green"
+            head.add_row(
+                f"[{colour}]ALERT {alert['state']}[/]",
+                f"[{colour}]{alert['at'][:16]} {alert['summary']}[/]",
+            )
         pages = Table(
             title="last 24 h of event time up to "
             f"{self.stats.get('live_until', '—')} (live, in the Faust worker; open q = "

@@ -91,8 +91,9 @@ class LiveEngagement:
                 self._watermark = minute
         return posts
 
-    def add(self, events: Iterable[Event]) -> int:
-        """Count events not seen before; return how many were counted."""
+    def add(self, events: Iterable[Event], fresh: list[Event] | None = None) -> int:
+        """Count events not seen before; return how many were counted. ``fresh``, if
+        given, receives them (the surge detector counts the same, replay-free)."""
         counted = 0
         seen = self._seen
         for event in events:
@@ -114,6 +115,8 @@ class LiveEngagement:
             seen.add(event.event_id)
             self._ids[minute].append(event.event_id)
             counted += 1
+            if fresh is not None:
+                fresh.append(event)
         return counted
 
     def evict(self) -> None:

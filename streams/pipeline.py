@@ -18,6 +18,9 @@ from typing import Any, Protocol
 
 from aiokafka.errors import KafkaError
 
+from schemas.events import Event
+from streams.alerts.backtest import Observation
+from streams.alerts.service import observations
 from streams.live import LiveEngagement
 from streams.live_questions import LiveQuestions
 from streams.processor import DeadLetter, MessageProcessor
@@ -57,6 +60,7 @@ class PreparedBatch:
     rows: list[bytes]
     dead: list[DeadLetter]
     messages: int
+    observations: list[Observation] = field(default_factory=list)
 
 
 class IngestPipeline:
@@ -79,17 +83,20 @@ class IngestPipeline:
         started = time.perf_counter()
         rows: list[bytes] = []
         dead: list[DeadLetter] = []
+        obs: list[Observation] = []
         for partition, offset, value in messages:
             result = self.processor.process(value, partition, offset)
             rows.extend(result.rows)
             dead.extend(result.dead)
-            self.live.add(result.events)
+            fresh: list[Event] = []
+            self.live.add(result.events, fresh)
             self.questions.add(result.events)
+            obs += observations(fresh, result.events)
         self.live.evict()
         self.questions.evict()
         self.stats.inflight_rows += len(rows)
         self.stats.prepare_seconds += time.perf_counter() - started
-        return PreparedBatch(rows, dead, len(messages))
+        return PreparedBatch(rows, dead, len(messages), obs)
 
     async def store(self, batch: PreparedBatch) -> None:
         if batch.dead:

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     collector_connect_timeout: float = Field(
         60.0, gt=0, description="Seconds a collector keeps retrying a broker that is not up."
     )
+    alertmanager_url: str | None = Field(
+        None, description="Prometheus Alertmanager, e.g. http://alertmanager:9093. Unset: none."
+    )
+    board_url: str = Field(
+        "http://localhost:3000/d/somepulse-duty",
+        description="The duty board's URL, linked from every alert.",
+    )
     worker_port: int = Field(
         0, ge=0, description="Loopback port of the worker's HTTP endpoint (0 = pick a free one)."
     )

@@ -16,7 +16,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from streams.agents import FaustDeadLetterPublisher, register_ingest
+from streams.agents import FaustDeadLetterPublisher, register_ingest, register_surge
+from streams.alerts.delivery import AlertmanagerClient
+from streams.alerts.detector import load_alert_config
+from streams.alerts.service import SurgeService
 from streams.app import create_app
 from streams.broker import LOOPBACK, EmbeddedBroker, free_port
 from streams.http import build_http_app
@@ -72,7 +75,25 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
         live,
         questions,
     )
-    register_ingest(app, settings, pipeline)
+    alertmanager = (
+        AlertmanagerClient(settings.alertmanager_url) if settings.alertmanager_url else None
+    )
+
+    async def publish_alert(key: bytes, value: bytes) -> None:
+        await app.producer.send_and_wait(settings.alerts_topic, key, value, None, None, None)
+
+    surge = SurgeService(
+        load_alert_config(), store, executor, settings.board_url, alertmanager, publish_alert
+    )
+    surge_buckets = surge.load()
+    register_ingest(app, settings, pipeline, register_surge(app, surge))
+
+    if alertmanager is not None:
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def _deliver_alerts() -> None:
+            await alertmanager.run()
+
     assigned = asyncio.Event()
     port = settings.worker_port or free_port()
 
@@ -87,6 +108,14 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
             data["live_until"] = f"{watermark:%Y-%m-%d %H:%M} UTC"
             data["live_pages"] = pipeline.live.page_totals(since=watermark - timedelta(hours=24))
             data["live_windows"] = pipeline.live.windows()
+        data["alerts_recent"] = list(surge.recent)[:20]
+        data["alerts_firing"] = len(surge.fired)
+        if alertmanager is not None:
+            data["alertmanager"] = {
+                "delivered": alertmanager.delivered,
+                "pending": len(alertmanager.pending),
+                "last_latency_seconds": alertmanager.last_latency,
+            }
         now = pipeline.questions.watermark
         if now is not None:
             # event time: in live operation it is the wall clock, in a replay the replay's
@@ -110,6 +139,7 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
                     "started_at": time.time(),
                     "rebuilt_minutes": minutes,
                     "rebuilt_open_questions": open_questions,
+                    "surge_baseline_buckets": surge_buckets,
                 }
             )
         )

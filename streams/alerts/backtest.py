@@ -1,6 +1,5 @@
-"""Run the detector over a recorded or generated stream, in event-time order (what the
-worker does live), and collect its transitions: the acceptance tests and
-``somepulse alerts --backtest`` use it."""
+"""Feed the detectors of all pages in event-time order and collect transitions: the
+worker's surge agent does this live, the acceptance tests over a generated stream."""
 
 from __future__ import annotations
 
@@ -10,19 +9,38 @@ from typing import Any
 
 from streams.alerts.detector import AlertConfig, SeriesDetector, Transition
 
+# page, platform, series, event time (epoch s), value, reported day (epoch s) or None
+Observation = tuple[str, str, str, int, float, int | None]
 
-def series_of(event: dict[str, Any]) -> str | None:
-    """The detector series an event feeds (counts), if any."""
+
+def _epoch(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+def observation_of(event: dict[str, Any]) -> Observation | None:
+    """What a wire-format event tells the detector, if anything."""
     kind = event.get("kind")
+    page, platform = event["page_id"], event["platform"]
     if event.get("is_question") and (kind == "interaction" or event.get("direction") == "in"):
-        return "questions"
+        return page, platform, "questions", _epoch(event["occurred_at"]), 1.0, None
     if kind == "interaction":
-        return {"comment": "comments", "share": "shares"}.get(event.get("interaction_type", ""))
+        source = {"comment": "comments", "share": "shares"}.get(event.get("interaction_type", ""))
+        if source:
+            return page, platform, source, _epoch(event["occurred_at"]), 1.0, None
+    if kind == "insights_snapshot" and event.get("scope") == "page":
+        return (
+            page,
+            platform,
+            "reach",
+            _epoch(event["occurred_at"]),
+            float(event["reach"]),
+            _epoch(f"{event['day']}T00:00:00+00:00"),
+        )
     return None
 
 
 class StreamDetector:
-    """All detectors of all pages; feed events in time order, get transitions."""
+    """All detectors of all pages; observe in time order, get transitions."""
 
     def __init__(self, config: AlertConfig) -> None:
         self.config = config
@@ -30,7 +48,7 @@ class StreamDetector:
         self._next: dict[int, int] = {}  # id(detector) -> next bucket to evaluate
         self.transitions: list[Transition] = []
 
-    def _for(self, page: str, platform: str) -> list[SeriesDetector]:
+    def detectors_for(self, page: str, platform: str) -> list[SeriesDetector]:
         key = (page, platform)
         if key not in self.detectors:
             self.detectors[key] = [
@@ -39,22 +57,25 @@ class StreamDetector:
         return self.detectors[key]
 
     def feed(self, event: dict[str, Any]) -> list[Transition]:
-        at = datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00"))
-        ts = int(at.timestamp())
-        detectors = self._for(event["page_id"], event["platform"])
-        out = self.advance(ts, detectors)
-        source = series_of(event)
-        for det in detectors:
-            if source is not None and det.rule.source == source:
-                det.add(ts)
-            elif (
-                det.rule.source == "reach"
-                and event.get("kind") == "insights_snapshot"
-                and event.get("scope") == "page"
-            ):
-                day = int(datetime.fromisoformat(str(event["day"]) + "T00:00:00+00:00").timestamp())
+        obs = observation_of(event)
+        if obs is None:
+            at = _epoch(event["occurred_at"])
+            return self.advance(at, self.detectors_for(event["page_id"], event["platform"]))
+        return self.observe([obs])
+
+    def observe(self, observations: Iterable[Observation]) -> list[Transition]:
+        out: list[Transition] = []
+        for page, platform, source, ts, value, day in observations:
+            detectors = self.detectors_for(page, platform)
+            out += self.advance(ts, detectors)
+            for det in detectors:
+                if det.rule.source != source:
+                    continue
+                if day is None:
+                    det.add(ts, value)
+                    continue
                 first_report = day not in det.buckets
-                det.set(day, float(event["reach"]))
+                det.set(day, value)  # a later snapshot of the day revises the figure
                 if first_report:  # decided when the day's figure first arrives
                     t = det.evaluate(day)
                     if t is not None:

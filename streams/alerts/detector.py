@@ -108,23 +108,30 @@ class SeriesDetector:
     rule: Rule
     buckets: dict[int, float] = field(default_factory=dict)
     firing: bool = False
+    first: int | None = None  # the earliest bucket seen: history starts there
     _streak: int = 0
 
     def set(self, bucket_start: int, value: float) -> None:
-        self.buckets[bucket_start - bucket_start % self.rule.step_seconds] = value
+        key = bucket_start - bucket_start % self.rule.step_seconds
+        self.buckets[key] = value
+        if self.first is None or key < self.first:
+            self.first = key
 
     def add(self, ts: int, value: float = 1.0) -> None:
         key = ts - ts % self.rule.step_seconds
         self.buckets[key] = self.buckets.get(key, 0.0) + value
+        if self.first is None or key < self.first:
+            self.first = key
 
     def window_sum(self, last: int) -> float:
         step = self.rule.step_seconds
         return sum(self.buckets.get(last - i * step, 0.0) for i in range(self.rule.window))
 
     def _has_history(self, last: int) -> bool:
-        step = self.rule.step_seconds
-        first = last - (self.rule.window - 1) * step
-        return any(first <= b <= last for b in self.buckets)
+        """A past window counts only if the series had started before it began (an empty
+        hour is a real zero, a window before the data began is not)."""
+        start = last - (self.rule.window - 1) * self.rule.step_seconds
+        return self.first is not None and self.first <= start
 
     def verdict(self, last: int, observed: float | None = None) -> Verdict:
         rule = self.rule

@@ -563,3 +563,32 @@ SELECT page_id, platform, post_id, day,
 FROM somepulse.engagement_1d
 GROUP BY page_id, platform, post_id, day
 COMMENT 'per local day, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
+
+-- 010_alerts
+CREATE TABLE IF NOT EXISTS somepulse.alerts
+(
+    alert_id     String COMMENT 'page/platform/rule/first firing bucket',
+    state        LowCardinality(String) COMMENT 'firing or resolved',
+    at           DateTime64(3, 'UTC') COMMENT 'event time of the decision',
+    decided_at   DateTime64(3, 'UTC') COMMENT 'wall time of the decision',
+    page_id      LowCardinality(String),
+    platform     LowCardinality(String),
+    rule         LowCardinality(String),
+    metric       LowCardinality(String),
+    severity     LowCardinality(String),
+    observed     Float64,
+    baseline     Float64,
+    ratio        Float64,
+    p_value      Float64,
+    summary      String
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (alert_id, state)
+COMMENT 'surge alerts: every firing and resolution with value, baseline and ratio';
+
+CREATE OR REPLACE VIEW somepulse.v_alerts_firing AS
+SELECT alert_id, page_id, platform, rule, metric, severity, at AS fired_at, observed, baseline,
+       ratio, summary
+FROM somepulse.alerts FINAL
+WHERE state = 'firing' AND alert_id NOT IN (SELECT alert_id FROM somepulse.alerts WHERE state = 'resolved')
+COMMENT 'alerts firing now';
