@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration bench schemas ddl-snapshot config clean
+.PHONY: demo test lint typecheck unit integration bench schemas ddl-snapshot config clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/somepulse demo
 
-test: lint typecheck
+# Debian's Alertmanager for the alert-delivery tests (a real one, started by the tests)
+system-deps:
+	@command -v prometheus-alertmanager >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager; }
+
+test: lint typecheck system-deps
 	$(BIN)/pytest -p no:cacheprovider tests
 
 lint: $(STAMP)

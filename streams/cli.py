@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
         help="CSV path (default data_dir/reports/league_<period>.csv)",
     )
 
+    alerts = sub.add_parser("alerts", help="firing and recent surge alerts (from ClickHouse)")
+    alerts.add_argument("--limit", type=int, default=20)
+
     bench = sub.add_parser("bench", help="pipeline benchmark: events/s and latency to queryable")
     bench.add_argument("--events", type=int, default=600_000)
     bench.add_argument("--rate", type=int, default=5_000, help="steady rate for the latency run")
@@ -134,6 +137,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from streams.report import run_report
 
             return run_report(settings, args.period, args.csv, console)
+        elif args.command == "alerts":
+            return _alerts(args, settings, console)
         elif args.command == "bench":
             from bench.pipeline import run_bench
 
@@ -252,6 +257,32 @@ def _sql(args: argparse.Namespace, settings: Settings, console: Console) -> int:
             table.add_column(str(name))
         for row in rows:
             table.add_row(*(str(v) for v in row.values()))
+        console.print(table)
+    return 0
+
+
+def _alerts(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from streams.sqlclient import run_sql
+
+    db = settings.clickhouse_database
+    firing = run_sql(
+        settings,
+        f"SELECT page_id, rule, severity, toString(fired_at) AS at, "
+        f"summary FROM {db}.v_alerts_firing ORDER BY fired_at DESC",
+    )
+    recent = run_sql(
+        settings,
+        f"SELECT toString(at) AS at, state, page_id, rule, severity, "
+        f"round(ratio, 2) AS ratio, summary FROM {db}.alerts FINAL "
+        f"ORDER BY at DESC, state LIMIT {int(args.limit)}",
+    )
+    for title, rows in ((f"Firing now ({len(firing)})", firing), ("Recent alerts", recent)):
+        table = Table(title=title)
+        for name in rows[0].keys() if rows else ("(none)",):
+            table.add_column(str(name))
+        for row in rows:
+            style = "red" if row.get("state", "firing") == "firing" else "green"
+            table.add_row(*(str(v) for v in row.values()), style=style)
         console.print(table)
     return 0
 

@@ -1,0 +1,183 @@
+"""Alerts reach a real Prometheus Alertmanager (Debian's prometheus-alertmanager,
+started here) within seconds, resolutions end them, and an Alertmanager that is down
+gets them when it is back. On-call's endpoint is a local webhook receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from streams.alerts.delivery import AlertmanagerClient, alertmanager_payload
+from streams.alerts.detector import SeriesDetector, Transition, load_alert_config
+from streams.broker import free_port, wait_for_port
+
+pytestmark = pytest.mark.integration
+BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "alertmanager" / "alertmanager.yml"
+
+
+class Alertmanager:
+    def __init__(self, tmp: Path, webhook: str) -> None:
+        if BINARY is None:
+            pytest.fail(
+                "prometheus-alertmanager is not installed (apt-get install "
+                "prometheus-alertmanager; .ci/run does)"
+            )
+        self.port = free_port()
+        self.tmp = tmp
+        text = CONFIG.read_text().replace("http://127.0.0.1:9099/somepulse/on-call", webhook)
+        self.config = tmp / "alertmanager.yml"
+        # seconds instead of the deployed minute, so the test sees notifications quickly
+        text = re.sub(r"group_wait: \S+", "group_wait: 1s", text)
+        self.config.write_text(re.sub(r"group_interval: \S+", "group_interval: 2s", text))
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        assert BINARY is not None
+        self.proc = subprocess.Popen(
+            [
+                BINARY,
+                f"--config.file={self.config}",
+                f"--storage.path={self.tmp / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--cluster.listen-address=",
+            ],
+            stdout=(self.tmp / "am.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        assert wait_for_port("127.0.0.1", self.port, 20), "alertmanager did not start"
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+def spike() -> Transition:
+    rule = {r.name: r for r in load_alert_config().rules}["comment_burst"]
+    det = SeriesDetector("nav.foreldrepenger", "facebook", rule)
+    t0 = int(datetime(2024, 3, 4, tzinfo=UTC).timestamp())
+    for ts in range(t0, t0 + 28 * 86400, 300):
+        det.add(ts, 3)
+    for ts in range(t0 + 28 * 86400, t0 + 28 * 86400 + 3600, 300):
+        det.add(ts, 30)
+    for b in range(t0 + 28 * 86400, t0 + 28 * 86400 + 3600, 300):
+        if (t := det.evaluate(b)) is not None:
+            return t
+    raise AssertionError("the spike did not fire")
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """On-call's webhook endpoint: records what Alertmanager notifies."""
+    got: list[dict[str, Any]] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", got
+    server.shutdown()
+
+
+async def active_alerts(url: str) -> list[dict[str, Any]]:
+    async with aiohttp.ClientSession() as s, s.get(f"{url}/api/v2/alerts?active=true") as r:
+        data: list[dict[str, Any]] = await r.json()
+        return data
+
+
+def test_alerts_reach_alertmanager_and_resolve(
+    tmp_path: Path, receiver: tuple[str, list[dict[str, Any]]]
+) -> None:
+    hook_url, notifications = receiver
+    am = Alertmanager(tmp_path, hook_url)
+    am.start()
+    try:
+        fired = spike()
+        asyncio.run(scenario(am, fired, notifications))
+    finally:
+        am.stop()
+
+
+async def scenario(
+    am: Alertmanager, fired: Transition, notifications: list[dict[str, Any]]
+) -> None:
+    client = AlertmanagerClient(am.url)
+    runner = asyncio.create_task(client.run())
+    board = "http://grafana.local/d/somepulse-duty"
+    try:
+        started = time.monotonic()
+        client.submit("a1", alertmanager_payload(fired, fired.at, board))
+        while not await active_alerts(am.url):
+            assert time.monotonic() - started < 5, "not in Alertmanager within 5 s"
+            await asyncio.sleep(0.05)
+        latency = time.monotonic() - started
+        [alert] = await active_alerts(am.url)
+        assert alert["labels"] == {
+            "alertname": "SomePulseSurge",
+            "page": "nav.foreldrepenger",
+            "platform": "facebook",
+            "metric": "comments",
+            "rule": "comment_burst",
+            "severity": "critical",
+        }
+        assert "3" in alert["annotations"]["ratio"] or float(alert["annotations"]["ratio"]) >= 3
+        assert alert["annotations"]["board"].startswith(board)
+        print(f"\nfiring alert visible in Alertmanager after {latency * 1000:.0f} ms")
+
+        # on-call is notified (grouped by Alertmanager), then the resolution ends it
+        await wait_until(lambda: any(n["status"] == "firing" for n in notifications), 15)
+        resolved = Transition(fired.page_id, fired.platform, fired.rule, "resolved", fired.verdict)
+        client.submit("a1", alertmanager_payload(resolved, fired.at, board))
+        await wait_until_async(lambda: active_alerts(am.url), lambda a: not a, 10)
+        await wait_until(lambda: any(n["status"] == "resolved" for n in notifications), 20)
+
+        # Alertmanager away: the alert waits and is delivered when it is back
+        am.stop()
+        client.submit("a2", alertmanager_payload(fired, datetime.now(UTC), board))
+        await asyncio.sleep(2)
+        assert client.pending, "kept while Alertmanager is down"
+        am.start()
+        await wait_until_async(lambda: active_alerts(am.url), bool, 40)
+    finally:
+        runner.cancel()
+
+
+async def wait_until(predicate: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+async def wait_until_async(fetch: Any, predicate: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate(await fetch()):
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.2)
