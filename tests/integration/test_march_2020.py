@@ -9,7 +9,7 @@ import pytest
 from streams.processes import Stack
 from streams.settings import Settings
 
-from .conftest import publish_scenario, sql
+from .conftest import publish_scenario, sql, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -41,3 +41,23 @@ def test_march_2020_against_march_2019_in_the_monthly_view(
         assert int(march20["questions"]) / int(march19["questions"]) == pytest.approx(
             1.5, abs=0.25 if page == "nav.jobblyst" else 0.1
         )
+
+    # the worker's surge agent caught it, in the stream, and recorded the alerts
+    expected = {
+        ("nav.foreldrepenger", "questions"),
+        ("nav.foreldrepenger", "reach"),
+        ("nav.jobblyst", "reach"),
+    }
+
+    def fired() -> set[tuple[str, str]]:
+        return {
+            (r["page_id"], r["rule"])
+            for r in sql(
+                stack,
+                """
+            SELECT page_id, toString(rule) AS rule FROM somepulse.alerts
+            WHERE state = 'firing' AND at >= '2020-03-12' AND at < '2020-03-14 12:00:00'""",
+            )
+        }
+
+    wait_for(lambda: expected <= fired(), 60, "the March 2020 surge alerts")
