@@ -17,26 +17,30 @@ def _epoch(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
-def observation_of(event: dict[str, Any]) -> Observation | None:
-    """What a wire-format event tells the detector, if anything."""
+def observations_of(event: dict[str, Any]) -> list[Observation]:
+    """What a wire-format event tells the detector (a question comment is both a
+    question and a comment)."""
     kind = event.get("kind")
     page, platform = event["page_id"], event["platform"]
+    out: list[Observation] = []
     if event.get("is_question") and (kind == "interaction" or event.get("direction") == "in"):
-        return page, platform, "questions", _epoch(event["occurred_at"]), 1.0, None
+        out.append((page, platform, "questions", _epoch(event["occurred_at"]), 1.0, None))
     if kind == "interaction":
         source = {"comment": "comments", "share": "shares"}.get(event.get("interaction_type", ""))
         if source:
-            return page, platform, source, _epoch(event["occurred_at"]), 1.0, None
+            out.append((page, platform, source, _epoch(event["occurred_at"]), 1.0, None))
     if kind == "insights_snapshot" and event.get("scope") == "page":
-        return (
-            page,
-            platform,
-            "reach",
-            _epoch(event["occurred_at"]),
-            float(event["reach"]),
-            _epoch(f"{event['day']}T00:00:00+00:00"),
+        out.append(
+            (
+                page,
+                platform,
+                "reach",
+                _epoch(event["occurred_at"]),
+                float(event["reach"]),
+                _epoch(f"{event['day']}T00:00:00+00:00"),
+            )
         )
-    return None
+    return out
 
 
 class StreamDetector:
@@ -57,11 +61,11 @@ class StreamDetector:
         return self.detectors[key]
 
     def feed(self, event: dict[str, Any]) -> list[Transition]:
-        obs = observation_of(event)
-        if obs is None:
+        obs = observations_of(event)
+        if not obs:
             at = _epoch(event["occurred_at"])
             return self.advance(at, self.detectors_for(event["page_id"], event["platform"]))
-        return self.observe([obs])
+        return self.observe(obs)
 
     def observe(self, observations: Iterable[Observation]) -> list[Transition]:
         out: list[Transition] = []
