@@ -105,3 +105,35 @@ SELECT
 FROM {db}.responses
 GROUP BY page_id, day
 COMMENT 'per page and local day: response rate, median/p90/mean response time (office and calendar)';
+
+-- The same per week (Monday-based) and per month: medians and percentiles cannot be
+-- added up from days, so each period is computed from the questions themselves.
+CREATE OR REPLACE VIEW {db}.v_response_times_weekly AS
+SELECT
+    page_id, toStartOfWeek(day, 1) AS week, count() AS questions,
+    countIf(is_answered) AS answered, round(answered / questions, 4) AS response_rate,
+    round(countIf(answered_within_24h) / questions, 4) AS response_rate_24h,
+    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
+    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
+    avgIf(office_minutes, is_answered) AS mean_office_minutes,
+    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
+    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
+    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes
+FROM {db}.responses
+GROUP BY page_id, week
+COMMENT 'per page and week: response rate and median/p90/mean response time';
+
+CREATE OR REPLACE VIEW {db}.v_response_times_monthly AS
+SELECT
+    page_id, toStartOfMonth(day) AS month, count() AS questions,
+    countIf(is_answered) AS answered, round(answered / questions, 4) AS response_rate,
+    round(countIf(answered_within_24h) / questions, 4) AS response_rate_24h,
+    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
+    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
+    avgIf(office_minutes, is_answered) AS mean_office_minutes,
+    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
+    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
+    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes
+FROM {db}.responses
+GROUP BY page_id, month
+COMMENT 'per page and month: response rate and median/p90/mean response time';

@@ -37,7 +37,9 @@ SELECT
     ifNull(i.reach, 0) AS reach, ifNull(i.impressions, 0) AS impressions,
     round(engagement / nullIf(reach, 0), 4) AS engagement_rate,
     round(shares / nullIf(reach, 0), 5) AS virality,
-    round(engaged_people / nullIf(reach, 0), 4) AS virality_people
+    round(engaged_people / nullIf(reach, 0), 4) AS virality_people,
+    ifNull(f.followers, 0) AS followers_that_day,
+    round(engagement / nullIf(followers_that_day, 0), 5) AS engagement_rate_followers
 FROM (SELECT page_id, post_id, any(platform) AS platform, min(occurred_at) AS published_at,
              any(format) AS format, any(paid) AS paid, any(campaign_id) AS campaign_id,
              any(text) AS text
@@ -56,8 +58,10 @@ LEFT JOIN (SELECT page_id, post_id, argMax(reach, occurred_at) AS reach,
            FROM {db}.events WHERE kind = 'insights_snapshot' AND scope = 'post'
            GROUP BY page_id, post_id) AS i
     ON i.page_id = posts.page_id AND i.post_id = posts.post_id
+LEFT JOIN (SELECT page_id, day, followers FROM {db}.v_page_daily WHERE followers > 0) AS f
+    ON f.page_id = posts.page_id AND f.day = LOCAL_DATE(posts.published_at)
 SETTINGS join_use_nulls = 1
-COMMENT 'per post: engagement, reach, engagement_rate, virality (best posts)';
+COMMENT 'per post: engagement, reach, engagement rate by reach and by followers, virality';
 
 -- Most used words in the page's own posts, per month (stop words removed).
 CREATE OR REPLACE VIEW {db}.v_top_words AS

@@ -334,6 +334,36 @@ FROM somepulse.responses
 GROUP BY page_id, day
 COMMENT 'per page and local day: response rate, median/p90/mean response time (office and calendar)';
 
+CREATE OR REPLACE VIEW somepulse.v_response_times_weekly AS
+SELECT
+    page_id, toStartOfWeek(day, 1) AS week, count() AS questions,
+    countIf(is_answered) AS answered, round(answered / questions, 4) AS response_rate,
+    round(countIf(answered_within_24h) / questions, 4) AS response_rate_24h,
+    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
+    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
+    avgIf(office_minutes, is_answered) AS mean_office_minutes,
+    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
+    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
+    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes
+FROM somepulse.responses
+GROUP BY page_id, week
+COMMENT 'per page and week: response rate and median/p90/mean response time';
+
+CREATE OR REPLACE VIEW somepulse.v_response_times_monthly AS
+SELECT
+    page_id, toStartOfMonth(day) AS month, count() AS questions,
+    countIf(is_answered) AS answered, round(answered / questions, 4) AS response_rate,
+    round(countIf(answered_within_24h) / questions, 4) AS response_rate_24h,
+    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
+    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
+    avgIf(office_minutes, is_answered) AS mean_office_minutes,
+    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
+    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
+    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes
+FROM somepulse.responses
+GROUP BY page_id, month
+COMMENT 'per page and month: response rate and median/p90/mean response time';
+
 -- 007_analyst_views
 CREATE OR REPLACE VIEW somepulse.v_dialogues AS
 SELECT
@@ -369,7 +399,9 @@ SELECT
     ifNull(i.reach, 0) AS reach, ifNull(i.impressions, 0) AS impressions,
     round(engagement / nullIf(reach, 0), 4) AS engagement_rate,
     round(shares / nullIf(reach, 0), 5) AS virality,
-    round(engaged_people / nullIf(reach, 0), 4) AS virality_people
+    round(engaged_people / nullIf(reach, 0), 4) AS virality_people,
+    ifNull(f.followers, 0) AS followers_that_day,
+    round(engagement / nullIf(followers_that_day, 0), 5) AS engagement_rate_followers
 FROM (SELECT page_id, post_id, any(platform) AS platform, min(occurred_at) AS published_at,
              any(format) AS format, any(paid) AS paid, any(campaign_id) AS campaign_id,
              any(text) AS text
@@ -388,8 +420,10 @@ LEFT JOIN (SELECT page_id, post_id, argMax(reach, occurred_at) AS reach,
            FROM somepulse.events WHERE kind = 'insights_snapshot' AND scope = 'post'
            GROUP BY page_id, post_id) AS i
     ON i.page_id = posts.page_id AND i.post_id = posts.post_id
+LEFT JOIN (SELECT page_id, day, followers FROM somepulse.v_page_daily WHERE followers > 0) AS f
+    ON f.page_id = posts.page_id AND f.day = multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(posts.published_at, 'Europe/Stockholm'), toDate(posts.published_at, 'Europe/Oslo'))
 SETTINGS join_use_nulls = 1
-COMMENT 'per post: engagement, reach, engagement_rate, virality (best posts)';
+COMMENT 'per post: engagement, reach, engagement rate by reach and by followers, virality';
 
 CREATE OR REPLACE VIEW somepulse.v_top_words AS
 SELECT page_id, toStartOfMonth(day) AS month, word, count() AS uses
