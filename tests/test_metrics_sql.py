@@ -144,6 +144,14 @@ def test_response_times_in_office_and_calendar_minutes(store: Store) -> None:
         r["question_id"] for r in store.query("SELECT question_id FROM somepulse.v_open_questions")
     }
     assert open_ids == {"q4"}
+    # March at NAV Foreldrepenger: q1 90, q3 60, q5 45, q6 20, q7 5 answered, q4 open ->
+    # median 45 office minutes, 5 of 6 answered (medians are not added up from days)
+    march = store.query(
+        "SELECT median_office_minutes AS m, response_rate AS r "
+        "FROM somepulse.v_response_times_monthly "
+        "WHERE page_id = 'nav.foreldrepenger' AND month = '2019-03-01'"
+    )
+    assert march == [{"m": 45, "r": round(5 / 6, 4)}]
 
 
 def test_follower_growth_is_net_across_churn(store: Store) -> None:
