@@ -83,6 +83,29 @@ def alertmanager_payload(t: Transition, fired_at: datetime, board_url: str) -> d
     return alert
 
 
+def firing_payload(row: dict[str, Any], board_url: str) -> dict[str, Any]:
+    """An alert still firing, rebuilt from its ``v_alerts_firing`` row."""
+    return {
+        "labels": {
+            "alertname": "SomePulseSurge",
+            "page": row["page_id"],
+            "platform": row["pf"],
+            "metric": row["metric"],
+            "rule": row["r"],
+            "severity": row["severity"],
+        },
+        "annotations": {
+            "summary": row["summary"],
+            "value": f"{row['observed']:g}",
+            "baseline": f"{row['baseline']:g}",
+            "ratio": f"{row['ratio']:.2f}",
+            "board": f"{board_url}?var-page={row['page_id']}",
+        },
+        "startsAt": row["at"].replace(" ", "T") + "+00:00",
+        "generatorURL": f"{board_url}?var-page={row['page_id']}",
+    }
+
+
 @dataclass
 class AlertmanagerClient:
     url: str

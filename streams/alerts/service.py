@@ -18,7 +18,12 @@ from schemas.interactions import Interaction
 from schemas.messages import PrivateMessage
 from schemas.snapshots import InsightsScope, InsightsSnapshot
 from streams.alerts.backtest import Observation, StreamDetector
-from streams.alerts.delivery import AlertmanagerClient, alertmanager_payload, record
+from streams.alerts.delivery import (
+    AlertmanagerClient,
+    alertmanager_payload,
+    firing_payload,
+    record,
+)
 from streams.alerts.detector import AlertConfig, Transition
 from streams.store import Store
 
@@ -123,10 +128,15 @@ class SurgeService:
                 self.detector.advance(latest, detectors)
             self.detector.transitions.clear()
         for row in self.store.query(
-            f"SELECT page_id, toString(platform) AS pf, "
-            f"toString(rule) AS r, alert_id, toString(fired_at) AS at "
+            f"SELECT page_id, toString(platform) AS pf, toString(rule) AS r, alert_id, "
+            f"toString(fired_at) AS at, observed, baseline, ratio, summary, "
+            f"toString(metric) AS metric, toString(severity) AS severity "
             f"FROM {db}.v_alerts_firing"
         ):
+            if self.alertmanager is not None:
+                # still firing after a restart: tell Alertmanager again (nothing is lost
+                # if it was down when the worker stopped)
+                self.alertmanager.submit(row["alert_id"], firing_payload(row, self.board_url))
             for det in self.detector.detectors_for(row["page_id"], row["pf"]):
                 if det.rule.name == row["r"]:
                     det.firing = True

@@ -181,3 +181,49 @@ async def wait_until_async(fetch: Any, predicate: Any, timeout: float) -> None:
     while not predicate(await fetch()):
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.2)
+
+
+def test_worker_sends_the_march_surge_to_alertmanager(
+    tmp_path: Path,
+    receiver: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """End to end: scenario -> broker -> worker's surge agent -> real Alertmanager."""
+    import io
+    from datetime import date
+
+    from rich.console import Console
+
+    from streams.processes import Stack
+    from streams.settings import Settings
+
+    from .conftest import publish_scenario, wait_for
+
+    hook_url, _ = receiver
+    am = Alertmanager(tmp_path, hook_url)
+    am.start()
+    settings = Settings(data_dir=tmp_path / "var", pseudonym_secret="t")  # type: ignore[arg-type]
+    try:
+        with Stack(
+            settings,
+            console=Console(file=io.StringIO()),
+            worker_env={"SOMEPULSE_ALERTMANAGER_URL": am.url},
+        ) as stack:
+            publish_scenario(stack, settings, date(2020, 2, 1), date(2020, 3, 14), seed=4)
+
+            def surge_in_alertmanager() -> bool:
+                alerts = asyncio.run(active_alerts(am.url))
+                return any(
+                    a["labels"]["page"] == "nav.foreldrepenger"
+                    and a["labels"]["rule"] in ("questions", "reach")
+                    for a in alerts
+                )
+
+            wait_for(surge_in_alertmanager, 90, "the surge alert in Alertmanager")
+            delivery = stack.stats()["alertmanager"]
+            assert delivery["delivered"] >= 1 and delivery["last_latency_seconds"] < 5
+            print(
+                f"\nworker -> Alertmanager: {delivery['delivered']} alerts, last after "
+                f"{delivery['last_latency_seconds'] * 1000:.0f} ms"
+            )
+    finally:
+        am.stop()
