@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from streams.store import Store, StoreError
 
@@ -43,6 +44,7 @@ def build_http_app(
     executor: Executor,
     stats: Callable[[], dict[str, Any]],
     ready: Callable[[], bool],
+    metrics: Callable[[], bytes] | None = None,
 ) -> web.Application:
     async def sql(request: web.Request) -> web.Response:
         text = await request.text() if request.method == "POST" else request.query.get("q", "")
@@ -67,12 +69,17 @@ def build_http_app(
         ok = ready()
         return _json({"ready": ok}, status=200 if ok else 503)
 
+    async def metrics_view(request: web.Request) -> web.Response:
+        body = metrics() if metrics is not None else b""
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     app = web.Application()
     handlers: list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]] = [
         ("GET", "/sql", sql),
         ("POST", "/sql", sql),
         ("GET", "/stats", stats_view),
         ("GET", "/healthz", healthz),
+        ("GET", "/metrics", metrics_view),
         ("GET", "/readyz", readyz),
     ]
     for method, path, handler in handlers:

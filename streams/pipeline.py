@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from aiokafka.errors import KafkaError
@@ -25,6 +26,7 @@ from streams.live import LiveEngagement
 from streams.live_questions import LiveQuestions
 from streams.processor import DeadLetter, MessageProcessor
 from streams.sink import ClickHouseSink
+from streams.telemetry import WorkerMetrics
 
 log = logging.getLogger(__name__)
 RawMessage = tuple[int, int, bytes | None]  # partition, offset, value
@@ -61,6 +63,7 @@ class PreparedBatch:
     dead: list[DeadLetter]
     messages: int
     observations: list[Observation] = field(default_factory=list)
+    newest: datetime | None = None  # event time of the batch's newest event
 
 
 class IngestPipeline:
@@ -71,12 +74,14 @@ class IngestPipeline:
         dead_letters: DeadLetterPublisher,
         live: LiveEngagement | None = None,
         questions: LiveQuestions | None = None,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self.processor = processor
         self.sink = sink
         self.dead_letters = dead_letters
         self.live = live or LiveEngagement()
         self.questions = questions or LiveQuestions({})
+        self.metrics = metrics or WorkerMetrics()
         self.stats = WorkerStats()
 
     def prepare(self, messages: Sequence[RawMessage]) -> PreparedBatch:
@@ -84,8 +89,12 @@ class IngestPipeline:
         rows: list[bytes] = []
         dead: list[DeadLetter] = []
         obs: list[Observation] = []
+        newest = None
         for partition, offset, value in messages:
             result = self.processor.process(value, partition, offset)
+            if result.events:
+                last = result.events[-1].occurred_at
+                newest = last if newest is None or last > newest else newest
             rows.extend(result.rows)
             dead.extend(result.dead)
             fresh: list[Event] = []
@@ -96,7 +105,11 @@ class IngestPipeline:
         self.questions.evict()
         self.stats.inflight_rows += len(rows)
         self.stats.prepare_seconds += time.perf_counter() - started
-        return PreparedBatch(rows, dead, len(messages), obs)
+        topic = self.processor.topic
+        self.metrics.messages.labels(topic).inc(len(messages))
+        self.metrics.events.labels(topic).inc(len(rows))
+        self.metrics.batch.observe(len(rows))
+        return PreparedBatch(rows, dead, len(messages), obs, newest)
 
     async def store(self, batch: PreparedBatch) -> None:
         if batch.dead:
@@ -106,6 +119,11 @@ class IngestPipeline:
         stats.inflight_rows -= len(batch.rows)
         stats.messages += batch.messages
         if result.rows:
+            self.metrics.stored.labels("events").inc(result.rows)
+            self.metrics.insert_latency.observe(result.seconds / max(1, result.inserts))
+            if batch.newest is not None:
+                lag = (datetime.now(UTC) - batch.newest).total_seconds()
+                self.metrics.e2e_latency.observe(max(0.0, lag))
             stats.inserts += result.inserts
             stats.events_stored += result.rows
             stats.last_insert_rows = result.rows
@@ -127,6 +145,8 @@ class IngestPipeline:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
         self.stats.dead_letters += len(dead)
+        self.metrics.produced.labels(self.processor.dlq_topic).inc(len(dead))
         for letter in dead:
             reason = letter.reason.split(":", 1)[0]
+            self.metrics.dead.labels(reason.split(" (", 1)[0][:60]).inc()
             self.stats.dead_by_reason[reason] = self.stats.dead_by_reason.get(reason, 0) + 1

@@ -43,6 +43,7 @@ class MessageProcessor:
     topic: str
     keep_text: bool = False
     max_message_bytes: int = 1_048_576
+    dlq_topic: str = "somepulse.events.dlq.v1"
 
     def process(self, value: bytes | None, partition: int, offset: int) -> ProcessedMessage:
         out = ProcessedMessage()

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from prometheus_client import generate_latest
 
 from streams.agents import FaustDeadLetterPublisher, register_ingest, register_surge
 from streams.alerts.delivery import AlertmanagerClient
@@ -32,6 +33,7 @@ from streams.rebuild import rebuild_live, rebuild_questions
 from streams.settings import Settings
 from streams.sink import ClickHouseSink
 from streams.store import open_store
+from streams.telemetry import WorkerMetrics
 from streams.topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     questions = LiveQuestions({p.page_id: p for p in load_pages()})
     open_questions = rebuild_questions(store, questions)
     app = create_app(settings, bootstrap)
+    metrics = WorkerMetrics()
     pipeline = IngestPipeline(
         MessageProcessor(
             settings.events_topic, settings.keep_message_text, settings.max_message_bytes
@@ -74,6 +77,7 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
         FaustDeadLetterPublisher(app, settings.dlq_topic),
         live,
         questions,
+        metrics,
     )
     alertmanager = (
         AlertmanagerClient(settings.alertmanager_url) if settings.alertmanager_url else None
@@ -124,10 +128,28 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
             data["responses_today"] = pipeline.questions.response_times(since=day_start)
         return data
 
+    def metrics_text() -> bytes:
+        """Refresh the gauges that are read, not counted, then render."""
+        for tp in app.consumer.assignment():
+            read = app.consumer._read_offset.get(tp)  # type: ignore[attr-defined]  # last read
+            lag = app.consumer.highwater(tp) - (read + 1 if read is not None else 0)
+            metrics.lag.labels(str(tp.partition)).set(max(0, lag))
+        now = pipeline.questions.watermark
+        if now is not None:
+            queue = pipeline.questions.queue(now, since=now - timedelta(days=7))
+            for page, q in queue.items():
+                metrics.open_questions.labels(page).set(q["open"])
+        metrics.alert_firing.clear()
+        for page, _platform, rule in surge.fired:
+            metrics.alert_firing.labels(page, rule).set(1)
+        return generate_latest(metrics.registry)
+
     @app.task  # type: ignore[untyped-decorator]
     async def _serve_http() -> None:
         await ensure_topics(bootstrap, settings)
-        runner = web.AppRunner(build_http_app(store, executor, stats, assigned.is_set))
+        runner = web.AppRunner(
+            build_http_app(store, executor, stats, assigned.is_set, metrics_text)
+        )
         await runner.setup()
         await web.TCPSite(runner, LOOPBACK, port).start()
         settings.worker_file.write_bytes(

@@ -81,3 +81,23 @@ def test_sql_command_goes_through_the_running_worker(stack: Stack, settings: Set
         timeout=60,
     )
     assert json.loads(out.stdout) == [{"n": gen.truth.events}]
+
+
+def test_worker_serves_prometheus_metrics(stack: Stack, settings: Settings) -> None:
+    import urllib.request
+
+    gen = publish_scenario(stack, settings, date(2019, 3, 4), date(2019, 3, 4), scale=0.3)
+    stack.wait_stored(gen.truth.events)
+    with urllib.request.urlopen(f"{stack.worker_url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    samples = dict(
+        line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+    key = f'somepulse_events_consumed_total{{topic="{settings.events_topic}"}}'
+    assert float(samples[key]) == gen.truth.events
+    assert any(k.startswith("somepulse_consumer_lag_messages{") for k in samples)
+    assert all(
+        float(v) == 0
+        for k, v in samples.items()
+        if k.startswith("somepulse_consumer_lag_messages{")
+    )

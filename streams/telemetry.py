@@ -1,0 +1,65 @@
+"""Prometheus metrics of the worker (``/metrics`` on its HTTP endpoint): operational
+health, not business data. Base units, ``_total``/``_seconds`` names, millisecond
+buckets for stream latencies (the client's defaults are seconds-scale)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+MS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# event time -> stored: seconds live, but a replay of history is days behind
+E2E_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400, 30 * 86400)
+
+
+class WorkerMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.messages = Counter(
+            "somepulse_messages_consumed_total", "Kafka messages consumed", ["topic"], registry=r
+        )
+        self.events = Counter(
+            "somepulse_events_consumed_total", "Valid events consumed", ["topic"], registry=r
+        )
+        self.produced = Counter(
+            "somepulse_events_produced_total", "Records the worker produced", ["topic"], registry=r
+        )
+        self.dead = Counter(
+            "somepulse_dead_letters_total", "Dead letters by reason", ["reason"], registry=r
+        )
+        self.stored = Counter(
+            "somepulse_rows_stored_total", "Rows inserted into ClickHouse", ["table"], registry=r
+        )
+        self.batch = Histogram(
+            "somepulse_batch_events",
+            "Events per worker batch",
+            buckets=(1, 10, 100, 1_000, 10_000, 100_000, 250_000),
+            registry=r,
+        )
+        self.insert_latency = Histogram(
+            "somepulse_insert_latency_seconds",
+            "Time of one ClickHouse insert",
+            buckets=MS_BUCKETS,
+            registry=r,
+        )
+        self.e2e_latency = Histogram(
+            "somepulse_end_to_end_latency_seconds",
+            "Event time to stored, newest event of each batch",
+            buckets=E2E_BUCKETS,
+            registry=r,
+        )
+        self.lag = Gauge(
+            "somepulse_consumer_lag_messages",
+            "High watermark minus position",
+            ["partition"],
+            registry=r,
+        )
+        self.open_questions = Gauge(
+            "somepulse_open_questions",
+            "Unanswered questions asked in the last 7 days",
+            ["page"],
+            registry=r,
+        )
+        self.alert_firing = Gauge(
+            "somepulse_alert_firing", "1 while a surge alert fires", ["page", "rule"], registry=r
+        )

@@ -1,0 +1,78 @@
+"""Prometheus metrics after a known stream, with a fresh registry (real chDB sink)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import orjson
+import pytest
+from prometheus_client import CollectorRegistry
+
+from streams.pipeline import IngestPipeline
+from streams.processor import DeadLetter, MessageProcessor
+from streams.sink import ClickHouseSink
+from streams.store import Store
+from streams.telemetry import WorkerMetrics
+
+pytestmark = pytest.mark.clickhouse
+
+
+class KeptDeadLetters:
+    """Where dead letters go in this test: the pipeline's publisher interface, kept."""
+
+    def __init__(self) -> None:
+        self.letters: list[DeadLetter] = []
+
+    async def publish(self, dead: Sequence[DeadLetter]) -> None:
+        self.letters.extend(dead)
+
+
+def ev(i: int, kind: str = "share") -> dict[str, object]:
+    return {
+        "kind": "interaction",
+        "event_id": f"e{i}",
+        "platform": "facebook",
+        "page_id": "nav.jobblyst",
+        "post_id": "p1",
+        "occurred_at": "2020-03-12T09:00:00Z",
+        "interaction_type": kind,
+        "actor_id": "p1_a",
+    }
+
+
+def test_metrics_after_a_known_stream(store: Store) -> None:
+    registry = CollectorRegistry()
+    metrics = WorkerMetrics(registry)
+    dead = KeptDeadLetters()
+    with ThreadPoolExecutor(1) as executor:
+        pipeline = IngestPipeline(
+            MessageProcessor("events", dlq_topic="dlq"),
+            ClickHouseSink(store, "events", executor, 2),
+            dead,
+            metrics=metrics,
+        )
+        messages = [
+            (0, 0, orjson.dumps([ev(1), ev(2), ev(3)])),  # 3 valid
+            (0, 1, b"{not json"),  # 1 dead: invalid JSON
+            (1, 0, orjson.dumps([ev(4), {"kind": "mention"}])),  # 1 valid, 1 dead
+        ]
+        asyncio.run(pipeline.handle(messages))
+
+    def value(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    assert value("somepulse_messages_consumed_total", topic="events") == 3
+    assert value("somepulse_events_consumed_total", topic="events") == 4
+    assert value("somepulse_rows_stored_total", table="events") == 4
+    assert value("somepulse_dead_letters_total", reason="invalid JSON") == 1
+    assert value("somepulse_dead_letters_total", reason="unknown kind 'mention'") == 1
+    assert value("somepulse_events_produced_total", topic="dlq") == 2
+    assert value("somepulse_batch_events_count") == 1
+    assert value("somepulse_batch_events_sum") == 4
+    # 4 rows in inserts of at most 2 rows: 2 inserts, one latency sample per batch
+    assert value("somepulse_insert_latency_seconds_count") == 1
+    assert value("somepulse_insert_latency_seconds_bucket", le="10.0") == 1
+    assert value("somepulse_end_to_end_latency_seconds_count") == 1
+    assert len(dead.letters) == 2
