@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
         help="CSV path (default data_dir/reports/league_<period>.csv)",
     )
 
+    grafana = sub.add_parser("grafana", help="dashboards and alert rules as code")
+    gsub = grafana.add_subparsers(dest="action", required=True)
+    gsub.add_parser("build", help="write dashboards and alert rules under deploy/grafana/")
+
     alerts = sub.add_parser("alerts", help="firing and recent surge alerts (from ClickHouse)")
     alerts.add_argument("--limit", type=int, default=20)
 
@@ -137,6 +141,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from streams.report import run_report
 
             return run_report(settings, args.period, args.csv, console)
+        elif args.command == "grafana":
+            from dashboards.build import build
+            from streams.alerts import grafana as alert_rules
+
+            for path in build():
+                console.print(f"wrote {path}")
+            alert_rules.OUT.write_text(alert_rules.render())
+            console.print(f"wrote {alert_rules.OUT}")
         elif args.command == "alerts":
             return _alerts(args, settings, console)
         elif args.command == "bench":

@@ -1,0 +1,156 @@
+"""A small typed builder for Grafana dashboard JSON (schema v39) with ClickHouse and
+Prometheus queries.
+
+Why not grafana-foundation-sdk: its Python package targets one Grafana version line
+and has no query type for the ``grafana-clickhouse-datasource`` plugin, so every
+ClickHouse target would be an untyped dict anyway; the few shapes we need are typed
+here and snapshot-tested (``tests/test_dashboards.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CLICKHOUSE = {"type": "grafana-clickhouse-datasource", "uid": "somepulse-clickhouse"}
+PROMETHEUS = {"type": "prometheus", "uid": "somepulse-prometheus"}
+# the plugin's query formats: 0 time series, 1 table
+FORMATS = {"time_series": 0, "table": 1}
+
+
+@dataclass(frozen=True)
+class SqlTarget:
+    sql: str
+    format: Literal["time_series", "table"] = "time_series"
+
+    def to_json(self, ref: str) -> dict[str, Any]:
+        return {
+            "refId": ref,
+            "datasource": CLICKHOUSE,
+            "editorType": "sql",
+            "format": FORMATS[self.format],
+            "queryType": "timeseries" if self.format == "time_series" else "table",
+            "rawSql": self.sql.strip(),
+        }
+
+
+@dataclass(frozen=True)
+class PromTarget:
+    expr: str
+    legend: str = ""
+
+    def to_json(self, ref: str) -> dict[str, Any]:
+        return {
+            "refId": ref,
+            "datasource": PROMETHEUS,
+            "expr": self.expr,
+            "legendFormat": self.legend,
+        }
+
+
+Target = SqlTarget | PromTarget
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    kind: Literal["timeseries", "table", "stat", "barchart", "bargauge"]
+    targets: tuple[Target, ...]
+    width: int = 12
+    height: int = 8
+    description: str = ""
+    unit: str | None = None
+
+    def to_json(self, pid: int, x: int, y: int) -> dict[str, Any]:
+        defaults: dict[str, Any] = {}
+        if self.unit:
+            defaults["unit"] = self.unit
+        datasource = self.targets[0].to_json("A")["datasource"]
+        return {
+            "id": pid,
+            "type": self.kind,
+            "title": self.title,
+            "description": self.description,
+            "datasource": datasource,
+            "gridPos": {"x": x, "y": y, "w": self.width, "h": self.height},
+            "fieldConfig": {"defaults": defaults, "overrides": []},
+            "options": {},
+            "targets": [t.to_json(chr(ord("A") + i)) for i, t in enumerate(self.targets)],
+        }
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    label: str
+    sql: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "type": "query",
+            "datasource": CLICKHOUSE,
+            "query": self.sql,
+            "definition": self.sql,
+            "multi": True,
+            "includeAll": True,
+            "refresh": 1,
+            "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
+        }
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    uid: str
+    title: str
+    panels: tuple[Panel, ...]
+    refresh: str = ""
+    time_from: str = "now-24h"
+    variables: tuple[Variable, ...] = ()
+    annotations: tuple[SqlTarget, ...] = ()
+    tags: tuple[str, ...] = field(default=("somepulse",))
+
+    def to_json(self) -> dict[str, Any]:
+        panels, x, y, row_height = [], 0, 0, 0
+        for pid, panel in enumerate(self.panels, start=1):
+            if x + panel.width > 24:
+                x, y, row_height = 0, y + row_height, 0
+            panels.append(panel.to_json(pid, x, y))
+            x += panel.width
+            row_height = max(row_height, panel.height)
+        annotations = [
+            {
+                "name": "Grafana",
+                "builtIn": 1,
+                "enable": True,
+                "hide": True,
+                "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+                "type": "dashboard",
+                "iconColor": "rgba(0, 211, 255, 1)",
+            }
+        ]
+        annotations += [
+            {
+                "name": "Surge alerts",
+                "enable": True,
+                "iconColor": "red",
+                "datasource": CLICKHOUSE,
+                "target": a.to_json("Anno"),
+            }
+            for a in self.annotations
+        ]
+        return {
+            "uid": self.uid,
+            "title": self.title,
+            "tags": list(self.tags),
+            "schemaVersion": 39,
+            "version": 1,
+            "editable": True,
+            "timezone": "browser",
+            "refresh": self.refresh,
+            "time": {"from": self.time_from, "to": "now"},
+            "templating": {"list": [v.to_json() for v in self.variables]},
+            "annotations": {"list": annotations},
+            "panels": panels,
+        }
