@@ -17,9 +17,11 @@ demo: $(STAMP)
 	$(BIN)/somepulse demo
 
 # Debian's Alertmanager for the alert-delivery tests (a real one, started by the tests)
+# and Debian's docker-compose to validate docker-compose.yml (no Docker engine here)
 system-deps:
-	@command -v prometheus-alertmanager >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager; }
+	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    prometheus-alertmanager docker-compose; }
 
 test: lint typecheck system-deps
 	$(BIN)/pytest -p no:cacheprovider tests

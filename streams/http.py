@@ -45,6 +45,7 @@ def build_http_app(
     stats: Callable[[], dict[str, Any]],
     ready: Callable[[], bool],
     metrics: Callable[[], bytes] | None = None,
+    sql_enabled: bool = True,
 ) -> web.Application:
     async def sql(request: web.Request) -> web.Response:
         text = await request.text() if request.method == "POST" else request.query.get("q", "")
@@ -58,6 +59,9 @@ def build_http_app(
         except StoreError as exc:
             return _json({"error": str(exc)}, status=400)
         return _json({"rows": rows})
+
+    async def disabled(request: web.Request) -> web.Response:
+        return _json({"error": "query the ClickHouse server directly"}, status=404)
 
     async def stats_view(request: web.Request) -> web.Response:
         return _json(stats())
@@ -75,8 +79,8 @@ def build_http_app(
 
     app = web.Application()
     handlers: list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]] = [
-        ("GET", "/sql", sql),
-        ("POST", "/sql", sql),
+        ("GET", "/sql", sql if sql_enabled else disabled),
+        ("POST", "/sql", sql if sql_enabled else disabled),
         ("GET", "/stats", stats_view),
         ("GET", "/healthz", healthz),
         ("GET", "/metrics", metrics_view),

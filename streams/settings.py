@@ -87,6 +87,10 @@ class Settings(BaseSettings):
         "http://localhost:3000/d/somepulse-duty",
         description="The duty board's URL, linked from every alert.",
     )
+    worker_bind: str = Field(
+        "127.0.0.1",
+        description="Address of the worker's HTTP endpoint (0.0.0.0 in containers for Prometheus).",
+    )
     worker_port: int = Field(
         0, ge=0, description="Loopback port of the worker's HTTP endpoint (0 = pick a free one)."
     )

@@ -148,10 +148,19 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     async def _serve_http() -> None:
         await ensure_topics(bootstrap, settings)
         runner = web.AppRunner(
-            build_http_app(store, executor, stats, assigned.is_set, metrics_text)
+            build_http_app(
+                store,
+                executor,
+                stats,
+                assigned.is_set,
+                metrics_text,
+                # analysts reach a ClickHouse server directly; the SQL route exists only
+                # for the embedded store, which one process owns
+                sql_enabled=settings.embedded_store,
+            )
         )
         await runner.setup()
-        await web.TCPSite(runner, LOOPBACK, port).start()
+        await web.TCPSite(runner, settings.worker_bind, port).start()
         settings.worker_file.write_bytes(
             orjson.dumps(
                 {
