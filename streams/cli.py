@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     grafana = sub.add_parser("grafana", help="dashboards and alert rules as code")
     gsub = grafana.add_subparsers(dest="action", required=True)
     gsub.add_parser("build", help="write dashboards and alert rules under deploy/grafana/")
+    gpush = gsub.add_parser("push", help="upload them to a running Grafana (idempotent)")
+    gpush.add_argument("--url", required=True, help="e.g. http://localhost:3000")
+    gpush.add_argument("--token", required=True, help="a service account token")
+    gpush.add_argument("--alertmanager-url", default="http://alertmanager:9093")
 
     alerts = sub.add_parser("alerts", help="firing and recent surge alerts (from ClickHouse)")
     alerts.add_argument("--limit", type=int, default=20)
@@ -141,6 +145,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from streams.report import run_report
 
             return run_report(settings, args.period, args.csv, console)
+        elif args.command == "grafana" and args.action == "push":
+            from dashboards.push import push
+
+            report = push(args.url, args.token, args.alertmanager_url)
+            console.print(f"created: {', '.join(report.created) or 'nothing'}")
+            console.print(f"updated: {', '.join(report.updated)}")
         elif args.command == "grafana":
             from dashboards.build import build
             from streams.alerts import grafana as alert_rules
