@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     gpush.add_argument("--token", required=True, help="a service account token")
     gpush.add_argument("--alertmanager-url", default="http://alertmanager:9093")
 
+    board = sub.add_parser("board", help="render the duty board's main panels to a PNG")
+    board.add_argument("--png", type=Path, default=Path("board.png"))
+    board.add_argument("--at", default=None, help="end of the window, UTC (default: newest)")
+    board.add_argument("--hours", type=int, default=72)
+
     alerts = sub.add_parser("alerts", help="firing and recent surge alerts (from ClickHouse)")
     alerts.add_argument("--limit", type=int, default=20)
 
@@ -159,6 +164,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
                 console.print(f"wrote {path}")
             alert_rules.OUT.write_text(alert_rules.render())
             console.print(f"wrote {alert_rules.OUT}")
+        elif args.command == "board":
+            from dashboards.png import parse_at, render_board
+
+            path = render_board(settings, args.png, parse_at(args.at), args.hours)
+            console.print(f"wrote {path}")
         elif args.command == "alerts":
             return _alerts(args, settings, console)
         elif args.command == "bench":

@@ -15,14 +15,13 @@ import yaml  # type: ignore[import-untyped]
 from dashboards.boards import BOARDS
 from dashboards.build import OUT_DIR, render
 from dashboards.builder import PromTarget, SqlTarget
+from dashboards.macros import expand
 from schemas import EVENT_ADAPTER, row_json
 from streams.collectors.pages import PAGES
 from streams.collectors.scenario import ScenarioGenerator
 from streams.settings import Settings
 from streams.store import Store, open_store
 from streams.telemetry import WorkerMetrics
-
-from .grafana_macros import expand
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVISIONING = ROOT / "deploy" / "grafana" / "provisioning"

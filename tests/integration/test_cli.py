@@ -61,3 +61,7 @@ def test_demo_then_sql(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "only read statements" in refused.stdout
     listing = somepulse(data, "sql")
     assert "v_page_monthly" in listing.stdout
+
+    png = tmp_path / "board.png"
+    somepulse(data, "board", "--png", str(png), "--hours", "48")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
