@@ -9,6 +9,7 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 from rich.console import Console
@@ -210,6 +211,7 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
         max_message_bytes=settings.max_message_bytes,
         connect_timeout=settings.collector_connect_timeout,
         on_retry=lambda msg: console.print(f"[yellow]{msg}[/]"),
+        metrics=_collector_metrics(settings),
     )
     try:
         if args.source == "jsonl":
@@ -227,6 +229,17 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
         return 2
     console.print(publisher.report.summary())
     return 0
+
+
+def _collector_metrics(settings: Settings) -> Any:
+    from prometheus_client import start_http_server
+
+    from streams.telemetry import CollectorMetrics
+
+    metrics = CollectorMetrics()
+    if settings.collector_metrics_port:
+        start_http_server(settings.collector_metrics_port, registry=metrics.registry)
+    return metrics
 
 
 def _collect_scenario(

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
         "http://localhost:3000/d/somepulse-duty",
         description="The duty board's URL, linked from every alert.",
     )
+    collector_metrics_port: int = Field(
+        0, ge=0, description="Port of a collector's Prometheus /metrics (0 = not served)."
+    )
     worker_bind: str = Field(
         "127.0.0.1",
         description="Address of the worker's HTTP endpoint (0.0.0.0 in containers for Prometheus).",

@@ -63,3 +63,31 @@ class WorkerMetrics:
         self.alert_firing = Gauge(
             "somepulse_alert_firing", "1 while a surge alert fires", ["page", "rule"], registry=r
         )
+
+
+class CollectorMetrics:
+    """A collector's own metrics (served on ``SOMEPULSE_COLLECTOR_METRICS_PORT``)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.events = Counter(
+            "somepulse_collector_events_published_total",
+            "Events published",
+            ["page", "kind"],
+            registry=r,
+        )
+        self.messages = Counter(
+            "somepulse_collector_messages_published_total",
+            "Kafka messages published",
+            ["topic"],
+            registry=r,
+        )
+        self.bytes = Counter(
+            "somepulse_collector_published_bytes_total", "Bytes published", ["topic"], registry=r
+        )
+        self.retries = Counter(
+            "somepulse_collector_connect_retries_total",
+            "Connection attempts to a broker that was not up",
+            registry=r,
+        )

@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from schemas.privacy import Pseudonymiser
+from streams.telemetry import CollectorMetrics
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class KafkaPublisher:
         max_message_bytes: int = 1_048_576,
         connect_timeout: float = 60.0,
         on_retry: Callable[[str], None] | None = None,
+        metrics: CollectorMetrics | None = None,
     ) -> None:
         self.bootstrap, self.topic = bootstrap, topic
         self._pseudonymiser = pseudonymiser
@@ -72,6 +74,7 @@ class KafkaPublisher:
         self._max_bytes = max_message_bytes
         self._connect_timeout = connect_timeout
         self._on_retry = on_retry or (lambda msg: log.warning("%s", msg))
+        self.metrics = metrics
         self._pending: dict[str | None, list[Any]] = {}
         self._inflight: list[asyncio.Future[Any]] = []
         self._producer: AIOKafkaProducer | None = None
@@ -101,6 +104,8 @@ class KafkaPublisher:
                         f"Kafka broker at {self.bootstrap} is not reachable after "
                         f"{attempt} attempts over {self._connect_timeout:.0f} s: {exc}"
                     ) from exc
+                if self.metrics is not None:
+                    self.metrics.retries.inc()
                 self._on_retry(
                     f"broker at {self.bootstrap} not up yet (attempt {attempt}), "
                     f"retrying in {delay:.1f} s"
@@ -122,6 +127,8 @@ class KafkaPublisher:
             batch.append(event)
             self.report.by_page[str(page)] += 1
             self.report.by_kind[str(event.get("kind"))] += 1
+            if self.metrics is not None:
+                self.metrics.events.labels(str(page), str(event.get("kind"))).inc()
             if len(batch) >= self._batch_events:
                 await self._send(page, self._pending.pop(page))
         await self._reap(limit=2_000)
@@ -161,6 +168,9 @@ class KafkaPublisher:
         self._inflight.append(await self._producer.send(self.topic, value, key=key))
         self.report.messages += 1
         self.report.bytes += len(value)
+        if self.metrics is not None:
+            self.metrics.messages.labels(self.topic).inc()
+            self.metrics.bytes.labels(self.topic).inc(len(value))
         self.report.events += events
 
     async def _reap(self, limit: int) -> None:

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from prometheus_client import CollectorRegistry
 
 from schemas.privacy import Pseudonymiser
 from streams.broker import EmbeddedBroker, free_port
 from streams.collectors.publisher import BrokerUnavailable, KafkaPublisher
 from streams.settings import Settings
+from streams.telemetry import CollectorMetrics
 from streams.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
@@ -32,6 +34,7 @@ def test_publisher_waits_for_a_late_broker(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     port = free_port()
     retries: list[str] = []
+    metrics = CollectorMetrics(CollectorRegistry())
 
     async def go() -> int:
         publisher = KafkaPublisher(
@@ -41,6 +44,7 @@ def test_publisher_waits_for_a_late_broker(tmp_path: Path) -> None:
             connect_timeout=30,
             on_retry=retries.append,
             batch_events=3,
+            metrics=metrics,
         )
         starting = asyncio.create_task(publisher.start())
         await asyncio.sleep(1.5)
@@ -59,6 +63,20 @@ def test_publisher_waits_for_a_late_broker(tmp_path: Path) -> None:
 
     assert asyncio.run(go()) == 10
     assert retries and "not up yet" in retries[0]
+    # the collector's own metrics, fresh registry: 10 follower snapshots in 4 messages
+    sample = metrics.registry.get_sample_value
+    assert (
+        sample(
+            "somepulse_collector_events_published_total",
+            {"page": "nav.linkedin", "kind": "follower_snapshot"},
+        )
+        == 10
+    )
+    assert (
+        sample("somepulse_collector_messages_published_total", {"topic": settings.events_topic})
+        == 4
+    )
+    assert sample("somepulse_collector_connect_retries_total") == len(retries)
 
 
 def test_publisher_gives_up_with_a_clear_message(tmp_path: Path) -> None:
