@@ -73,3 +73,7 @@ def test_compose_topics_and_env_agree_with_settings() -> None:
     assert any("provisioning" in str(v) for v in services["grafana"]["volumes"])
     assert any("users.d" in str(v) for v in services["clickhouse"]["volumes"])
     assert services["collector"]["profiles"] == ["scenario"]
+    collector_port = services["collector"]["environment"]["SOMEPULSE_COLLECTOR_METRICS_PORT"]
+    assert prometheus["scrape_configs"][1]["static_configs"][0]["targets"] == [
+        f"collector:{collector_port}"
+    ]
