@@ -199,17 +199,11 @@ def _bootstrap(settings: Settings) -> str:
 
 
 def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    from schemas.privacy import Pseudonymiser
     from streams.collectors.publisher import BrokerUnavailable, KafkaPublisher
 
-    publisher = KafkaPublisher(
+    publisher = KafkaPublisher.from_settings(
+        settings,
         _bootstrap(settings),
-        settings.events_topic,
-        pseudonymiser=Pseudonymiser(settings.pseudonym_key),
-        keep_text=settings.keep_message_text,
-        batch_events=settings.collector_batch_events,
-        max_message_bytes=settings.max_message_bytes,
-        connect_timeout=settings.collector_connect_timeout,
         on_retry=lambda msg: console.print(f"[yellow]{msg}[/]"),
         metrics=_collector_metrics(settings),
     )

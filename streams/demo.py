@@ -14,7 +14,6 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
-from schemas.privacy import Pseudonymiser
 from streams.collectors.publisher import KafkaPublisher, PublishReport
 from streams.collectors.run import replay_scenario, stop_on_signals
 from streams.collectors.scenario import ScenarioGenerator
@@ -209,15 +208,7 @@ def run_demo(
 async def _replay(
     settings: Settings, stack: Stack, gen: ScenarioGenerator, view: DemoView, speed: float
 ) -> PublishReport:
-    publisher = KafkaPublisher(
-        stack.bootstrap,
-        settings.events_topic,
-        pseudonymiser=Pseudonymiser(settings.pseudonym_key),
-        keep_text=settings.keep_message_text,
-        batch_events=settings.collector_batch_events,
-        max_message_bytes=settings.max_message_bytes,
-        connect_timeout=settings.collector_connect_timeout,
-    )
+    publisher = KafkaPublisher.from_settings(settings, stack.bootstrap)
     async with publisher:
         with Live(view.render(), console=stack.console, refresh_per_second=4) as live:
 

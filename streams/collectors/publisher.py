@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from schemas.privacy import Pseudonymiser
+from streams.settings import Settings
 from streams.telemetry import CollectorMetrics
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,21 @@ class KafkaPublisher:
         self._inflight: list[asyncio.Future[Any]] = []
         self._producer: AIOKafkaProducer | None = None
         self.report = PublishReport()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, bootstrap: str, **extra: Any) -> KafkaPublisher:
+        """The collector as configured: pseudonymisation key, text policy, batch and
+        message limits, connect timeout."""
+        return cls(
+            bootstrap,
+            settings.events_topic,
+            pseudonymiser=Pseudonymiser(settings.pseudonym_key),
+            keep_text=settings.keep_message_text,
+            batch_events=settings.collector_batch_events,
+            max_message_bytes=settings.max_message_bytes,
+            connect_timeout=settings.collector_connect_timeout,
+            **extra,
+        )
 
     async def start(self) -> None:
         """Connect, retrying with backoff while the broker is not up yet."""
