@@ -20,8 +20,7 @@ from typing import Any, Protocol
 from aiokafka.errors import KafkaError
 
 from schemas.events import Event
-from streams.alerts.backtest import Observation
-from streams.alerts.service import observations
+from streams.alerts.observe import Observation, observations
 from streams.live import LiveEngagement
 from streams.live_questions import LiveQuestions
 from streams.processor import DeadLetter, MessageProcessor

@@ -4,43 +4,11 @@ worker's surge agent does this live, the acceptance tests over a generated strea
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
+from schemas.events import EVENT_ADAPTER
 from streams.alerts.detector import AlertConfig, SeriesDetector, Transition
-
-# page, platform, series, event time (epoch s), value, reported day (epoch s) or None
-Observation = tuple[str, str, str, int, float, int | None]
-
-
-def _epoch(text: str) -> int:
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
-
-
-def observations_of(event: dict[str, Any]) -> list[Observation]:
-    """What a wire-format event tells the detector (a question comment is both a
-    question and a comment)."""
-    kind = event.get("kind")
-    page, platform = event["page_id"], event["platform"]
-    out: list[Observation] = []
-    if event.get("is_question") and (kind == "interaction" or event.get("direction") == "in"):
-        out.append((page, platform, "questions", _epoch(event["occurred_at"]), 1.0, None))
-    if kind == "interaction":
-        source = {"comment": "comments", "share": "shares"}.get(event.get("interaction_type", ""))
-        if source:
-            out.append((page, platform, source, _epoch(event["occurred_at"]), 1.0, None))
-    if kind == "insights_snapshot" and event.get("scope") == "page":
-        out.append(
-            (
-                page,
-                platform,
-                "reach",
-                _epoch(event["occurred_at"]),
-                float(event["reach"]),
-                _epoch(f"{event['day']}T00:00:00+00:00"),
-            )
-        )
-    return out
+from streams.alerts.observe import Observation, observations
 
 
 class StreamDetector:
@@ -61,10 +29,12 @@ class StreamDetector:
         return self.detectors[key]
 
     def feed(self, event: dict[str, Any]) -> list[Transition]:
-        obs = observations_of(event)
+        """A wire-format event, validated like the worker does."""
+        model = EVENT_ADAPTER.validate_python(event)
+        obs = observations([model], [model])
         if not obs:
-            at = _epoch(event["occurred_at"])
-            return self.advance(at, self.detectors_for(event["page_id"], event["platform"]))
+            at = int(model.occurred_at.timestamp())
+            return self.advance(at, self.detectors_for(model.page_id, model.platform))
         return self.observe(obs)
 
     def observe(self, observations: Iterable[Observation]) -> list[Transition]:

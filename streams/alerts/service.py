@@ -6,18 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
-from schemas.events import Event
-from schemas.interactions import Interaction
-from schemas.messages import PrivateMessage
-from schemas.snapshots import InsightsScope, InsightsSnapshot
-from streams.alerts.backtest import Observation, StreamDetector
+from streams.alerts.backtest import StreamDetector
 from streams.alerts.delivery import (
     AlertmanagerClient,
     alertmanager_payload,
@@ -25,40 +21,10 @@ from streams.alerts.delivery import (
     record,
 )
 from streams.alerts.detector import AlertConfig, Transition
+from streams.alerts.observe import Observation
 from streams.store import Store
 
 log = logging.getLogger(__name__)
-_SERIES = {"comment": "comments", "share": "shares"}
-
-
-def observations(fresh: Iterable[Event], events: Iterable[Event]) -> list[Observation]:
-    """Detector input from a batch: counts from events counted for the first time
-    (``fresh``: replays are not counted twice), reach from page insights."""
-    out: list[Observation] = []
-    for e in fresh:
-        ts = int(e.occurred_at.timestamp())
-        if isinstance(e, Interaction):
-            if e.is_question:
-                out.append((e.page_id, e.platform, "questions", ts, 1.0, None))
-            source = _SERIES.get(e.interaction_type)
-            if source:
-                out.append((e.page_id, e.platform, source, ts, 1.0, None))
-        elif isinstance(e, PrivateMessage):
-            out.append((e.page_id, e.platform, "questions", ts, 1.0, None))
-    for e in events:
-        if type(e) is InsightsSnapshot and e.scope is InsightsScope.PAGE:
-            day = int(datetime(e.day.year, e.day.month, e.day.day, tzinfo=UTC).timestamp())
-            out.append(
-                (
-                    e.page_id,
-                    e.platform,
-                    "reach",
-                    int(e.occurred_at.timestamp()),
-                    float(e.reach),
-                    day,
-                )
-            )
-    return out
 
 
 class SurgeService:
