@@ -91,7 +91,7 @@ class LiveEngagement:
                 self._watermark = minute
         return posts
 
-    def add(self, events: Iterable[Event], fresh: list[Event] | None = None) -> int:
+    def add(self, events: Iterable[Event], fresh: list[tuple[Event, int]] | None = None) -> int:
         """Count events not seen before; return how many were counted. ``fresh``, if
         given, receives them (the surge detector counts the same, replay-free)."""
         counted = 0
@@ -104,7 +104,8 @@ class LiveEngagement:
                 continue
             if event.event_id in seen:
                 continue
-            minute = int(event.occurred_at.timestamp()) // 60
+            ts = int(event.occurred_at.timestamp())  # utcoffset() is slow: once per event
+            minute = ts // 60
             posts = self._minute(minute)
             key, names = deltas
             counter = posts.get(key)
@@ -116,7 +117,7 @@ class LiveEngagement:
             self._ids[minute].append(event.event_id)
             counted += 1
             if fresh is not None:
-                fresh.append(event)
+                fresh.append((event, ts))
         return counted
 
     def evict(self) -> None:

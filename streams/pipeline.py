@@ -96,7 +96,7 @@ class IngestPipeline:
                 newest = last if newest is None or last > newest else newest
             rows.extend(result.rows)
             dead.extend(result.dead)
-            fresh: list[Event] = []
+            fresh: list[tuple[Event, int]] = []
             self.live.add(result.events, fresh)
             self.questions.add(result.events)
             obs += observations(fresh, result.events)

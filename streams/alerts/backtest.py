@@ -31,9 +31,9 @@ class StreamDetector:
     def feed(self, event: dict[str, Any]) -> list[Transition]:
         """A wire-format event, validated like the worker does."""
         model = EVENT_ADAPTER.validate_python(event)
-        obs = observations([model], [model])
+        at = int(model.occurred_at.timestamp())
+        obs = observations([(model, at)], [model])
         if not obs:
-            at = int(model.occurred_at.timestamp())
             return self.advance(at, self.detectors_for(model.page_id, model.platform))
         return self.observe(obs)
 

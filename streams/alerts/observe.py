@@ -16,12 +16,14 @@ Observation = tuple[str, str, str, int, float, int | None]
 _SERIES = {"comment": "comments", "share": "shares"}
 
 
-def observations(counted: Iterable[Event], events: Iterable[Event]) -> list[Observation]:
-    """Counts from ``counted`` (in the worker: events counted for the first time, so a
-    replay adds nothing), reach from the page insights among ``events``."""
+def observations(
+    counted: Iterable[tuple[Event, int]], events: Iterable[Event]
+) -> list[Observation]:
+    """Counts from ``counted`` (event, epoch seconds) — in the worker the events the live
+    cache counted for the first time, so a replay adds nothing — and reach from the page
+    insights among ``events``."""
     out: list[Observation] = []
-    for e in counted:
-        ts = int(e.occurred_at.timestamp())
+    for e, ts in counted:
         if isinstance(e, Interaction):
             if e.is_question:
                 out.append((e.page_id, e.platform, "questions", ts, 1.0, None))

@@ -182,10 +182,3 @@ PAGES: tuple[PageProfile, ...] = (
         closes=time(16, 30),
     ),
 )
-
-
-def page_by_id(page_id: str) -> PageProfile:
-    for page in PAGES:
-        if page.page_id == page_id:
-            return page
-    raise KeyError(page_id)
