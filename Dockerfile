@@ -2,12 +2,8 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY schemas ./schemas
-COPY streams ./streams
-COPY dashboards ./dashboards
-COPY bench ./bench
-COPY deploy ./deploy
-RUN pip install --no-cache-dir -e .
+COPY somepulse ./somepulse
+RUN pip install --no-cache-dir . && rm -rf /app/somepulse
 ENV SOMEPULSE_DATA_DIR=/data
 VOLUME /data
 ENTRYPOINT ["somepulse"]

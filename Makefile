@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/somepulse bench
 
 schemas: $(STAMP)
-	$(BIN)/python -m schemas.export
+	$(BIN)/python -m somepulse.schemas.export
 
 ddl-snapshot: $(STAMP)
 	$(BIN)/python -m tests.test_store

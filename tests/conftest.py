@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.settings import Settings
-from streams.store import Store, open_store
+from somepulse.settings import Settings
+from somepulse.store import Store, open_store
 
 
 @pytest.fixture

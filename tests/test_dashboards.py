@@ -12,23 +12,23 @@ import orjson
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from dashboards.boards import BOARDS
-from dashboards.build import OUT_DIR, render
-from dashboards.builder import PromTarget, SqlTarget
-from dashboards.macros import expand
-from schemas import EVENT_ADAPTER, row_json
-from streams.collectors.pages import PAGES
-from streams.collectors.scenario import ScenarioGenerator
-from streams.settings import Settings
-from streams.store import Store, open_store
-from streams.telemetry import WorkerMetrics
+from somepulse.collectors.scenario.generator import ScenarioGenerator
+from somepulse.collectors.scenario.profiles import PAGES
+from somepulse.dashboards.boards import BOARDS
+from somepulse.dashboards.build import OUT_DIR, render
+from somepulse.dashboards.builder import PromTarget, SqlTarget
+from somepulse.dashboards.macros import expand
+from somepulse.schemas import EVENT_ADAPTER, row_json
+from somepulse.settings import Settings
+from somepulse.store import Store, open_store
+from somepulse.telemetry import WorkerMetrics
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVISIONING = ROOT / "deploy" / "grafana" / "provisioning"
 
 
 def test_built_dashboards_are_current() -> None:
-    on_disk = {p.name: p.read_text() for p in OUT_DIR.glob("*.json")}
+    on_disk = {p.name: p.read_text() for p in (ROOT / OUT_DIR).glob("*.json")}
     assert on_disk == render(), "run `somepulse grafana build`"
 
 

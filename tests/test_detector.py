@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from streams.alerts.backtest import StreamDetector
-from streams.alerts.detector import SeriesDetector, load_alert_config
-from streams.alerts.poisson import poisson_sf
-from streams.collectors.scenario import ScenarioGenerator
+from somepulse.alerts.detector import SeriesDetector, load_alert_config
+from somepulse.alerts.poisson import poisson_sf
+from somepulse.alerts.stream import StreamDetector
+from somepulse.collectors.scenario.generator import ScenarioGenerator
 
 CONFIG = load_alert_config()
 RULES = {r.name: r for r in CONFIG.rules}

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from dashboards.boards import BOARDS
-from dashboards.push import push
-from streams.alerts.detector import load_alert_config
-from streams.broker import free_port
+from somepulse.alerts.detector import load_alert_config
+from somepulse.dashboards.boards import BOARDS
+from somepulse.dashboards.push import push
+from somepulse.embedded.broker import free_port
 
 TOKEN = "glsa_test_token"
 

@@ -11,23 +11,24 @@ from pathlib import Path
 import orjson
 import pytest
 
-from schemas import EVENT_ADAPTER, row_json
-from streams.alerts.backtest import StreamDetector
-from streams.alerts.detector import load_alert_config
-from streams.alerts.grafana import OUT, render, rule_sql
-from streams.collectors.pages import PAGES
-from streams.collectors.scenario import ScenarioGenerator
-from streams.settings import Settings
-from streams.store import Store, open_store
+from somepulse.alerts.detector import load_alert_config
+from somepulse.alerts.grafana_rules import OUT, render, rule_sql
+from somepulse.alerts.stream import StreamDetector
+from somepulse.collectors.scenario.generator import ScenarioGenerator
+from somepulse.collectors.scenario.profiles import PAGES
+from somepulse.schemas import EVENT_ADAPTER, row_json
+from somepulse.settings import Settings
+from somepulse.store import Store, open_store
 
 pytestmark = pytest.mark.clickhouse
+ROOT = Path(__file__).resolve().parents[1]
 CONFIG = load_alert_config()
 RULES = {r.name: r for r in CONFIG.rules}
 
 
 def test_provisioning_file_is_current() -> None:
-    assert OUT.read_text() == render(), "run `python -m streams.alerts.grafana`"
-    doc = json.loads(OUT.read_text().split("\n", 1)[1])
+    assert (ROOT / OUT).read_text() == render(), "run `python -m somepulse.alerts.grafana_rules`"
+    doc = json.loads((ROOT / OUT).read_text().split("\n", 1)[1])
     assert {r["labels"]["rule"] for r in doc["groups"][0]["rules"]} == set(RULES)
     assert doc["contactPoints"][0]["receivers"][0]["type"] == "prometheus-alertmanager"
 

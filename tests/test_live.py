@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from schemas import EVENT_ADAPTER
-from schemas.events import Event
-from streams.live import LiveEngagement
+from somepulse.live.engagement import LiveEngagement
+from somepulse.schemas import EVENT_ADAPTER
+from somepulse.schemas.events import Event
 
 
 def ev(

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streams.live import LiveEngagement
-from streams.live_questions import LiveQuestions
-from streams.metrics.pages import load_pages
-from streams.processor import MessageProcessor
-from streams.settings import Settings
-from streams.store import Store, open_store
+from somepulse.domain.pages import load_pages
+from somepulse.live.engagement import LiveEngagement
+from somepulse.live.questions import LiveQuestions
+from somepulse.settings import Settings
+from somepulse.store import Store, open_store
+from somepulse.streams.processor import MessageProcessor
 
 pytestmark = pytest.mark.clickhouse
 BASE = datetime(2019, 3, 12, 7, 0, tzinfo=UTC)  # Tuesday 08:00 in Oslo

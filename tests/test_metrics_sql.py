@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from schemas import EVENT_ADAPTER, row_json
-from streams.store import Store
+from somepulse.schemas import EVENT_ADAPTER, row_json
+from somepulse.store import Store
 
 pytestmark = pytest.mark.clickhouse
 OSLO, STOCKHOLM = ZoneInfo("Europe/Oslo"), ZoneInfo("Europe/Stockholm")
@@ -235,7 +235,7 @@ def test_dialogues_with_and_without_the_page(store: Store) -> None:
 
 
 def test_score_weighting_and_grade(store: Store) -> None:
-    from streams.metrics.score import grade, grade_sql, load_score_config, score_sql
+    from somepulse.domain.score import grade, grade_sql, load_score_config, score_sql
 
     # by hand, with deploy/score.toml's weights 3,3,2,2,1,1 (sum 12):
     #   response rate 0.9                       -> 0.9   x3 = 2.7

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from streams.metrics.pages import PageInfo, load_pages, local_date_sql
+from somepulse.domain.pages import PageInfo, load_pages, local_date_sql
 
 OSLO, STOCKHOLM = ZoneInfo("Europe/Oslo"), ZoneInfo("Europe/Stockholm")
 NAV = PageInfo(
@@ -96,7 +96,7 @@ def test_directory_loads_with_defaults() -> None:
 
 
 def test_scenario_pages_are_in_the_directory() -> None:
-    from streams.collectors.pages import PAGES
+    from somepulse.collectors.scenario.profiles import PAGES
 
     directory = {p.page_id: p for p in load_pages()}
     for profile in PAGES:

@@ -5,7 +5,7 @@ import hmac
 
 import pytest
 
-from schemas.privacy import Pseudonymiser
+from somepulse.schemas.privacy import Pseudonymiser
 
 
 def test_pseudonym_is_the_keyed_hmac() -> None:

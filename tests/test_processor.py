@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import orjson
 
-from streams.processor import MessageProcessor
+from somepulse.streams.processor import MessageProcessor
 
 
 def ev(i: int, **extra: object) -> dict[str, object]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.http import ReadOnlyError, check_read_only
+from somepulse.service.http import ReadOnlyError, check_read_only
 
 
 @pytest.mark.parametrize(

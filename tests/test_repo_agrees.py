@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from streams.cli import settings_table
-from streams.settings import Settings
+from somepulse.settings import Settings
+from somepulse.tools.cli import settings_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from schemas import EVENT_ADAPTER
-from streams.collectors.pages import PAGES
-from streams.collectors.scenario import ScenarioGenerator
+from somepulse.collectors.scenario.generator import ScenarioGenerator
+from somepulse.collectors.scenario.profiles import PAGES
+from somepulse.schemas import EVENT_ADAPTER
 
 
 def ts(value: str) -> datetime:

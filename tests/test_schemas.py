@@ -7,8 +7,8 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from schemas import EVENT_ADAPTER, KINDS, AdSpend, Interaction, row_json
-from schemas.export import JSON_DIR, render
+from somepulse.schemas import EVENT_ADAPTER, KINDS, AdSpend, Interaction, row_json
+from somepulse.schemas.export import JSON_DIR, render
 
 BASE = {
     "event_id": "e1",
@@ -137,4 +137,4 @@ def test_rows_keep_money_exact_and_drop_citizen_text() -> None:
 def test_exported_json_schemas_are_current() -> None:
     expected = render()
     on_disk = {p.name: p.read_text() for p in JSON_DIR.glob("*.json")}
-    assert on_disk == expected, "stale JSON Schemas: run `python -m schemas.export`"
+    assert on_disk == expected, "stale JSON Schemas: run `python -m somepulse.schemas.export`"

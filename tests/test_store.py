@@ -8,10 +8,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from schemas import EVENT_ADAPTER, row_json
-from streams.settings import Settings
-from streams.store import Store, migrate, open_store
-from streams.store.migrations import load_migrations
+from somepulse.schemas import EVENT_ADAPTER, row_json
+from somepulse.settings import Settings
+from somepulse.store import Store, migrate, open_store
+from somepulse.store.schema import load_migrations
 
 pytestmark = pytest.mark.clickhouse
 SNAPSHOT = Path(__file__).parent / "snapshots" / "ddl.sql"

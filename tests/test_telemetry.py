@@ -10,11 +10,11 @@ import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
-from streams.pipeline import IngestPipeline
-from streams.processor import DeadLetter, MessageProcessor
-from streams.sink import ClickHouseSink
-from streams.store import Store
-from streams.telemetry import WorkerMetrics
+from somepulse.store import Store
+from somepulse.streams.pipeline import IngestPipeline
+from somepulse.streams.processor import DeadLetter, MessageProcessor
+from somepulse.streams.writer import ClickHouseSink
+from somepulse.telemetry import WorkerMetrics
 
 pytestmark = pytest.mark.clickhouse
 

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from schemas.privacy import Pseudonymiser
-from streams.collectors.publisher import KafkaPublisher
-from streams.collectors.run import replay_scenario
-from streams.collectors.scenario import ScenarioGenerator
-from streams.processes import Stack
-from streams.settings import Settings
-from streams.sqlclient import http_json
+from somepulse.collectors.publisher import KafkaPublisher
+from somepulse.collectors.run import replay_scenario
+from somepulse.collectors.scenario.generator import ScenarioGenerator
+from somepulse.schemas.privacy import Pseudonymiser
+from somepulse.settings import Settings
+from somepulse.tools.sql import http_json
+from somepulse.tools.stack import Stack
 
 
 @pytest.fixture

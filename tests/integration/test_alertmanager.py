@@ -20,9 +20,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from streams.alerts.delivery import AlertmanagerClient, alertmanager_payload
-from streams.alerts.detector import SeriesDetector, Transition, load_alert_config
-from streams.broker import free_port, wait_for_port
+from somepulse.alerts.delivery import AlertmanagerClient, alertmanager_payload
+from somepulse.alerts.detector import SeriesDetector, Transition, load_alert_config
+from somepulse.embedded.broker import free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -193,8 +193,8 @@ def test_worker_sends_the_march_surge_to_alertmanager(
 
     from rich.console import Console
 
-    from streams.processes import Stack
-    from streams.settings import Settings
+    from somepulse.settings import Settings
+    from somepulse.tools.stack import Stack
 
     from .conftest import publish_scenario, wait_for
 

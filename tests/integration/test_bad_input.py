@@ -11,11 +11,11 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from streams.collectors.replay import replay_file
-from streams.collectors.scenario import ScenarioGenerator
-from streams.processes import Stack
-from streams.settings import Settings
-from streams.sqlclient import http_json
+from somepulse.collectors.replay import replay_file
+from somepulse.collectors.scenario.generator import ScenarioGenerator
+from somepulse.settings import Settings
+from somepulse.tools.sql import http_json
+from somepulse.tools.stack import Stack
 
 from .conftest import publish_scenario, publisher_for, sql
 

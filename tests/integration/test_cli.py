@@ -17,7 +17,7 @@ def somepulse(data_dir: Path, *args: str, check: bool = True) -> subprocess.Comp
     env = {**os.environ, "SOMEPULSE_DATA_DIR": str(data_dir), "COLUMNS": "120"}
     env.pop("SOMEPULSE_KAFKA_BOOTSTRAP", None)
     return subprocess.run(
-        [sys.executable, "-m", "streams.cli", *args],
+        [sys.executable, "-m", "somepulse", *args],
         env=env,
         capture_output=True,
         text=True,

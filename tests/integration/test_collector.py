@@ -9,12 +9,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry
 
-from schemas.privacy import Pseudonymiser
-from streams.broker import EmbeddedBroker, free_port
-from streams.collectors.publisher import BrokerUnavailable, KafkaPublisher
-from streams.settings import Settings
-from streams.telemetry import CollectorMetrics
-from streams.topics import ensure_topics
+from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
+from somepulse.embedded.broker import EmbeddedBroker, free_port
+from somepulse.schemas.privacy import Pseudonymiser
+from somepulse.settings import Settings
+from somepulse.streams.topics import ensure_topics
+from somepulse.telemetry import CollectorMetrics
 
 pytestmark = pytest.mark.integration
 
@@ -122,8 +122,8 @@ def test_live_mode_stamps_events_with_now(tmp_path: Path) -> None:
 
     import orjson
 
-    from streams.collectors.run import run_live
-    from streams.collectors.scenario import ScenarioGenerator
+    from somepulse.collectors.run import run_live
+    from somepulse.collectors.scenario.generator import ScenarioGenerator
 
     settings = Settings(data_dir=tmp_path)
     gen = ScenarioGenerator(datetime.now(UTC).date(), datetime.now(UTC).date(), scale=0.05)

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from streams.collectors.scenario import ScenarioGenerator
-from streams.processes import Stack
-from streams.settings import Settings
+from somepulse.collectors.scenario.generator import ScenarioGenerator
+from somepulse.settings import Settings
+from somepulse.tools.stack import Stack
 
 from .conftest import publish_scenario, sql, stored_daily, truth_daily, wait_for
 
@@ -117,7 +117,7 @@ def sql_direct_count(settings: Settings) -> int:
         [
             sys.executable,
             "-m",
-            "streams.cli",
+            "somepulse",
             "sql",
             "--format",
             "json",

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from streams.processes import Stack
-from streams.settings import Settings
+from somepulse.settings import Settings
+from somepulse.tools.stack import Stack
 
 from .conftest import publish_scenario, sql, wait_for
 

@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from streams.processes import Stack
-from streams.settings import Settings
+from somepulse.settings import Settings
+from somepulse.tools.stack import Stack
 
 from .conftest import publish_scenario, sql, stored_daily, truth_daily
 
@@ -68,7 +68,7 @@ def test_sql_command_goes_through_the_running_worker(stack: Stack, settings: Set
         [
             sys.executable,
             "-m",
-            "streams.cli",
+            "somepulse",
             "sql",
             "--format",
             "json",

@@ -1,0 +1,1 @@
+"""Surge detection: rules, the pure detector, the stream driver and alert delivery."""

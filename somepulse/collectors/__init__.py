@@ -1,0 +1,1 @@
+"""Collectors: everything that publishes events to Kafka (scenario, replay)."""

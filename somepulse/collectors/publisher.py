@@ -1,0 +1,212 @@
+"""Publishing to Kafka with aiokafka: per-page batches, keyed by page id.
+
+Small events cost Faust ~200 µs each as single messages; packed as a JSON array of up
+to ``batch_events`` events of one page, one message carries hundreds. A page's events
+stay in one partition and in order, which response matching needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError, KafkaError
+
+from somepulse.schemas.privacy import Pseudonymiser
+from somepulse.settings import Settings
+from somepulse.telemetry import CollectorMetrics
+
+log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(RuntimeError):
+    pass
+
+
+@dataclass
+class PublishReport:
+    events: int = 0
+    messages: int = 0
+    bytes: int = 0
+    by_page: Counter[str] = field(default_factory=Counter)
+    by_kind: Counter[str] = field(default_factory=Counter)
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+    def summary(self) -> str:
+        rate = self.events / self.seconds if self.seconds else 0.0
+        kinds = ", ".join(f"{k} {n:,}" for k, n in self.by_kind.most_common())
+        return (
+            f"published {self.events:,} events in {self.messages:,} messages "
+            f"({self.bytes / 1e6:.1f} MB) in {self.seconds:.1f} s = {rate:,.0f} events/s; "
+            f"{kinds}"
+        )
+
+
+class KafkaPublisher:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        *,
+        pseudonymiser: Pseudonymiser | None,
+        keep_text: bool = False,
+        batch_events: int = 250,
+        max_message_bytes: int = 1_048_576,
+        connect_timeout: float = 60.0,
+        on_retry: Callable[[str], None] | None = None,
+        metrics: CollectorMetrics | None = None,
+    ) -> None:
+        self.bootstrap, self.topic = bootstrap, topic
+        self._pseudonymiser = pseudonymiser
+        self._keep_text = keep_text
+        self._batch_events = batch_events
+        self._max_bytes = max_message_bytes
+        self._connect_timeout = connect_timeout
+        self._on_retry = on_retry or (lambda msg: log.warning("%s", msg))
+        self.metrics = metrics
+        self._pending: dict[str | None, list[Any]] = {}
+        self._inflight: list[asyncio.Future[Any]] = []
+        self._producer: AIOKafkaProducer | None = None
+        self.report = PublishReport()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, bootstrap: str, **extra: Any) -> KafkaPublisher:
+        """The collector as configured: pseudonymisation key, text policy, batch and
+        message limits, connect timeout."""
+        return cls(
+            bootstrap,
+            settings.events_topic,
+            pseudonymiser=Pseudonymiser(settings.pseudonym_key),
+            keep_text=settings.keep_message_text,
+            batch_events=settings.collector_batch_events,
+            max_message_bytes=settings.max_message_bytes,
+            connect_timeout=settings.collector_connect_timeout,
+            **extra,
+        )
+
+    async def start(self) -> None:
+        """Connect, retrying with backoff while the broker is not up yet."""
+        deadline = time.monotonic() + self._connect_timeout
+        delay, attempt = 0.25, 0
+        while True:
+            attempt += 1
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                acks="all",  # no idempotence: the embedded broker lacks InitProducerId
+                enable_idempotence=False,
+                linger_ms=5,
+                max_batch_size=2 * self._max_bytes,
+                max_request_size=4 * self._max_bytes,
+                request_timeout_ms=30_000,
+            )
+            try:
+                await producer.start()
+            except KafkaConnectionError as exc:
+                await producer.stop()
+                if time.monotonic() + delay > deadline:
+                    raise BrokerUnavailable(
+                        f"Kafka broker at {self.bootstrap} is not reachable after "
+                        f"{attempt} attempts over {self._connect_timeout:.0f} s: {exc}"
+                    ) from exc
+                if self.metrics is not None:
+                    self.metrics.retries.inc()
+                self._on_retry(
+                    f"broker at {self.bootstrap} not up yet (attempt {attempt}), "
+                    f"retrying in {delay:.1f} s"
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            self._producer = producer
+            self.report = PublishReport()
+            return
+
+    async def publish(self, events: Iterable[dict[str, Any]]) -> None:
+        """Queue events (pseudonymised, text dropped) and send full page batches."""
+        for event in events:
+            if self._pseudonymiser is not None:
+                self._pseudonymiser.scrub(event, keep_text=self._keep_text)
+            page = event.get("page_id") if isinstance(event.get("page_id"), str) else None
+            batch = self._pending.setdefault(page, [])
+            batch.append(event)
+            self.report.by_page[str(page)] += 1
+            self.report.by_kind[str(event.get("kind"))] += 1
+            if self.metrics is not None:
+                self.metrics.events.labels(str(page), str(event.get("kind"))).inc()
+            if len(batch) >= self._batch_events:
+                await self._send(page, self._pending.pop(page))
+        await self._reap(limit=2_000)
+
+    async def publish_raw(self, key: bytes | None, value: bytes) -> None:
+        """Send bytes as they are (recorded files with lines that may be invalid)."""
+        await self._send_bytes(key, value, events=1)
+
+    async def flush(self) -> PublishReport:
+        for page in list(self._pending):
+            await self._send(page, self._pending.pop(page))
+        await self._reap(limit=0)
+        if self._producer is not None:
+            await self._producer.flush()
+        self.report.finished = time.monotonic()
+        return self.report
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def _send(self, page: str | None, batch: list[Any]) -> None:
+        if not batch:
+            return
+        value = orjson.dumps(batch)
+        if len(value) > self._max_bytes and len(batch) > 1:
+            half = len(batch) // 2
+            await self._send(page, batch[:half])
+            await self._send(page, batch[half:])
+            return
+        await self._send_bytes(page.encode() if page else None, value, events=len(batch))
+
+    async def _send_bytes(self, key: bytes | None, value: bytes, events: int) -> None:
+        if self._producer is None:
+            raise RuntimeError("publisher not started")
+        self._inflight.append(await self._producer.send(self.topic, value, key=key))
+        self.report.messages += 1
+        self.report.bytes += len(value)
+        if self.metrics is not None:
+            self.metrics.messages.labels(self.topic).inc()
+            self.metrics.bytes.labels(self.topic).inc(len(value))
+        self.report.events += events
+
+    async def _reap(self, limit: int) -> None:
+        """Wait for delivery once more than ``limit`` sends are in flight (bounded memory,
+        and a failed delivery surfaces here instead of vanishing)."""
+        if len(self._inflight) <= limit:
+            return
+        inflight, self._inflight = self._inflight, []
+        try:
+            await asyncio.gather(*inflight)
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"delivery to {self.bootstrap} failed: {exc}") from exc
+
+    async def __aenter__(self) -> KafkaPublisher:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                await self.flush()
+        finally:
+            await self.stop()

@@ -1,0 +1,1 @@
+"""The synthetic scenario: page profiles and the generator with its ground truth."""

@@ -1,0 +1,554 @@
+"""Deterministic synthetic traffic for the pages in ``pages.py``, with ground truth.
+
+Each page-day has its own random stream (seeded by seed, page and day), so a scenario
+is reproducible event for event. Events are emitted day by day in time order; what a
+post sets off later (comments on the next morning, a reply after the weekend) waits in
+a heap until its day comes. The generator counts what it emits (``GroundTruth``): that
+is what tests compare the stored numbers with, independently of the pipeline.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from somepulse.collectors.scenario.profiles import PAGES, PageProfile
+from somepulse.domain.pages import closed_days
+
+WireEvent = dict[str, Any]
+REACTIONS = (
+    ("like", 0.7),
+    ("love", 0.12),
+    ("care", 0.05),
+    ("haha", 0.03),
+    ("wow", 0.04),
+    ("sad", 0.04),
+    ("angry", 0.02),
+)
+# Share of a day's comments by local hour (people write in daytime and evenings).
+HOUR_WEIGHTS = (
+    0.2,
+    0.1,
+    0.05,
+    0.05,
+    0.1,
+    0.3,
+    0.8,
+    1.5,
+    2.2,
+    2.6,
+    2.6,
+    2.5,
+    2.6,
+    2.5,
+    2.4,
+    2.2,
+    2.0,
+    1.9,
+    2.0,
+    2.1,
+    2.0,
+    1.6,
+    1.0,
+    0.5,
+)
+
+
+def iso(ts: datetime) -> str:
+    return f"{ts:%Y-%m-%dT%H:%M:%S}.{ts.microsecond // 1000:03d}Z"
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    if mean > 40:  # normal approximation; exact enough and O(1)
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def surge_factor(page: PageProfile, day: date) -> float:
+    for surge in page.surges:
+        if surge.start <= day <= surge.end:
+            return surge.factor
+    return 1.0
+
+
+@dataclass
+class GroundTruth:
+    """Exact counts of what the generator emitted: per UTC day and kind, and questions
+    per month both by UTC and by the page's local calendar (what the views report)."""
+
+    seed: int
+    start: date
+    end: date
+    scale: float
+    zones: dict[str, ZoneInfo] = field(default_factory=dict)
+    daily: dict[str, dict[str, Counter[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Counter))
+    )
+    questions_monthly: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    questions_monthly_local: dict[str, Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
+    reach_daily: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    events: int = 0
+
+    def count(self, event: WireEvent) -> None:
+        self.events += 1
+        page, kind = event["page_id"], event["kind"]
+        day = event["occurred_at"][:10]
+        self.daily[page][day][kind] += 1
+        if event.get("is_question"):
+            self.questions_monthly[page][day[:7]] += 1
+            at = datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00"))
+            local = at.astimezone(self.zones.get(page, UTC))
+            self.questions_monthly_local[page][f"{local:%Y-%m}"] += 1
+        if kind == "insights_snapshot" and event["scope"] == "page":
+            # later snapshots of the same day revise earlier ones: the last one counts
+            self.reach_daily[page][event["day"]] = event["reach"]
+
+    def reach_monthly(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for page, days in self.reach_daily.items():
+            months: Counter[str] = Counter()
+            for day, reach in days.items():
+                months[day[:7]] += reach
+            out[page] = dict(sorted(months.items()))
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "scale": self.scale,
+            "events": self.events,
+            "daily": {
+                p: {d: dict(sorted(c.items())) for d, c in sorted(days.items())}
+                for p, days in sorted(self.daily.items())
+            },
+            "questions_monthly": {
+                p: dict(sorted(c.items())) for p, c in sorted(self.questions_monthly.items())
+            },
+            "questions_monthly_local": {
+                p: dict(sorted(c.items())) for p, c in sorted(self.questions_monthly_local.items())
+            },
+            "reach_monthly": self.reach_monthly(),
+        }
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(orjson.dumps(self.as_dict(), option=orjson.OPT_INDENT_2))
+
+
+class _PageDay:
+    """Generates one page's events set off on one local day."""
+
+    def __init__(self, gen: ScenarioGenerator, page: PageProfile, day: date) -> None:
+        self.gen, self.page, self.day = gen, page, day
+        self.rng = random.Random(f"{gen.seed}:{page.page_id}:{day.isoformat()}")
+        self.tz = ZoneInfo(page.tz)
+        self.factor = surge_factor(page, day) * 1.0
+        self.seq = 0
+        self.out: list[tuple[datetime, int, WireEvent]] = []
+
+    def event_id(self) -> str:
+        self.seq += 1
+        return f"{self.page.page_id}-{self.day:%Y%m%d}-{self.seq:05d}"
+
+    def local(self, hour: float) -> datetime:
+        at = datetime.combine(self.day, time(0), self.tz) + timedelta(hours=hour)
+        return at.astimezone(UTC)
+
+    def emit(self, at: datetime, kind: str, post_id: str | None = None, **fields: Any) -> None:
+        event: WireEvent = {
+            "kind": kind,
+            "event_id": self.event_id(),
+            "platform": self.page.platform,
+            "page_id": self.page.page_id,
+            "occurred_at": iso(at),
+        }
+        if post_id is not None:
+            event["post_id"] = post_id
+        event.update(fields)
+        self.out.append((at, self.seq, event))
+
+    def person(self) -> str:
+        # a pool of people per page; ids as a platform would send them (pseudonymised later)
+        return f"{self.page.platform}-user-{self.rng.randrange(400_000)}"
+
+    def daytime_delay(self, start: datetime, mean_hours: float) -> datetime:
+        """When a person reacts: exponential delay, night hours mostly skipped."""
+        for _ in range(8):
+            at = start + timedelta(hours=self.rng.expovariate(1 / mean_hours))
+            hour = at.astimezone(self.tz).hour
+            if self.rng.random() < HOUR_WEIGHTS[hour] / 2.6:
+                return at
+        return at
+
+    def generate(self) -> list[tuple[datetime, int, WireEvent]]:
+        page, rng, scale = self.page, self.rng, self.gen.scale
+        weekday = self.day.weekday()
+        for _ in range(poisson(rng, page.posts_per_weekday[weekday] * max(scale, 0.2))):
+            self.post(weekday)
+        self.questions()
+        for _ in range(poisson(rng, page.messages_per_day * self.factor * scale)):
+            self.private_message()
+        self.snapshots()
+        for campaign in page.campaigns:
+            if campaign.start <= self.day - timedelta(days=1) <= campaign.end:
+                self.ad_spend(campaign)
+        return self.out
+
+    def post(self, weekday: int) -> None:
+        page, rng, scale, factor = self.page, self.rng, self.gen.scale, self.factor
+        hour = rng.uniform(8, 15) if weekday < 5 else rng.uniform(10, 14)
+        at = self.local(hour)
+        post_id = f"{page.page_id}-post-{self.day:%Y%m%d}-{self.seq + 1:05d}"
+        fmt = rng.choices([f for f, _ in page.formats], [w for _, w in page.formats])[0]
+        campaign = next((c for c in page.campaigns if c.start <= self.day <= c.end), None)
+        paid = campaign is not None and rng.random() < 0.3
+        words = rng.sample(_POST_WORDS[page.country], 8)
+        self.emit(
+            at,
+            "post_published",
+            post_id,
+            format=fmt,
+            paid=paid,
+            campaign_id=campaign.campaign_id if campaign is not None and paid else None,
+            text=" ".join(words).capitalize() + ".",
+        )
+        # some posts take off: a heavy tail on every post's audience
+        pull = rng.lognormvariate(0, 0.6) * factor * scale
+        for _ in range(poisson(rng, page.reactions_per_post * pull)):
+            self.emit(
+                self.daytime_delay(at, 3),
+                "interaction",
+                post_id,
+                interaction_type="reaction",
+                actor_id=self.person(),
+                reaction_type=rng.choices([r for r, _ in REACTIONS], [w for _, w in REACTIONS])[0],
+            )
+        for _ in range(poisson(rng, page.shares_per_post * pull)):
+            self.emit(
+                self.daytime_delay(at, 4),
+                "interaction",
+                post_id,
+                interaction_type="share",
+                actor_id=self.person(),
+            )
+        for _ in range(poisson(rng, page.clicks_per_post * pull)):
+            self.emit(
+                self.daytime_delay(at, 2),
+                "interaction",
+                post_id,
+                interaction_type="click",
+                actor_id=self.person(),
+            )
+        if fmt in ("video", "live"):
+            for _ in range(poisson(rng, 3 * page.reactions_per_post * pull)):
+                self.emit(
+                    self.daytime_delay(at, 5),
+                    "interaction",
+                    post_id,
+                    interaction_type="view",
+                    actor_id=self.person(),
+                )
+        for _ in range(poisson(rng, page.comments_per_post * (1 - page.question_share) * pull)):
+            self.comment(self.daytime_delay(at, 5), post_id, question=False)
+        self.post_insights(at, post_id, pull, fmt)
+        recent = self.gen.recent_posts.setdefault(page.page_id, [])
+        recent.append((at, post_id))
+        del recent[:-20]
+
+    def questions(self) -> None:
+        """Questions come because people have cases, not because a post is popular: a
+        daily count (surge included) under the latest post published before each one."""
+        page, rng = self.page, self.rng
+        posts = self.gen.recent_posts.get(page.page_id, [])
+        for _ in range(poisson(rng, page.questions_per_day * self.factor * self.gen.scale)):
+            at = self.local(rng.choices(range(24), HOUR_WEIGHTS)[0] + rng.random())
+            post = next((p for p in reversed(posts) if p[0] < at), None)
+            if post is not None:
+                self.comment(at, post[1], question=True)
+
+    def comment(self, at: datetime, post_id: str, question: bool) -> None:
+        rng = self.rng
+        comment_id = f"c-{self.event_id()}"
+        self.emit(
+            at,
+            "interaction",
+            post_id,
+            interaction_type="comment",
+            actor_id=self.person(),
+            comment_id=comment_id,
+            is_question=question,
+            text="Hei! Når kommer pengene?" if question else "Takk for info!",
+        )
+        if rng.random() < 0.15:  # another person answers under the comment
+            self.emit(
+                self.daytime_delay(at, 2),
+                "interaction",
+                post_id,
+                interaction_type="reply",
+                actor_id=self.person(),
+                comment_id=f"c-{self.event_id()}",
+                parent_comment_id=comment_id,
+            )
+        if question and rng.random() < self.page.answer_rate:
+            self.emit(
+                self.answer_time(at),
+                "page_reply",
+                post_id,
+                channel="comment",
+                reply_id=f"r-{self.event_id()}",
+                in_reply_to=comment_id,
+            )
+
+    def private_message(self) -> None:
+        rng = self.rng
+        at = self.local(rng.choices(range(24), HOUR_WEIGHTS)[0] + rng.random())
+        thread_id = f"t-{self.event_id()}"
+        message_id = f"m-{self.event_id()}"
+        question = rng.random() < 0.85
+        self.emit(
+            at,
+            "private_message",
+            direction="in",
+            message_id=message_id,
+            thread_id=thread_id,
+            actor_id=self.person(),
+            is_question=question,
+            text="Jeg lurer på om søknaden min er mottatt?",
+        )
+        if question and rng.random() < self.page.answer_rate:
+            self.emit(
+                self.answer_time(at),
+                "page_reply",
+                channel="message",
+                reply_id=f"r-{self.event_id()}",
+                in_reply_to=message_id,
+                thread_id=thread_id,
+            )
+
+    def answer_time(self, asked: datetime) -> datetime:
+        """The page answers in office hours only: open time after the question plus an
+        exponential number of office minutes (weekends and public holidays closed)."""
+        page = self.page
+        need = timedelta(minutes=self.rng.expovariate(1 / page.answer_minutes) + 2)
+        at = asked.astimezone(self.tz)
+        for _ in range(60):
+            opens = datetime.combine(at.date(), page.opens, self.tz)
+            closes = datetime.combine(at.date(), page.closes, self.tz)
+            if self.gen.is_open_day(page, at.date()) and at < closes:
+                at = max(at, opens)
+                if at + need <= closes:
+                    return (at + need).astimezone(UTC)
+                need -= closes - at
+            at = datetime.combine(at.date() + timedelta(days=1), time(0), self.tz)
+        raise RuntimeError("no office day within 60 days")  # pragma: no cover
+
+    def post_insights(self, at: datetime, post_id: str, pull: float, fmt: str) -> None:
+        rng = self.rng
+        base = self.page.page_reach_per_day * 0.35 * pull / max(self.gen.scale, 1e-9)
+        reach = 0
+        for after_days in (1, 3):
+            reach += int(base * (0.8 if after_days == 1 else 0.2) * rng.uniform(0.8, 1.2))
+            report = datetime.combine(self.day + timedelta(days=after_days), time(7, 5), self.tz)
+            self.emit(
+                report.astimezone(UTC),
+                "insights_snapshot",
+                post_id,
+                scope="post",
+                day=(self.day + timedelta(days=after_days - 1)).isoformat(),
+                reach=reach,
+                impressions=int(reach * 1.4),
+                video_views=int(reach * 0.3) if fmt in ("video", "live") else 0,
+            )
+
+    def snapshots(self) -> None:
+        page, rng, day = self.page, self.rng, self.day
+        followers = self.gen.followers_on(page, day, rng)
+        self.emit(self.local(23.9), "follower_snapshot", followers=followers)
+        weekday_pull = 1.1 if day.weekday() < 5 else 0.75
+        reach = int(page.page_reach_per_day * weekday_pull * self.factor * rng.uniform(0.9, 1.1))
+        report = datetime.combine(day + timedelta(days=1), time(7, 0), self.tz).astimezone(UTC)
+        self.emit(
+            report,
+            "insights_snapshot",
+            scope="page",
+            day=day.isoformat(),
+            reach=reach,
+            impressions=int(reach * 1.6),
+            video_views=int(reach * 0.1),
+        )
+        if rng.random() < 0.2:  # the platform revises its figures the next day
+            revised = int(reach * rng.uniform(1.0, 1.05))
+            self.emit(
+                report + timedelta(days=1),
+                "insights_snapshot",
+                scope="page",
+                day=day.isoformat(),
+                reach=revised,
+                impressions=int(revised * 1.6),
+                video_views=int(revised * 0.1),
+            )
+
+    def ad_spend(self, campaign: Any) -> None:
+        rng = self.rng
+        spend = round(campaign.daily_spend * rng.uniform(0.85, 1.1), 2)
+        impressions = int(spend * rng.uniform(30, 45))
+        reach = int(impressions * rng.uniform(0.55, 0.7))
+        self.emit(
+            self.local(6.5),
+            "ad_spend",
+            campaign_id=campaign.campaign_id,
+            day=(self.day - timedelta(days=1)).isoformat(),
+            spend=f"{spend:.2f}",
+            currency=campaign.currency,
+            impressions=impressions,
+            clicks=int(impressions * rng.uniform(0.008, 0.02)),
+            reach=reach,
+        )
+
+
+_POST_WORDS = {
+    "NO": [
+        "foreldrepenger",
+        "søknad",
+        "permisjon",
+        "barn",
+        "mor",
+        "far",
+        "frister",
+        "utbetaling",
+        "nav",
+        "jobb",
+        "sommerjobb",
+        "cv",
+        "intervju",
+        "arbeidsledig",
+        "dagpenger",
+        "permittert",
+        "korona",
+        "regler",
+        "endring",
+        "hjelp",
+        "svar",
+        "spørsmål",
+        "skjema",
+        "veileder",
+    ],
+    "SE": [
+        "vård",
+        "sjukhus",
+        "vaccin",
+        "patient",
+        "besök",
+        "regler",
+        "hjälp",
+        "vårdcentral",
+        "mottagning",
+        "covid",
+        "region",
+        "information",
+        "frågor",
+        "svar",
+        "akut",
+        "väntetid",
+        "personal",
+        "sjuksköterska",
+        "läkare",
+        "forskning",
+        "tips",
+    ],
+}
+
+
+class ScenarioGenerator:
+    """Yields the scenario day by day (UTC days, events in time order)."""
+
+    def __init__(
+        self,
+        start: date,
+        end: date,
+        *,
+        seed: int = 2020,
+        scale: float = 1.0,
+        pages: tuple[PageProfile, ...] = PAGES,
+    ) -> None:
+        if end < start:
+            raise ValueError("end before start")
+        self.start, self.end, self.seed, self.scale, self.pages = start, end, seed, scale, pages
+        self.truth = GroundTruth(
+            seed, start, end, scale, {p.page_id: ZoneInfo(p.tz) for p in pages}
+        )
+        self._followers: dict[str, tuple[date, int]] = {}
+        self.recent_posts: dict[str, list[tuple[datetime, str]]] = {}
+        self._holidays = {c: closed_days(c) for c in {p.country for p in pages}}
+
+    def is_open_day(self, page: PageProfile, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays[page.country]
+
+    def followers_on(self, page: PageProfile, day: date, rng: random.Random) -> int:
+        _last_day, count = self._followers.get(page.page_id, (day, page.followers))
+        gain = poisson(rng, page.followers_gain_per_day * surge_factor(page, day))
+        loss = poisson(rng, page.followers_loss_per_day)
+        count = max(0, count + gain - loss)
+        self._followers[page.page_id] = (day, count)
+        return count
+
+    def days(self) -> Iterator[tuple[date, list[WireEvent]]]:
+        """(UTC day, its events in time order); the last chunk drains later events.
+
+        A Nordic local day starts one or two hours before its UTC day, so local day D+1
+        is generated before UTC day D is emitted."""
+        heap: list[tuple[datetime, int, WireEvent]] = []
+        tiebreak = 0  # keeps equal times in generation order (and dicts uncompared)
+
+        def generate(day: date) -> None:
+            nonlocal tiebreak
+            for page in self.pages:
+                for at, _seq, event in _PageDay(self, page, day).generate():
+                    tiebreak += 1
+                    heapq.heappush(heap, (at, tiebreak, event))
+
+        day = self.start
+        generate(day)
+        while day <= self.end:
+            if day < self.end:
+                generate(day + timedelta(days=1))
+            horizon = datetime.combine(day + timedelta(days=1), time(0), UTC)
+            out = []
+            while heap and heap[0][0] < horizon:
+                out.append(heapq.heappop(heap)[2])
+            yield day, self._counted(out)
+            day += timedelta(days=1)
+        tail = [heapq.heappop(heap)[2] for _ in range(len(heap))]
+        if tail:
+            yield self.end + timedelta(days=1), self._counted(tail)
+
+    def _counted(self, events: list[WireEvent]) -> list[WireEvent]:
+        for event in events:
+            if event.get("campaign_id") is None:
+                event.pop("campaign_id", None)
+            self.truth.count(event)
+        return events
+
+    def __iter__(self) -> Iterator[WireEvent]:
+        for _, events in self.days():
+            yield from events

@@ -1,0 +1,1 @@
+"""Grafana dashboards as code (built to ``deploy/grafana/dashboards/``)."""

@@ -1,0 +1,350 @@
+"""The three boards: the duty communicator's live board, the analysts' overview and
+the service's own health. Every ClickHouse panel's SQL is executed in the tests
+against chDB loaded with the scenario (macros expanded as the plugin does)."""
+
+from __future__ import annotations
+
+from somepulse.dashboards.builder import Dashboard, Panel, PromTarget, SqlTarget, Variable
+
+DB = "somepulse"
+PAGES = "page_id IN (${page:singlequote})"
+PLATFORMS = "platform IN (${platform:singlequote})"
+VARIABLES = (
+    Variable("page", "Page", f"SELECT page_id FROM {DB}.pages FINAL ORDER BY page_id"),
+    Variable(
+        "platform",
+        "Platform",
+        f"SELECT DISTINCT toString(platform) FROM {DB}.pages FINAL ORDER BY 1",
+    ),
+)
+
+
+def _shifted(column: str, series: str, label: str, shift: str, table: str) -> SqlTarget:
+    """The same series, shifted forward by ``shift`` so it overlays the current one."""
+    return SqlTarget(f"""
+SELECT $__timeInterval({column} + INTERVAL {shift}) AS time, sum({series}) AS "{label}"
+FROM {DB}.{table}
+WHERE {column} >= $__fromTime - INTERVAL {shift} AND {column} <= $__toTime - INTERVAL {shift}
+  AND {PAGES} AND {PLATFORMS}
+GROUP BY time ORDER BY time""")
+
+
+def _now_vs(series: str, title: str) -> Panel:
+    now = SqlTarget(f"""
+SELECT $__timeInterval(hour) AS time, sum({series}) AS "now"
+FROM {DB}.v_engagement_1h
+WHERE $__timeFilter(hour) AND {PAGES} AND {PLATFORMS}
+GROUP BY time ORDER BY time""")
+    return Panel(
+        title,
+        "timeseries",
+        (
+            now,
+            _shifted("hour", series, "same time last week", "7 DAY", "v_engagement_1h"),
+            _shifted("hour", series, "same time last year", "364 DAY", "v_engagement_1h"),
+        ),
+        description="Now against the same hours last week and 52 weeks ago.",
+    )
+
+
+DUTY = Dashboard(
+    uid="somepulse-duty",
+    title="SoMe Pulse — duty board",
+    refresh="10s",
+    variables=VARIABLES,
+    annotations=(
+        SqlTarget(
+            f"""
+SELECT at AS time, concat(upper(state), ': ', summary) AS text,
+       concat(toString(rule), ',', toString(severity)) AS tags
+FROM {DB}.alerts WHERE $__timeFilter(at) AND {PAGES}
+ORDER BY time""",
+            "table",
+        ),
+    ),
+    panels=(
+        _now_vs("questions", "Incoming questions"),
+        Panel(
+            "Reach per day",
+            "timeseries",
+            (
+                SqlTarget(f"""
+SELECT toDateTime(day) AS time, sum(reach) AS "reach"
+FROM {DB}.v_page_daily
+WHERE day >= toDate($__fromTime) - 1 AND day <= toDate($__toTime) AND {PAGES}
+GROUP BY time ORDER BY time"""),
+                _shifted("toDateTime(day)", "reach", "last week", "7 DAY", "v_page_daily"),
+                _shifted("toDateTime(day)", "reach", "last year", "364 DAY", "v_page_daily"),
+            ),
+            description="Reported by the platforms' insights; the latest snapshot of each day.",
+        ),
+        Panel(
+            "Open questions (asked in the last 7 days)",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT page_id, count() AS open, round(max(age_office_minutes)) AS oldest_office_minutes,
+       round(max(age_minutes)) AS oldest_minutes
+FROM {DB}.v_open_questions
+WHERE asked_at >= $__toTime - INTERVAL 7 DAY AND {PAGES}
+GROUP BY page_id ORDER BY open DESC""",
+                    "table",
+                ),
+            ),
+            width=8,
+        ),
+        Panel(
+            "Response time today against the promise (office minutes)",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT r.page_id AS page_id, count() AS answered,
+       round(quantileExact(0.5)(r.office_minutes)) AS median_office_minutes,
+       any(p.promise_minutes) AS promise_minutes,
+       round(countIf(r.office_minutes <= p.promise_minutes) / count(), 3) AS within_promise
+FROM {DB}.responses AS r
+INNER JOIN (SELECT page_id, promise_minutes FROM {DB}.pages FINAL) AS p ON p.page_id = r.page_id
+WHERE r.is_answered AND r.replied_at >= toStartOfDay($__toTime) AND r.replied_at <= $__toTime
+  AND r.{PAGES}
+GROUP BY page_id ORDER BY page_id""",
+                    "table",
+                ),
+            ),
+            width=8,
+        ),
+        Panel(
+            "Active surge alerts",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT fired_at, page_id, rule, severity, round(ratio, 2) AS ratio, summary
+FROM {DB}.v_alerts_firing WHERE {PAGES} ORDER BY fired_at DESC""",
+                    "table",
+                ),
+            ),
+            width=8,
+        ),
+        Panel(
+            "Top posts of the period",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT published_at, page_id, format, engagement, reach, engagement_rate, virality,
+       substring(text, 1, 80) AS text
+FROM {DB}.v_top_posts
+WHERE $__timeFilter(published_at) AND {PAGES} AND {PLATFORMS}
+ORDER BY engagement DESC LIMIT 10""",
+                    "table",
+                ),
+            ),
+            width=16,
+        ),
+        Panel(
+            "Follower change today",
+            "stat",
+            (
+                SqlTarget(
+                    f"""
+SELECT page_id, argMax(followers, day) - argMin(followers, day) AS change
+FROM {DB}.v_page_daily
+WHERE day >= toDate($__toTime) - 1 AND day <= toDate($__toTime) AND followers > 0
+  AND {PAGES}
+GROUP BY page_id ORDER BY page_id""",
+                    "table",
+                ),
+            ),
+            width=8,
+        ),
+        Panel(
+            "Engagement per platform",
+            "timeseries",
+            (
+                SqlTarget(f"""
+SELECT $__timeInterval(hour) AS time, toString(platform) AS platform, sum(engagement) AS engagement
+FROM {DB}.v_engagement_1h
+WHERE $__timeFilter(hour) AND {PAGES} AND {PLATFORMS}
+GROUP BY time, platform ORDER BY time"""),
+            ),
+            width=24,
+        ),
+    ),
+)
+
+ANALYST = Dashboard(
+    uid="somepulse-analyst",
+    title="SoMe Pulse — analyst overview",
+    time_from="now-1y",
+    variables=VARIABLES,
+    panels=(
+        Panel(
+            "Measurement points per month",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT toString(month) AS period, page_id, posts, posts_per_day, engagement, questions, reach,
+       followers, follower_growth, follower_growth_pct
+FROM {DB}.v_page_monthly
+WHERE month >= toStartOfMonth($__fromTime) AND month <= $__toTime AND {PAGES}
+ORDER BY period DESC, page_id""",
+                    "table",
+                ),
+            ),
+            width=24,
+        ),
+        Panel(
+            "League table per quarter",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT period, rank_score, page_id, score, grade, followers, follower_growth_pct,
+       posts_per_day, engagement_rate_7d, share_of_influence, response_rate,
+       median_office_minutes, dialogues, dialogues_with_page
+FROM {DB}.v_league_table
+WHERE quarter >= toStartOfQuarter($__fromTime) AND quarter <= $__toTime
+ORDER BY quarter DESC, rank_score""",
+                    "table",
+                ),
+            ),
+            width=24,
+        ),
+        Panel(
+            "Best posts",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT published_at, page_id, format, engagement, reach, engagement_rate,
+       engagement_rate_followers, virality, substring(text, 1, 80) AS text
+FROM {DB}.v_top_posts WHERE $__timeFilter(published_at) AND {PAGES}
+ORDER BY engagement DESC LIMIT 20""",
+                    "table",
+                ),
+            ),
+            width=14,
+        ),
+        Panel(
+            "Most used words",
+            "barchart",
+            (
+                SqlTarget(
+                    f"""
+SELECT word, sum(uses) AS uses FROM {DB}.v_top_words
+WHERE month >= toStartOfMonth($__fromTime) AND month <= $__toTime AND {PAGES}
+GROUP BY word ORDER BY uses DESC LIMIT 20""",
+                    "table",
+                ),
+            ),
+            width=10,
+        ),
+        Panel(
+            "Campaigns: cost per contact",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT campaign_id, page_id, first_day, last_day, spend, currency, reach, cost_per_contact,
+       cpm, ctr, cost_per_engagement
+FROM {DB}.v_campaigns
+WHERE last_day >= toDate($__fromTime) AND first_day <= toDate($__toTime) AND {PAGES}
+ORDER BY first_day DESC""",
+                    "table",
+                ),
+            ),
+            width=24,
+        ),
+        Panel(
+            "Response time per month (median office minutes)",
+            "timeseries",
+            (
+                SqlTarget(f"""
+SELECT toDateTime(month) AS time, page_id, median_office_minutes
+FROM {DB}.v_response_times_monthly
+WHERE month >= toStartOfMonth($__fromTime) AND month <= $__toTime AND {PAGES}
+ORDER BY time"""),
+            ),
+            width=24,
+        ),
+    ),
+)
+
+HEALTH = Dashboard(
+    uid="somepulse-health",
+    title="SoMe Pulse — service health",
+    refresh="30s",
+    time_from="now-6h",
+    panels=(
+        Panel(
+            "Events in/out per second",
+            "timeseries",
+            (
+                PromTarget("sum(rate(somepulse_events_consumed_total[1m]))", "consumed"),
+                PromTarget(
+                    "sum by (topic) (rate(somepulse_events_produced_total[1m]))",
+                    "produced {{topic}}",
+                ),
+            ),
+            unit="ops",
+        ),
+        Panel(
+            "Dead letters by reason",
+            "timeseries",
+            (
+                PromTarget(
+                    "sum by (reason) (increase(somepulse_dead_letters_total[5m]))", "{{reason}}"
+                ),
+            ),
+            unit="short",
+        ),
+        Panel(
+            "Consumer lag per partition",
+            "timeseries",
+            (PromTarget("somepulse_consumer_lag_messages", "partition {{partition}}"),),
+            unit="short",
+        ),
+        Panel(
+            "Insert latency p50 / p99",
+            "timeseries",
+            (
+                PromTarget(
+                    "histogram_quantile(0.5, sum by (le) "
+                    "(rate(somepulse_insert_latency_seconds_bucket[5m])))",
+                    "p50",
+                ),
+                PromTarget(
+                    "histogram_quantile(0.99, sum by (le) "
+                    "(rate(somepulse_insert_latency_seconds_bucket[5m])))",
+                    "p99",
+                ),
+            ),
+            unit="s",
+        ),
+        Panel(
+            "End-to-end latency p99 (event time to stored)",
+            "timeseries",
+            (
+                PromTarget(
+                    "histogram_quantile(0.99, sum by (le) "
+                    "(rate(somepulse_end_to_end_latency_seconds_bucket[5m])))",
+                    "p99",
+                ),
+            ),
+            unit="s",
+        ),
+        Panel(
+            "Detector: firing alerts and open questions",
+            "timeseries",
+            (
+                PromTarget("sum by (page) (somepulse_alert_firing)", "alerts {{page}}"),
+                PromTarget("somepulse_open_questions", "open questions {{page}}"),
+            ),
+        ),
+    ),
+)
+
+BOARDS = (DUTY, ANALYST, HEALTH)

@@ -1,0 +1,86 @@
+"""``somepulse grafana push``: upload dashboards, alert rules, the contact point and the
+notification policy to an existing Grafana over its HTTP API (``grafana-client``, the
+maintained successor of the abandoned ``grafana-api``). Idempotent: the same uid is
+updated, never duplicated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from grafana_client.api import GrafanaApi
+from grafana_client.client import GrafanaClientError
+
+from somepulse.alerts.detector import load_alert_config
+from somepulse.alerts.grafana_rules import provisioning
+from somepulse.dashboards.boards import BOARDS
+
+FOLDER_UID, FOLDER_TITLE = "somepulse", "SoMe Pulse"
+
+
+@dataclass
+class PushReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+def _missing(exc: GrafanaClientError) -> bool:
+    return getattr(exc, "status_code", None) == 404
+
+
+def push(url: str, token: str, alertmanager_url: str) -> PushReport:
+    api = GrafanaApi.from_url(url, credential=token)
+    report = PushReport()
+    try:
+        api.folder.get_folder(FOLDER_UID)
+    except GrafanaClientError as exc:
+        if not _missing(exc):
+            raise
+        api.folder.create_folder(FOLDER_TITLE, uid=FOLDER_UID)
+        report.created.append(f"folder {FOLDER_UID}")
+    for board in BOARDS:
+        api.dashboard.update_dashboard(
+            {
+                "dashboard": board.to_json(),
+                "folderUid": FOLDER_UID,
+                "overwrite": True,
+                "message": "somepulse grafana push",
+            }
+        )
+        report.updated.append(f"dashboard {board.uid}")
+
+    doc = provisioning(load_alert_config(), alertmanager_url)
+    existing = {c.get("uid") for c in api.alertingprovisioning.get_contactpoints()}
+    for point in doc["contactPoints"]:
+        for receiver in point["receivers"]:
+            body: dict[str, Any] = {
+                "uid": receiver["uid"],
+                "name": point["name"],
+                "type": receiver["type"],
+                "settings": receiver["settings"],
+            }
+            if receiver["uid"] in existing:
+                api.alertingprovisioning.update_contactpoint(receiver["uid"], body)
+                report.updated.append(f"contact point {receiver['uid']}")
+            else:
+                api.alertingprovisioning.create_contactpoint(body)
+                report.created.append(f"contact point {receiver['uid']}")
+    group = doc["groups"][0]
+    for rule in group["rules"]:
+        body = rule | {"folderUID": FOLDER_UID, "ruleGroup": group["name"], "orgID": 1}
+        try:
+            api.alertingprovisioning.get_alertrule(rule["uid"])
+        except GrafanaClientError as exc:
+            if not _missing(exc):
+                raise
+            api.alertingprovisioning.create_alertrule(body)
+            report.created.append(f"alert rule {rule['uid']}")
+        else:
+            api.alertingprovisioning.update_alertrule(rule["uid"], body)
+            report.updated.append(f"alert rule {rule['uid']}")
+    policy = doc["policies"][0]
+    api.alertingprovisioning.set_notification_policy_tree(
+        {"receiver": policy["receiver"], "group_by": policy["group_by"]}
+    )
+    report.updated.append("notification policy")
+    return report

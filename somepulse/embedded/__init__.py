@@ -1,0 +1,1 @@
+"""Components the project starts itself in embedded mode (the Tansu broker)."""

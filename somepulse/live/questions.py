@@ -1,0 +1,266 @@
+"""The live open-question queue and today's response times, in the worker.
+
+Matching follows ``responses`` in ClickHouse (the record): a question is answered by
+the page's earliest reply pointing at it (``in_reply_to``) or, for private messages,
+by the first page message in the same thread at or after it. Replies that arrive
+before their question are kept, so the question is matched when it comes. Replays are
+recognised by event id. Rebuilt from ClickHouse when a worker starts.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from somepulse.domain.pages import PageInfo
+from somepulse.schemas.events import Event
+from somepulse.schemas.interactions import Interaction, PageReply, ReplyChannel
+from somepulse.schemas.messages import Direction, PrivateMessage
+
+_MESSAGE = ReplyChannel.MESSAGE
+_IN = Direction.IN
+
+
+@dataclass
+class Question:
+    question_id: str
+    page_id: str
+    platform: str
+    asked_at: datetime
+    item_id: str
+    thread_id: str | None
+
+
+@dataclass(frozen=True)
+class Response:
+    question_id: str
+    page_id: str
+    asked_at: datetime
+    replied_at: datetime
+    calendar_minutes: float
+    office_minutes: float
+
+
+class LiveQuestions:
+    def __init__(self, pages: dict[str, PageInfo], horizon: timedelta = timedelta(days=14)):
+        self.pages = pages
+        self.horizon = horizon
+        self.open: dict[tuple[str, str], Question] = {}  # (page, item id) -> question
+        # answered ones stay until the horizon: an earlier reply may still arrive late
+        self._answered: dict[tuple[str, str], Question] = {}
+        self._in_thread: dict[tuple[str, str], set[str]] = {}  # (page, thread) -> items
+        self.responses: dict[str, Response] = {}
+        self._replies: dict[tuple[str, str], datetime] = {}  # (page, in_reply_to) -> first
+        self._thread_replies: dict[tuple[str, str], list[datetime]] = {}
+        self._seen: dict[str, datetime] = {}  # event id -> event time (for eviction)
+        self.watermark: datetime | None = None
+        self._evicted_at: datetime | None = None
+
+    def add(self, events: Iterable[Event]) -> None:
+        for event in events:
+            is_reply = type(event) is PageReply
+            if not is_reply and not (
+                (type(event) is Interaction and event.is_question)
+                or (type(event) is PrivateMessage and event.direction is _IN and event.is_question)
+            ):
+                continue
+            if event.event_id in self._seen:
+                continue
+            self._seen[event.event_id] = event.occurred_at
+            if self.watermark is None or event.occurred_at > self.watermark:
+                self.watermark = event.occurred_at
+            if is_reply:
+                self._reply(event)  # type: ignore[arg-type]
+            else:
+                self._question(event)  # type: ignore[arg-type]
+
+    def _question(self, event: Interaction | PrivateMessage) -> None:
+        if isinstance(event, Interaction):
+            item, thread = event.comment_id or "", None
+        else:
+            item, thread = event.message_id, event.thread_id
+        question = Question(
+            event.event_id, event.page_id, event.platform, event.occurred_at, item, thread
+        )
+        if thread is not None:
+            self._in_thread.setdefault((event.page_id, thread), set()).add(item)
+        self.open[(event.page_id, item)] = question
+        self._settle(question)
+
+    def _reply(self, reply: PageReply) -> None:
+        at = reply.occurred_at
+        key = (reply.page_id, reply.in_reply_to)
+        if key not in self._replies or at < self._replies[key]:
+            self._replies[key] = at
+        if reply.channel is _MESSAGE and reply.thread_id:
+            self._thread_replies.setdefault((reply.page_id, reply.thread_id), []).append(at)
+        # the questions this reply may answer: the one it points at, and for a message
+        # the thread's questions (open, or answered by a later reply than this one)
+        items = {reply.in_reply_to}
+        if reply.channel is _MESSAGE and reply.thread_id:
+            items |= self._in_thread.get((reply.page_id, reply.thread_id), set())
+        for item in items:
+            key = (reply.page_id, item)
+            question = self.open.get(key) or self._answered.get(key)
+            if question is not None:
+                self._settle(question)
+
+    def _settle(self, question: Question) -> None:
+        """(Re)compute a question's first reply; move it from open to answered."""
+        first = self._first_reply(question)
+        if first is None:
+            return
+        key = (question.page_id, question.item_id)
+        self.open.pop(key, None)
+        self._answered[key] = question
+        self._answer(question, first)
+
+    def _forget(self, question: Question) -> None:
+        key = (question.page_id, question.item_id)
+        self.open.pop(key, None)
+        self._answered.pop(key, None)
+        self.responses.pop(question.question_id, None)
+        if question.thread_id is not None:
+            items = self._in_thread.get((question.page_id, question.thread_id))
+            if items is not None:
+                items.discard(question.item_id)
+                if not items:
+                    del self._in_thread[(question.page_id, question.thread_id)]
+
+    def _first_reply(self, question: Question) -> datetime | None:
+        candidates = []
+        direct = self._replies.get((question.page_id, question.item_id))
+        if direct is not None:
+            candidates.append(direct)
+        if question.thread_id is not None:
+            later = [
+                t
+                for t in self._thread_replies.get((question.page_id, question.thread_id), [])
+                if t >= question.asked_at
+            ]
+            if later:
+                candidates.append(min(later))
+        return min(candidates) if candidates else None
+
+    def _answer(self, question: Question, replied_at: datetime) -> None:
+        known = self.responses.get(question.question_id)
+        if known is not None and known.replied_at == replied_at:
+            return
+        page = self.pages.get(question.page_id)
+        calendar = max(0.0, (replied_at - question.asked_at).total_seconds() / 60)
+        office = page.office_minutes(question.asked_at, replied_at) if page else calendar
+        self.responses[question.question_id] = Response(
+            question.question_id, question.page_id, question.asked_at, replied_at, calendar, office
+        )
+
+    def evict(self) -> None:
+        """Forget what is older than the horizon (event time; call once per batch)."""
+        if self.watermark is None:
+            return
+        # a sweep touches every held question: do it when an hour of event time passed
+        if self._evicted_at is not None and self.watermark - self._evicted_at < timedelta(hours=1):
+            return
+        self._evicted_at = self.watermark
+        cutoff = self.watermark - self.horizon
+        old = [q for q in (*self.open.values(), *self._answered.values()) if q.asked_at < cutoff]
+        for question in old:
+            self._forget(question)
+        self._replies = {k: t for k, t in self._replies.items() if t >= cutoff}
+        self._thread_replies = {
+            k: kept
+            for k, ts in self._thread_replies.items()
+            if (kept := [t for t in ts if t >= cutoff])
+        }
+        self._seen = {k: t for k, t in self._seen.items() if t >= cutoff}
+
+    def queue(self, now: datetime, since: datetime | None = None) -> dict[str, dict[str, Any]]:
+        """Per page: open questions (asked since ``since``) and the oldest one's age."""
+        out: dict[str, dict[str, Any]] = {}
+        for q in self.open.values():
+            if since is not None and q.asked_at < since:
+                continue
+            page = out.setdefault(q.page_id, {"open": 0, "oldest_asked_at": q.asked_at})
+            page["open"] += 1
+            page["oldest_asked_at"] = min(page["oldest_asked_at"], q.asked_at)
+        for page_id, page in out.items():
+            info = self.pages.get(page_id)
+            oldest = page["oldest_asked_at"]
+            page["oldest_age_minutes"] = (now - oldest).total_seconds() / 60
+            page["oldest_age_office_minutes"] = (
+                info.office_minutes(oldest, now) if info else page["oldest_age_minutes"]
+            )
+        return out
+
+    def response_times(self, since: datetime) -> dict[str, dict[str, float]]:
+        """Per page, for questions answered since ``since`` (e.g. today's start)."""
+        by_page: dict[str, list[Response]] = {}
+        for r in self.responses.values():
+            if r.replied_at >= since:
+                by_page.setdefault(r.page_id, []).append(r)
+        return {
+            page: {
+                "answered": len(rs),
+                "median_office_minutes": statistics.median(r.office_minutes for r in rs),
+                "median_calendar_minutes": statistics.median(r.calendar_minutes for r in rs),
+                "mean_office_minutes": statistics.fmean(r.office_minutes for r in rs),
+            }
+            for page, rs in by_page.items()
+        }
+
+    def load(
+        self,
+        open_rows: Iterable[dict[str, Any]],
+        reply_rows: Iterable[dict[str, Any]],
+        response_rows: Iterable[dict[str, Any]],
+    ) -> None:
+        """Rebuild from ClickHouse: open questions, recent page replies (so that a
+        question arriving after its reply is matched) and recent responses."""
+        for row in reply_rows:
+            at = _ts(row["at"])
+            self._seen[row["event_id"]] = at
+            key = (row["page_id"], row["in_reply_to"])
+            if key not in self._replies or at < self._replies[key]:
+                self._replies[key] = at
+            if row["channel"] == "message" and row["thread_id"]:
+                self._thread_replies.setdefault((row["page_id"], row["thread_id"]), []).append(at)
+            self.watermark = at if self.watermark is None else max(self.watermark, at)
+        for row in open_rows:
+            self._remember(_question_from(row))
+        for row in response_rows:
+            q = self._remember(_question_from(row))
+            self.open.pop((q.page_id, q.item_id))
+            self._answered[(q.page_id, q.item_id)] = q
+            self.responses[q.question_id] = Response(
+                q.question_id,
+                q.page_id,
+                q.asked_at,
+                _ts(row["replied"]),
+                float(row["calendar_minutes"]),
+                float(row["office_minutes"]),
+            )
+
+    def _remember(self, q: Question) -> Question:
+        self._seen[q.question_id] = q.asked_at
+        self.open[(q.page_id, q.item_id)] = q
+        if q.thread_id is not None:
+            self._in_thread.setdefault((q.page_id, q.thread_id), set()).add(q.item_id)
+        return q
+
+
+def _question_from(row: dict[str, Any]) -> Question:
+    return Question(
+        row["question_id"],
+        row["page_id"],
+        row["platform"],
+        _ts(row["asked"]),
+        row["item_id"],
+        row["thread_id"] or None,
+    )
+
+
+def _ts(text: str) -> datetime:
+    """ClickHouse's 'YYYY-MM-DD HH:MM:SS.mmm' (UTC) as an aware datetime."""
+    return datetime.fromisoformat(text + "+00:00")

@@ -1,0 +1,74 @@
+"""What people do with the page's posts, and the page's answers to them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from somepulse.schemas.base import EventBase, Id
+
+
+class InteractionType(StrEnum):
+    REACTION = "reaction"
+    COMMENT = "comment"
+    REPLY = "reply"
+    SHARE = "share"
+    CLICK = "click"
+    VIEW = "view"
+
+
+class ReactionType(StrEnum):
+    LIKE = "like"
+    LOVE = "love"
+    CARE = "care"
+    HAHA = "haha"
+    WOW = "wow"
+    SAD = "sad"
+    ANGRY = "angry"
+
+
+class Interaction(EventBase):
+    """A person's reaction, comment, reply (under a comment), share, click or view."""
+
+    kind: Literal["interaction"] = "interaction"
+    post_id: Id
+    interaction_type: InteractionType
+    reaction_type: ReactionType | None = None
+    actor_id: Id = Field(description="Pseudonymised person id (keyed HMAC).")
+    comment_id: Id | None = Field(None, description="Id of this comment/reply.")
+    parent_comment_id: Id | None = Field(None, description="Comment a reply answers.")
+    is_question: bool = Field(False, description="The comment/reply asks the page something.")
+    text: str | None = Field(None, max_length=20_000, description="Only if text is kept.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        # runs for every interaction: plain string compares (StrEnum members are str)
+        kind = self.interaction_type
+        if (kind == "reaction") != (self.reaction_type is not None):
+            raise ValueError("reaction_type is required for reactions and only for them")
+        if kind == "comment" or kind == "reply":
+            if self.comment_id is None:
+                raise ValueError("comments and replies need a comment_id")
+            if kind == "reply" and self.parent_comment_id is None:
+                raise ValueError("a reply needs parent_comment_id")
+        elif self.is_question:
+            raise ValueError("only comments and replies can be questions")
+        return self
+
+
+class ReplyChannel(StrEnum):
+    COMMENT = "comment"
+    MESSAGE = "message"
+
+
+class PageReply(EventBase):
+    """The page answering a person: a comment under a post or a private message."""
+
+    kind: Literal["page_reply"] = "page_reply"
+    channel: ReplyChannel
+    reply_id: Id
+    in_reply_to: Id = Field(description="The comment id or message id answered.")
+    thread_id: Id | None = Field(None, description="Message thread (for channel=message).")
+    author_id: Id | None = Field(None, description="Pseudonymised staff id, if known.")

@@ -1,0 +1,68 @@
+"""Embedded ClickHouse: chDB in-process, data in a directory.
+
+chDB locks its directory (one process per directory) and one connection runs one
+statement at a time, so every call goes through one lock. Calls release the GIL while
+the engine works: async callers run them in a thread executor, never on the loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from somepulse.store.base import INSERT_SETTINGS, StoreError
+
+INSERT_SETTINGS_SQL = ", ".join(f"{k} = '{v}'" for k, v in INSERT_SETTINGS.items())
+
+
+class ChdbStore:
+    def __init__(self, path: Path, database: str) -> None:
+        from chdb.session import Session  # imported late: loading the engine takes ~1 s
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.database = database
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            self._session = Session(str(path))
+        except Exception as exc:  # chDB raises plain RuntimeError/Exception
+            raise StoreError(
+                f"cannot open chDB directory {path}: {exc}. Is a worker running on it? "
+                "Then use `somepulse sql`, which goes through the worker."
+            ) from exc
+
+    def command(self, sql: str) -> None:
+        with self._lock:
+            try:
+                self._session.query(sql)
+            except Exception as exc:
+                raise StoreError(str(exc)) from exc
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        with self._lock:
+            try:
+                result = self._session.query(sql, "JSONEachRow")
+            except Exception as exc:
+                raise StoreError(str(exc)) from exc
+        data = result.bytes()
+        return [orjson.loads(line) for line in data.splitlines() if line]
+
+    def insert(self, table: str, data: bytes) -> int:
+        with self._lock:
+            try:
+                with self._session.send_insert(
+                    f"INSERT INTO {self.database}.{table} SETTINGS {INSERT_SETTINGS_SQL}",
+                    "JSONEachRow",
+                ) as inserter:
+                    inserter.append(data)
+                    inserter.finish()
+            except Exception as exc:
+                raise StoreError(str(exc)) from exc
+        return len(data)
+
+    def close(self) -> None:
+        with self._lock:
+            self._session.close()

@@ -1,0 +1,98 @@
+"""The ingest agent: thin. Takes batches of messages, hands them to the pipeline and
+acks them only after the pipeline has stored them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, cast
+
+import faust
+from faust.types import EventT
+
+from somepulse.alerts.service import SurgeService
+from somepulse.settings import Settings
+from somepulse.streams.pipeline import IngestPipeline, PreparedBatch
+from somepulse.streams.processor import DeadLetter
+
+
+class FaustDeadLetterPublisher:
+    """Sends dead letters with Faust's producer: original bytes as the value, the
+    reason and source position as headers, keyed like the source message."""
+
+    def __init__(self, app: faust.App, topic: str) -> None:
+        self._app = app
+        self._topic = topic
+
+    async def publish(self, dead: Sequence[DeadLetter]) -> None:
+        for letter in dead:
+            headers = [
+                ("reason", letter.reason.encode()),
+                ("source_topic", letter.topic.encode()),
+                ("source_partition", str(letter.partition).encode()),
+                ("source_offset", str(letter.offset).encode()),
+            ]
+            if letter.index is not None:
+                headers.append(("source_index", str(letter.index).encode()))
+            await self._app.producer.send_and_wait(
+                self._topic, None, letter.value, None, None, headers
+            )
+
+
+def register_surge(app: faust.App, service: SurgeService) -> faust.ChannelT[Any]:
+    """The surge detector as a Faust agent on an in-memory channel fed by the ingest
+    agent with each batch's observations (counted once: replays are filtered)."""
+    channel: faust.ChannelT[Any] = app.channel()
+
+    async def surge(stream: faust.StreamT[Any]) -> None:
+        async for batch in stream:
+            await service.handle(batch)
+
+    app.agent(channel, name="surge")(surge)
+    return channel
+
+
+def register_ingest(
+    app: faust.App,
+    settings: Settings,
+    pipeline: IngestPipeline,
+    surge_channel: faust.ChannelT[Any] | None = None,
+) -> Any:
+    topic = app.topic(
+        settings.events_topic,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.topic_partitions,
+    )
+
+    async def ingest(stream: faust.StreamT[bytes]) -> None:
+        # noack_take: Faust acks nothing; a batch is acked only after it is stored, so a
+        # failed or interrupted insert leaves its offsets uncommitted (redelivered later,
+        # absorbed by the idempotent tables). One batch is stored while the next is
+        # processed: the insert runs in a thread and releases the GIL.
+        async def store_then_ack(prepared: PreparedBatch, events: list[EventT[bytes]]) -> None:
+            await pipeline.store(prepared)
+            for event in events:
+                await stream.ack(event)
+
+        inflight: asyncio.Future[None] | None = None
+        # noack_take is on faust.Stream (not the StreamT protocol) and yields events,
+        # although its annotation says values
+        async for taken in cast(faust.Stream[bytes], stream).noack_take(
+            settings.take_max_messages, within=settings.sink_max_seconds
+        ):
+            events = cast(list[EventT[bytes]], list(taken))
+            prepared = pipeline.prepare(
+                [(e.message.partition, e.message.offset, e.value) for e in events]
+            )
+            if prepared.observations and surge_channel is not None:
+                await surge_channel.send(value=prepared.observations)
+            if inflight is not None:
+                await inflight  # inserts and acks stay in order, one batch in flight
+            inflight = asyncio.ensure_future(store_then_ack(prepared, events))
+        if inflight is not None:
+            await inflight
+
+    return app.agent(topic, name="ingest")(ingest)

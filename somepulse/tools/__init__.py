@@ -1,0 +1,1 @@
+"""What people run: the ``somepulse`` command and its subcommands."""

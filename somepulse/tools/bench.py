@@ -1,0 +1,274 @@
+"""``somepulse bench``: the embedded stack's sustained throughput and latency.
+
+1. Throughput: N scenario events (pre-generated, pseudonymised and packed in page
+   batches, so the generator's own cost is not measured) are published as fast as the
+   broker takes them while the worker consumes; the clock stops when the worker has
+   stored the last one. Broker, worker, chDB and publisher share this machine's cores.
+2. Latency: a steady rate (default 5 000 events/s) of events stamped with the wall
+   clock; one probe event per tick is polled for in ClickHouse through the worker's
+   SQL endpoint, so "queryable" means a real query found it. Also reported: the
+   ``ingested_at - occurred_at`` quantiles over every event (insert time, no polling).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import statistics
+import threading
+import time
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaProducer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from somepulse.collectors.scenario.generator import ScenarioGenerator, iso
+from somepulse.schemas.privacy import Pseudonymiser
+from somepulse.settings import Settings
+from somepulse.tools.sql import http_json
+from somepulse.tools.stack import Stack
+
+
+def run_bench(
+    settings: Settings, events: int, rate: int, latency_seconds: float, console: Console
+) -> dict[str, Any]:
+    bench_dir = settings.data_dir / "bench"
+    shutil.rmtree(bench_dir, ignore_errors=True)
+    bench_settings = settings.model_copy(update={"data_dir": bench_dir})
+    console.print(f"preparing {events:,} scenario events…")
+    messages, count = prepare_messages(events, settings)
+    results: dict[str, Any] = {}
+    with Stack(bench_settings, console=console) as stack:
+        results |= asyncio.run(throughput(stack, settings.events_topic, messages, count, console))
+        results |= asyncio.run(
+            latency(stack, settings.events_topic, rate, latency_seconds, console)
+        )
+    show(results, console)
+    (settings.data_dir / "bench.json").write_bytes(
+        orjson.dumps(results, option=orjson.OPT_INDENT_2)
+    )
+    return results
+
+
+def prepare_messages(target: int, settings: Settings) -> tuple[list[tuple[bytes, bytes]], int]:
+    gen = ScenarioGenerator(date(2019, 2, 1), date(2021, 12, 31), seed=99)
+    scrub = Pseudonymiser(b"bench").scrub
+    pending: dict[str, list[dict[str, Any]]] = {}
+    out: list[tuple[bytes, bytes]] = []
+    n = 0
+    for event in gen:
+        scrub(event, keep_text=False)
+        batch = pending.setdefault(event["page_id"], [])
+        batch.append(event)
+        n += 1
+        if len(batch) >= settings.collector_batch_events:
+            out.append((event["page_id"].encode(), orjson.dumps(pending.pop(event["page_id"]))))
+        if n >= target:
+            break
+    out.extend((page.encode(), orjson.dumps(batch)) for page, batch in pending.items())
+    return out, n
+
+
+def _producer(bootstrap: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=5,
+        max_batch_size=2_097_152,
+        max_request_size=4_194_304,
+    )
+
+
+async def throughput(
+    stack: Stack, topic: str, messages: list[tuple[bytes, bytes]], count: int, console: Console
+) -> dict[str, Any]:
+    producer = _producer(stack.bootstrap)
+    await producer.start()
+    base = stack.stats()["events_stored"]
+    started = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("throughput: published / stored", total=count * 2)
+        futures = []
+        published = 0
+        for key, value in messages:
+            futures.append(await producer.send(topic, value, key=key))
+            published += value.count(b'"event_id"')
+            if len(futures) >= 500:
+                await asyncio.gather(*futures)
+                futures.clear()
+                progress.update(task, completed=published)
+        await asyncio.gather(*futures)
+        await producer.stop()
+        publish_seconds = time.perf_counter() - started
+        while True:
+            stored = stack.stats()["events_stored"] - base
+            progress.update(task, completed=count + stored)
+            if stored >= count:
+                break
+            await asyncio.sleep(0.05)
+    seconds = time.perf_counter() - started
+    worker = stack.stats()
+    return {
+        "worker_prepare_seconds": worker["prepare_seconds"],
+        "worker_insert_seconds": worker["insert_seconds"],
+        "events": count,
+        "messages": len(messages),
+        "publish_seconds": publish_seconds,
+        "end_to_end_seconds": seconds,
+        "events_per_second": count / seconds,
+    }
+
+
+async def latency(
+    stack: Stack, topic: str, rate: int, seconds: float, console: Console
+) -> dict[str, Any]:
+    tick = 0.05
+    per_tick = max(1, int(rate * tick))
+    pages = [f"bench.page{i}" for i in range(4)]
+    probes: dict[str, float] = {}
+    found: dict[str, float] = {}
+    stop = threading.Event()
+
+    def poll() -> None:
+        url = f"{stack.worker_url}/sql"
+        while not stop.is_set() or len(found) < len(probes):
+            pending = [p for p in list(probes) if p not in found]
+            if pending:
+                ids = ",".join(f"'{p}'" for p in pending[:500])
+                rows = http_json(
+                    url,
+                    f"SELECT event_id FROM somepulse.events WHERE page_id = "
+                    f"'bench.probe' AND event_id IN ({ids})".encode(),
+                )["rows"]
+                now = time.perf_counter()
+                for row in rows:
+                    found.setdefault(row["event_id"], now)
+            if stop.is_set() and time.perf_counter() > deadline_after_stop[0]:
+                break
+            time.sleep(0.02)
+
+    deadline_after_stop = [float("inf")]
+    poller = threading.Thread(target=poll, daemon=True)
+    producer = _producer(stack.bootstrap)
+    await producer.start()
+    poller.start()
+    start = time.perf_counter()
+    sent = 0
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"latency: steady {rate:,} events/s", total=seconds)
+        n = 0
+        while (now := time.perf_counter()) - start < seconds:
+            stamp = iso(datetime.now(UTC))
+            batch = [
+                {
+                    "kind": "interaction",
+                    "event_id": f"lat-{n}-{i}",
+                    "platform": "facebook",
+                    "page_id": pages[i % 4],
+                    "post_id": "bench-post",
+                    "occurred_at": stamp,
+                    "interaction_type": "click",
+                    "actor_id": "p1_bench",
+                }
+                for i in range(per_tick - 1)
+            ]
+            for page in pages:
+                rows = [e for e in batch if e["page_id"] == page]
+                if rows:
+                    await producer.send(topic, orjson.dumps(rows), key=page.encode())
+            probe_id = f"probe-{n}"
+            probe = {
+                "kind": "interaction",
+                "event_id": probe_id,
+                "platform": "facebook",
+                "page_id": "bench.probe",
+                "post_id": "bench-post",
+                "occurred_at": stamp,
+                "interaction_type": "click",
+                "actor_id": "p1_bench",
+            }
+            probes[probe_id] = time.perf_counter()
+            await producer.send(topic, orjson.dumps(probe), key=b"bench.probe")
+            sent += per_tick
+            n += 1
+            progress.update(task, completed=now - start)
+            await asyncio.sleep(max(0.0, start + n * tick - time.perf_counter()))
+    await producer.flush()
+    elapsed = time.perf_counter() - start
+    await producer.stop()
+    deadline_after_stop[0] = time.perf_counter() + 30
+    stop.set()
+    poller.join(40)
+    waits = sorted(found[p] - probes[p] for p in probes if p in found)
+    stored = http_json(
+        f"{stack.worker_url}/sql",
+        (
+            b"SELECT quantiles(0.5, 0.99)(dateDiff('millisecond', occurred_at, ingested_at)) AS q "
+            b"FROM somepulse.events WHERE post_id = 'bench-post'"
+        ),
+    )["rows"][0]["q"]
+    return {
+        "latency_rate_target": rate,
+        "latency_rate_actual": sent / elapsed,
+        "probes": len(probes),
+        "probes_found": len(waits),
+        "p50_ms": 1000 * _quantile(waits, 0.5),
+        "p99_ms": 1000 * _quantile(waits, 0.99),
+        "max_ms": 1000 * waits[-1] if waits else float("nan"),
+        "insert_p50_ms": stored[0],
+        "insert_p99_ms": stored[1],
+    }
+
+
+def _quantile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+        if q < 1
+        else values[-1]
+    )
+
+
+def show(results: dict[str, Any], console: Console) -> None:
+    table = Table(title="SoMe Pulse pipeline benchmark (embedded: Tansu + Faust + chDB)")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    table.add_row(
+        "sustained end-to-end", f"{results['events_per_second']:,.0f} events/s", "≥ 50 000"
+    )
+    table.add_row("  events / messages", f"{results['events']:,} / {results['messages']:,}", "")
+    table.add_row(
+        "  publish only", f"{results['events'] / results['publish_seconds']:,.0f} events/s", ""
+    )
+    table.add_row(
+        "  worker: processing / inserting",
+        f"{results['worker_prepare_seconds']:.1f} s / {results['worker_insert_seconds']:.1f} s",
+        "",
+    )
+    table.add_row(
+        "steady rate",
+        f"{results['latency_rate_actual']:,.0f} events/s",
+        f"{results['latency_rate_target']:,}",
+    )
+    table.add_row("publish → queryable p50", f"{results['p50_ms']:,.0f} ms", "")
+    table.add_row("publish → queryable p99", f"{results['p99_ms']:,.0f} ms", "≤ 2 000")
+    table.add_row("  probes found", f"{results['probes_found']:,} of {results['probes']:,}", "")
+    table.add_row(
+        "event time → inserted p50 / p99",
+        f"{results['insert_p50_ms']:,.0f} / {results['insert_p99_ms']:,.0f} ms",
+        "",
+    )
+    console.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run_bench(Settings(), 600_000, 5_000, 20.0, Console())

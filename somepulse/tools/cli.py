@@ -1,0 +1,346 @@
+"""``somepulse``: demo, worker, collect, sql, bench, config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from rich.console import Console
+from rich.table import Table
+
+from somepulse.settings import Settings
+
+DEMO_START, DEMO_END = date(2019, 2, 1), date(2020, 4, 30)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="somepulse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser(
+        "demo", help="broker + worker + scenario replay, then the March 2020 table"
+    )
+    _scenario_args(demo, DEMO_START, DEMO_END)
+    demo.add_argument(
+        "--seconds",
+        type=float,
+        default=100.0,
+        help="wall time the replay should take (default 100)",
+    )
+
+    sub.add_parser("worker", help="run the Faust worker (starts an embedded broker if none set)")
+
+    collect = sub.add_parser("collect", help="publish events")
+    csub = collect.add_subparsers(dest="source", required=True)
+    scen = csub.add_parser("scenario", help="the synthetic scenario (with ground truth)")
+    _scenario_args(scen, DEMO_START, DEMO_END)
+    pace = scen.add_mutually_exclusive_group()
+    pace.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="simulated seconds per wall second (default: as fast as possible)",
+    )
+    pace.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="spread the whole replay over this many wall seconds",
+    )
+    scen.add_argument(
+        "--live",
+        action="store_true",
+        help="live mode: start today, stamp events with now (speed default 1)",
+    )
+    scen.add_argument(
+        "--truth",
+        type=Path,
+        default=None,
+        help="write ground truth JSON here (default data_dir/ground_truth.json)",
+    )
+    jsonl = csub.add_parser("jsonl", help="replay a recorded JSONL file")
+    jsonl.add_argument("path", type=Path)
+
+    sql = sub.add_parser("sql", help="run a read-only query (through the worker if one runs)")
+    sql.add_argument("query", nargs="?", default=None, help="SQL; omitted: list tables and views")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    report = sub.add_parser("report", help="a quarter's league table and measurement points")
+    report.add_argument("--period", required=True, help="quarter, e.g. 2020Q1")
+    report.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        help="CSV path (default data_dir/reports/league_<period>.csv)",
+    )
+
+    grafana = sub.add_parser("grafana", help="dashboards and alert rules as code")
+    gsub = grafana.add_subparsers(dest="action", required=True)
+    gsub.add_parser("build", help="write dashboards and alert rules under deploy/grafana/")
+    gpush = gsub.add_parser("push", help="upload them to a running Grafana (idempotent)")
+    gpush.add_argument("--url", required=True, help="e.g. http://localhost:3000")
+    gpush.add_argument("--token", required=True, help="a service account token")
+    gpush.add_argument("--alertmanager-url", default="http://alertmanager:9093")
+
+    board = sub.add_parser("board", help="render the duty board's main panels to a PNG")
+    board.add_argument("--png", type=Path, default=Path("board.png"))
+    board.add_argument("--at", default=None, help="end of the window, UTC (default: newest)")
+    board.add_argument("--hours", type=int, default=72)
+
+    alerts = sub.add_parser("alerts", help="firing and recent surge alerts (from ClickHouse)")
+    alerts.add_argument("--limit", type=int, default=20)
+
+    bench = sub.add_parser("bench", help="pipeline benchmark: events/s and latency to queryable")
+    bench.add_argument("--events", type=int, default=600_000)
+    bench.add_argument("--rate", type=int, default=5_000, help="steady rate for the latency run")
+    bench.add_argument("--latency-seconds", type=float, default=20.0)
+
+    sub.add_parser("config", help="print every SOMEPULSE_* setting as a Markdown table")
+    return parser
+
+
+def _scenario_args(parser: argparse.ArgumentParser, start: date, end: date) -> None:
+    parser.add_argument("--start", type=date.fromisoformat, default=start)
+    parser.add_argument("--end", type=date.fromisoformat, default=end)
+    parser.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1)")
+    parser.add_argument("--seed", type=int, default=2020)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings()
+    console = Console()
+    from somepulse.collectors.run import Interrupted
+
+    try:
+        return _dispatch(args, settings, console)
+    except (KeyboardInterrupt, Interrupted):
+        console.print("\n[yellow]interrupted; everything stopped[/]")
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from somepulse.store import StoreError
+    from somepulse.tools.sql import QueryError
+    from somepulse.tools.stack import StackError
+
+    try:
+        if args.command == "demo":
+            from somepulse.tools.demo import run_demo
+
+            run_demo(settings, args.start, args.end, args.seconds, args.scale, args.seed, console)
+        elif args.command == "worker":
+            from somepulse.service.worker import run_worker
+
+            run_worker(settings)
+        elif args.command == "collect":
+            return _collect(args, settings, console)
+        elif args.command == "sql":
+            return _sql(args, settings, console)
+        elif args.command == "report":
+            from somepulse.tools.report import run_report
+
+            return run_report(settings, args.period, args.csv, console)
+        elif args.command == "grafana" and args.action == "push":
+            from somepulse.dashboards.push import push
+
+            report = push(args.url, args.token, args.alertmanager_url)
+            console.print(f"created: {', '.join(report.created) or 'nothing'}")
+            console.print(f"updated: {', '.join(report.updated)}")
+        elif args.command == "grafana":
+            from somepulse.alerts import grafana_rules as alert_rules
+            from somepulse.dashboards.build import build
+
+            for path in build():
+                console.print(f"wrote {path}")
+            alert_rules.OUT.parent.mkdir(parents=True, exist_ok=True)
+            alert_rules.OUT.write_text(alert_rules.render())
+            console.print(f"wrote {alert_rules.OUT}")
+        elif args.command == "board":
+            from somepulse.tools.board_png import parse_at, render_board
+
+            path = render_board(settings, args.png, parse_at(args.at), args.hours)
+            console.print(f"wrote {path}")
+        elif args.command == "alerts":
+            return _alerts(args, settings, console)
+        elif args.command == "bench":
+            from somepulse.tools.bench import run_bench
+
+            run_bench(settings, args.events, args.rate, args.latency_seconds, console)
+        elif args.command == "config":
+            print(settings_table())
+    except (StackError, QueryError, StoreError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 1
+    return 0
+
+
+def _bootstrap(settings: Settings) -> str:
+    from somepulse.service.worker import read_worker_file
+
+    if settings.kafka_bootstrap:
+        return settings.kafka_bootstrap
+    info = read_worker_file(settings.worker_file)
+    if info is None:
+        raise SystemExit(
+            "no broker: start `somepulse worker` (it starts the embedded broker) "
+            "or set SOMEPULSE_KAFKA_BOOTSTRAP"
+        )
+    return str(info["bootstrap"])
+
+
+def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
+
+    publisher = KafkaPublisher.from_settings(
+        settings,
+        _bootstrap(settings),
+        on_retry=lambda msg: console.print(f"[yellow]{msg}[/]"),
+        metrics=_collector_metrics(settings),
+    )
+    try:
+        if args.source == "jsonl":
+            from somepulse.collectors.replay import replay_file
+
+            async def go_jsonl() -> None:
+                async with publisher:
+                    await replay_file(args.path, publisher)
+
+            asyncio.run(go_jsonl())
+        else:
+            _collect_scenario(args, settings, publisher, console)
+    except BrokerUnavailable as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    console.print(publisher.report.summary())
+    return 0
+
+
+def _collector_metrics(settings: Settings) -> Any:
+    from prometheus_client import start_http_server
+
+    from somepulse.telemetry import CollectorMetrics
+
+    metrics = CollectorMetrics()
+    if settings.collector_metrics_port:
+        start_http_server(settings.collector_metrics_port, registry=metrics.registry)
+    return metrics
+
+
+def _collect_scenario(
+    args: argparse.Namespace, settings: Settings, publisher: object, console: Console
+) -> None:
+    from somepulse.collectors.publisher import KafkaPublisher
+    from somepulse.collectors.run import replay_scenario, run_live, stop_on_signals
+    from somepulse.collectors.scenario.generator import ScenarioGenerator
+
+    assert isinstance(publisher, KafkaPublisher)
+    start, end = args.start, args.end
+    if args.live:
+        start = date.today()
+        end = max(end, start) if args.end != DEMO_END else start
+    gen = ScenarioGenerator(start, end, seed=args.seed, scale=args.scale)
+    speed = args.speed
+    if args.seconds:
+        speed = ((end - start).days + 1) * 86_400 / args.seconds
+
+    def on_day(day: date, report: object) -> None:
+        console.print(f"{day}  {publisher.report.events:>10,} events", end="\r")
+
+    async def go() -> None:
+        async with publisher:
+            with stop_on_signals() as stop:
+                if args.live:
+                    await run_live(gen, publisher, speed=speed or 1.0, on_day=on_day, stop=stop)
+                else:
+                    await replay_scenario(gen, publisher, speed=speed, on_day=on_day, stop=stop)
+
+    truth = args.truth or settings.data_dir / "ground_truth.json"
+    try:
+        asyncio.run(go())
+    finally:  # what was published, also when interrupted
+        gen.truth.write(truth)
+        console.print(f"\nground truth: {truth}")
+
+
+def _sql(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from somepulse.tools.sql import run_sql
+
+    query = args.query or (
+        "SELECT name, engine, comment FROM system.tables "
+        f"WHERE database = '{settings.clickhouse_database}' ORDER BY name"
+    )
+    rows = run_sql(settings, query)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        if rows:
+            writer.writerow(rows[0].keys())
+            for row in rows:
+                writer.writerow(row.values())
+    else:
+        table = Table(show_lines=False)
+        for name in rows[0].keys() if rows else ("(no rows)",):
+            table.add_column(str(name))
+        for row in rows:
+            table.add_row(*(str(v) for v in row.values()))
+        console.print(table)
+    return 0
+
+
+def _alerts(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from somepulse.tools.sql import run_sql
+
+    db = settings.clickhouse_database
+    firing = run_sql(
+        settings,
+        f"SELECT page_id, rule, severity, toString(fired_at) AS at, "
+        f"summary FROM {db}.v_alerts_firing ORDER BY fired_at DESC",
+    )
+    recent = run_sql(
+        settings,
+        f"SELECT toString(at) AS at, state, page_id, rule, severity, "
+        f"round(ratio, 2) AS ratio, summary FROM {db}.alerts FINAL "
+        f"ORDER BY at DESC, state LIMIT {int(args.limit)}",
+    )
+    for title, rows in ((f"Firing now ({len(firing)})", firing), ("Recent alerts", recent)):
+        table = Table(title=title)
+        for name in rows[0].keys() if rows else ("(none)",):
+            table.add_column(str(name))
+        for row in rows:
+            style = "red" if row.get("state", "firing") == "firing" else "green"
+            table.add_row(*(str(v) for v in row.values()), style=style)
+        console.print(table)
+    return 0
+
+
+def settings_table() -> str:
+    """Every setting as a Markdown row (the README's configuration table)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if default is None:
+            shown = "unset"
+        elif isinstance(default, SecretStr):
+            shown = "(empty)" if not default.get_secret_value() else "(secret)"
+        else:
+            shown = str(default)
+        lines.append(f"| `SOMEPULSE_{name.upper()}` | `{shown}` | {field.description} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""``somepulse demo``: broker + worker + scenario collector, live progress, and the
+March 2020 surge read back from ClickHouse with SQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import date
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+
+from somepulse.collectors.publisher import KafkaPublisher, PublishReport
+from somepulse.collectors.run import replay_scenario, stop_on_signals
+from somepulse.collectors.scenario.generator import ScenarioGenerator
+from somepulse.settings import Settings
+from somepulse.tools.sql import http_json
+from somepulse.tools.stack import Stack
+
+MONTHLY_SQL = """
+SELECT page_id, toString(v.month) AS m, posts, engagement, comments, questions, reach
+FROM {db}.v_page_monthly AS v
+WHERE v.month BETWEEN toDate('{start}') AND toDate('{end}')
+ORDER BY page_id, m
+"""
+
+
+class DemoView:
+    """What the terminal shows while the replay runs."""
+
+    def __init__(self, start: date, end: date) -> None:
+        self.start, self.end = start, end
+        self.day = start
+        self.report = PublishReport()
+        self.stats: dict[str, Any] = {}
+        self.samples: list[tuple[float, int]] = []
+
+    def on_day(self, day: date, report: PublishReport) -> None:
+        self.day, self.report = day, report
+
+    def rate(self) -> float:
+        now = time.monotonic()
+        self.samples.append((now, self.report.events))
+        self.samples = [s for s in self.samples if now - s[0] <= 5.0]
+        (t0, n0), (t1, n1) = self.samples[0], self.samples[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def render(self) -> Group:
+        total = (self.end - self.start).days + 1
+        done = min(total, (self.day - self.start).days + 1)
+        bar = "█" * int(40 * done / total) + "░" * (40 - int(40 * done / total))
+        stored = int(self.stats.get("events_stored", 0))
+        head = Table.grid(padding=(0, 2))
+        head.add_row("simulated day", f"[bold]{self.day:%a %d %b %Y}[/]  {bar} {done}/{total}")
+        head.add_row("published", f"{self.report.events:,} events  ({self.rate():,.0f} events/s)")
+        head.add_row(
+            "stored in ClickHouse",
+            f"{stored:,} rows in {self.stats.get('inserts', 0):,} "
+            f"inserts (last {1000 * self.stats.get('last_insert_seconds', 0):.0f} ms)",
+        )
+        head.add_row("dead letters", f"{self.stats.get('dead_letters', 0):,}")
+        for alert in self.stats.get("alerts_recent", [])[:4]:
+            colour = "red" if alert["state"] == "firing" else "green"
+            head.add_row(
+                f"[{colour}]ALERT {alert['state']}[/]",
+                f"[{colour}]{alert['at'][:16]} {alert['summary']}[/]",
+            )
+        pages = Table(
+            title="last 24 h of event time up to "
+            f"{self.stats.get('live_until', '—')} (live, in the Faust worker; open q = "
+            "unanswered in 7 days, reply today = median office minutes)"
+        )
+        columns = (
+            "page",
+            "reactions",
+            "comments",
+            "shares",
+            "questions",
+            "engagement",
+            "open q",
+            "reply today",
+        )
+        for col in columns:
+            pages.add_column(col, justify="left" if col == "page" else "right", no_wrap=True)
+        queue = self.stats.get("question_queue", {})
+        replies = self.stats.get("responses_today", {})
+        for page, counts in sorted(self.stats.get("live_pages", {}).items()):
+            median = replies.get(page, {}).get("median_office_minutes")
+            pages.add_row(
+                page,
+                *(
+                    f"{counts.get(k, 0):,}"
+                    for k in ("reaction", "comment", "share", "question", "engagement")
+                ),
+                f"{queue.get(page, {}).get('open', 0):,}",
+                "—" if median is None else f"{median:.0f} min",
+            )
+        return Group(
+            Panel(head, title="SoMe Pulse demo — replaying the March 2020 scenario"), pages
+        )
+
+
+def monthly_tables(rows: list[dict[str, Any]]) -> list[Table]:
+    pages = sorted({r["page_id"] for r in rows})
+    months = sorted({r["m"] for r in rows})
+    by = {(r["page_id"], r["m"]): r for r in rows}
+    tables = []
+    for metric, title in (
+        ("questions", "Incoming questions per month (comments + messages)"),
+        ("reach", "Page reach per month (sum of daily reach, latest snapshot)"),
+    ):
+        table = Table(title=title)
+        table.add_column("month")
+        for page in pages:
+            table.add_column(page, justify="right")
+        for month in months:
+            style = (
+                "bold red"
+                if month.startswith("2020-03")
+                else ("bold" if month.startswith("2019-03") else None)
+            )
+            table.add_row(
+                month[:7],
+                *(f"{int(by.get((p, month), {}).get(metric) or 0):,}" for p in pages),
+                style=style,
+            )
+        tables.append(table)
+    jump = Table(title="March 2020 against March 2019")
+    for col in (
+        "page",
+        "questions 2019",
+        "questions 2020",
+        "change",
+        "reach 2019",
+        "reach 2020",
+        "change",
+    ):
+        jump.add_column(col, justify="left" if col == "page" else "right")
+    for page in pages:
+        a, b = by.get((page, "2019-03-01")), by.get((page, "2020-03-01"))
+        if not a or not b:
+            continue
+        jump.add_row(
+            page,
+            f"{a['questions']:,}",
+            f"{b['questions']:,}",
+            _pct(a["questions"], b["questions"]),
+            f"{int(a['reach']):,}",
+            f"{int(b['reach']):,}",
+            _pct(a["reach"], b["reach"]),
+        )
+    tables.append(jump)
+    return tables
+
+
+def _pct(before: float, after: float) -> str:
+    if not before:
+        return "—"
+    change = 100.0 * (float(after) - float(before)) / float(before)
+    colour = "red" if change >= 40 else "default"
+    return f"[{colour}]{change:+.0f} %[/]"
+
+
+def run_demo(
+    settings: Settings,
+    start: date,
+    end: date,
+    seconds: float,
+    scale: float,
+    seed: int,
+    console: Console,
+) -> None:
+    console.print(
+        f"[bold]SoMe Pulse[/] demo: {start} → {end}, scale {scale}, seed {seed}; "
+        f"data in {settings.data_dir.resolve()}"
+    )
+    with Stack(settings, console=console) as stack:
+        gen = ScenarioGenerator(start, end, seed=seed, scale=scale)
+        view = DemoView(start, end)
+        speed = ((end - start).days + 1) * 86_400 / seconds
+        report = asyncio.run(_replay(settings, stack, gen, view, speed))
+        console.print(report.summary())
+        gen.truth.write(settings.data_dir / "ground_truth.json")
+        with console.status("waiting for the worker to store everything…"):
+            stats = stack.wait_stored(report.events)
+        console.print(
+            f"stored {stats['events_stored']:,} rows, {stats['dead_letters']:,} dead letters"
+        )
+        rows = http_json(
+            f"{stack.worker_url}/sql",
+            MONTHLY_SQL.format(
+                db=settings.clickhouse_database, start=start.replace(day=1), end=end
+            ).encode(),
+        )["rows"]
+    for table in monthly_tables(rows):
+        console.print(table)
+    console.print(
+        f"\nThe data stays in [bold]{settings.data_dir}[/]. Ask it yourself, e.g.:\n"
+        '  somepulse sql "SELECT page_id, toString(month) m, questions, reach '
+        'FROM somepulse.v_page_monthly WHERE toMonth(month) = 3 ORDER BY page_id, m"'
+    )
+
+
+async def _replay(
+    settings: Settings, stack: Stack, gen: ScenarioGenerator, view: DemoView, speed: float
+) -> PublishReport:
+    publisher = KafkaPublisher.from_settings(settings, stack.bootstrap)
+    async with publisher:
+        with Live(view.render(), console=stack.console, refresh_per_second=4) as live:
+
+            async def refresh() -> None:
+                while True:
+                    with contextlib.suppress(OSError):
+                        view.stats = await asyncio.to_thread(
+                            http_json, f"{stack.worker_url}/stats", None, 5.0
+                        )
+                    live.update(view.render())
+                    await asyncio.sleep(0.5)
+
+            task = asyncio.create_task(refresh())
+            try:
+                with stop_on_signals() as stop:
+                    await replay_scenario(
+                        gen, publisher, speed=speed, on_day=view.on_day, stop=stop
+                    )
+            finally:
+                task.cancel()
+            return await publisher.flush()

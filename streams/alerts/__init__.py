@@ -1,1 +1,0 @@
-"""Surge detection: the stream detector, its rules and alert delivery."""

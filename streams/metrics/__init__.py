@@ -1,1 +1,0 @@
-"""Metrics of the field: page directory, office hours, measurement points, score."""
