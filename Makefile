@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration bench schemas ddl-snapshot config clean system-deps
+.PHONY: demo test lint typecheck unit clickhouse integration bench schemas ddl-snapshot config clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest tests -m "not integration"
+	$(BIN)/pytest tests/unit
 
-integration: $(STAMP)
-	$(BIN)/pytest tests -m integration
+clickhouse: $(STAMP)
+	$(BIN)/pytest tests/clickhouse
+
+integration: $(STAMP) system-deps
+	$(BIN)/pytest tests/integration
 
 bench: $(STAMP)
 	$(BIN)/somepulse bench
@@ -46,7 +49,7 @@ schemas: $(STAMP)
 	$(BIN)/python -m somepulse.schemas.export
 
 ddl-snapshot: $(STAMP)
-	$(BIN)/python -m tests.test_store
+	$(BIN)/python -c 'from somepulse.store.schema import ddl_text; print(ddl_text(), end="")' > tests/snapshots/ddl.sql
 
 config: $(STAMP)
 	$(BIN)/somepulse config

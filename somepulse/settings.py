@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path("var"), description="Directory for chDB data, broker log, keys and reports."
     )
+    config_dir: Path | None = Field(
+        None,
+        description="Directory with pages.toml, score.toml, alerts.toml (missing ones: packaged).",
+    )
     kafka_bootstrap: str | None = Field(
         None,
         description="Kafka bootstrap servers. Unset: start the embedded Tansu broker.",
@@ -67,11 +71,11 @@ class Settings(BaseSettings):
         False, description="Carry citizens' comment/message text (off by default: privacy)."
     )
 
-    sink_max_rows: int = Field(250_000, ge=1, description="Most rows in one ClickHouse INSERT.")
-    sink_max_seconds: float = Field(
-        0.25, gt=0, description="Longest a message waits for its batch to fill before storing."
+    insert_max_rows: int = Field(250_000, ge=1, description="Most rows in one ClickHouse INSERT.")
+    worker_batch_max_seconds: float = Field(
+        0.25, gt=0, description="Longest a message waits for its worker batch to fill."
     )
-    take_max_messages: int = Field(
+    worker_batch_max_messages: int = Field(
         1_000, ge=1, description="Most Kafka messages in one worker batch."
     )
     collector_batch_events: int = Field(
@@ -105,6 +109,12 @@ class Settings(BaseSettings):
     @property
     def embedded_store(self) -> bool:
         return self.clickhouse_url is None
+
+    def config_file(self, name: str) -> Path:
+        """A configuration file: from ``config_dir`` when it has it, else packaged."""
+        from somepulse.config import config_file
+
+        return config_file(name, self.config_dir)
 
     @property
     def chdb_dir(self) -> Path:

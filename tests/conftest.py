@@ -1,15 +1,63 @@
-"""Shared fixtures. Tests that open ClickHouse (chDB) carry the ``clickhouse`` marker;
-tests that run the broker and a worker carry ``integration``. Neither is mocked."""
+"""Shared fixtures, and the test layers (Snuba's rule: a test that touches a service
+says so, and a unit test that does is a failure):
+
+* ``tests/unit/``: no I/O. An autouse guard makes opening a ClickHouse store or a
+  network connection raise ``UnitTestIO``;
+* ``tests/clickhouse/``: a real ClickHouse engine (chDB), marked ``clickhouse``;
+* ``tests/integration/``: real processes (embedded broker, workers, Alertmanager,
+  HTTP stand-ins of external services), marked ``integration``.
+
+Nothing of Kafka or ClickHouse is mocked in any layer.
+"""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from somepulse.settings import Settings
-from somepulse.store import Store, open_store
+from somepulse.store import Store, open_prepared_store
+
+LAYERS = ("unit", "clickhouse", "integration")
+
+
+class UnitTestIO(RuntimeError):
+    """A unit test opened a store or a socket."""
+
+
+def _layer(node: Any) -> str | None:
+    parts = Path(str(node.fspath)).parts
+    return next((layer for layer in LAYERS if layer in parts), None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        layer = _layer(item)
+        if layer in ("clickhouse", "integration"):
+            item.add_marker(layer)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_do_no_io(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if _layer(request.node) != "unit":
+        return
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise UnitTestIO(
+            "a unit test opened a store or a socket: move it to tests/clickhouse or "
+            "tests/integration"
+        )
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "bind", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    from chdb import session
+
+    monkeypatch.setattr(session.Session, "__init__", refuse)
 
 
 @pytest.fixture
@@ -19,14 +67,14 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture(params=["chdb", "clickhouse-connect"])
 def store(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Store]:
-    """A migrated store in a fresh directory, once per implementation: ``ChdbStore``
+    """A prepared store in a fresh directory, once per implementation: ``ChdbStore``
     and ``ClickHouseStore`` (clickhouse-connect, here on its in-process chDB backend,
     since no ClickHouse server can run on this machine). chDB allows one open
     directory per process, so the fixture closes it."""
     if request.param == "clickhouse-connect":
         url = f"chdb://{(settings.data_dir / 'clickhouse').resolve()}"
         settings = settings.model_copy(update={"clickhouse_url": url})
-    st = open_store(settings)
+    st = open_prepared_store(settings)
     try:
         yield st
     finally:

@@ -179,6 +179,23 @@ class SeriesDetector:
                 return Transition(self.page_id, self.platform, rule, "resolved", v)
         return None
 
+    def restore_streak(self, next_bucket: int) -> None:
+        """After a rebuild: the streak a detector that had run all along would hold at
+        ``next_bucket`` (consecutive buckets before it meeting the condition, or calm
+        while firing), so that hold and hysteresis continue where they were."""
+        rule, step = self.rule, self.rule.step_seconds
+        limit = rule.resolve_hold if self.firing else rule.hold
+        streak, bucket = 0, next_bucket - step
+        while streak < limit and self.first is not None and bucket >= self.first:
+            v = self.verdict(bucket)
+            met = (
+                v.ratio is not None and v.ratio < rule.resolve_ratio if self.firing else v.condition
+            )
+            if not met:
+                break
+            streak, bucket = streak + 1, bucket - step
+        self._streak = streak
+
     def prune(self, before: int) -> None:
         for key in [k for k in self.buckets if k < before]:
             del self.buckets[key]

@@ -1,48 +1,30 @@
-"""What events tell the surge detector: one extraction for the worker and the
+"""What signals tell the surge detector: one extraction for the worker and the
 backtests (a question comment is both a question and a comment)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
-from somepulse.schemas.events import Event
-from somepulse.schemas.interactions import Interaction
-from somepulse.schemas.messages import Direction, PrivateMessage
-from somepulse.schemas.snapshots import InsightsScope, InsightsSnapshot
+from somepulse.domain.signals import Signal
 
 # page, platform, series, event time (epoch s), value, reported day (epoch s) or None
 Observation = tuple[str, str, str, int, float, int | None]
-_SERIES = {"comment": "comments", "share": "shares"}
+_SERIES = {"comment": "comments", "share": "shares", "question": "questions"}
 
 
-def observations(
-    counted: Iterable[tuple[Event, int]], events: Iterable[Event]
-) -> list[Observation]:
-    """Counts from ``counted`` (event, epoch seconds) — in the worker the events the live
-    cache counted for the first time, so a replay adds nothing — and reach from the page
-    insights among ``events``."""
+def observations(signals: Iterable[Signal]) -> list[Observation]:
+    """Counts from first-seen signals (the worker deduplicated them, so a replay adds
+    nothing) and the reach of a page's day from its insights snapshots."""
     out: list[Observation] = []
-    for e, ts in counted:
-        if isinstance(e, Interaction):
-            if e.is_question:
-                out.append((e.page_id, e.platform, "questions", ts, 1.0, None))
-            source = _SERIES.get(e.interaction_type)
-            if source:
-                out.append((e.page_id, e.platform, source, ts, 1.0, None))
-        elif isinstance(e, PrivateMessage) and e.direction is Direction.IN and e.is_question:
-            out.append((e.page_id, e.platform, "questions", ts, 1.0, None))
-    for e in events:
-        if type(e) is InsightsSnapshot and e.scope is InsightsScope.PAGE:
-            day = int(datetime(e.day.year, e.day.month, e.day.day, tzinfo=UTC).timestamp())
-            out.append(
-                (
-                    e.page_id,
-                    e.platform,
-                    "reach",
-                    int(e.occurred_at.timestamp()),
-                    float(e.reach),
-                    day,
+    for s in signals:
+        if s.reach is not None:
+            if s.reach.scope == "page":
+                out.append(
+                    (s.page_id, s.platform, "reach", s.ts, float(s.reach.value), s.reach.day_ts)
                 )
-            )
+            continue
+        for name in s.counters:
+            series = _SERIES.get(name)
+            if series is not None:
+                out.append((s.page_id, s.platform, series, s.ts, 1.0, None))
     return out

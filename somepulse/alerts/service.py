@@ -22,6 +22,7 @@ from somepulse.alerts.delivery import (
 from somepulse.alerts.detector import AlertConfig, Transition
 from somepulse.alerts.observe import Observation
 from somepulse.alerts.stream import StreamDetector
+from somepulse.domain.pages import sql_string
 from somepulse.store import Store
 
 log = logging.getLogger(__name__)
@@ -46,58 +47,66 @@ class SurgeService:
         self.fired: dict[tuple[str, str, str], tuple[int, datetime]] = {}
         self.recent: deque[dict[str, Any]] = deque(maxlen=50)
 
-    def load(self) -> int:
-        """Baselines from ClickHouse history (so a restarted worker is not blind) and the
-        alerts still firing. Returns the number of buckets loaded."""
+    def load(self, page_ids: list[str]) -> int:
+        """For newly assigned pages: baselines from ClickHouse history (so a worker that
+        gains a partition is not blind) and the alerts still firing. Returns the number
+        of buckets loaded."""
+        if not page_ids:
+            return 0
         db, n = self.store.database, 0
+        pages = f"page_id IN ({', '.join(sql_string(p) for p in page_ids)})"
         hourly = self.store.query(
-            f"SELECT page_id, toString(platform) AS pf, toUnixTimestamp(hour) AS h, "
+            f"SELECT page_id, toString(platform) AS pf, toUnixTimestamp(hour) AS bucket, "
             f"sum(questions) AS questions, sum(comments) AS comments, sum(shares) AS shares "
-            f"FROM {db}.v_engagement_1h WHERE hour >= (SELECT max(hour) FROM {db}.engagement_1h)"
-            f" - INTERVAL 54 WEEK GROUP BY page_id, pf, h"
+            f"FROM {db}.v_engagement_1h WHERE {pages} AND hour >= (SELECT max(hour) FROM "
+            f"{db}.engagement_1h WHERE {pages}) - INTERVAL 54 WEEK GROUP BY page_id, pf, bucket"
         )
         five = self.store.query(
             f"SELECT page_id, toString(platform) AS pf, "
-            f"toUnixTimestamp(toStartOfFiveMinutes(minute)) AS b, sum(comments) AS comments "
-            f"FROM {db}.v_engagement_1m WHERE minute >= (SELECT max(minute) FROM "
-            f"{db}.engagement_1m) - INTERVAL 6 WEEK GROUP BY page_id, pf, b"
+            f"toUnixTimestamp(toStartOfFiveMinutes(minute)) AS bucket, sum(comments) AS comments "
+            f"FROM {db}.v_engagement_1m WHERE {pages} AND minute >= (SELECT max(minute) FROM "
+            f"{db}.engagement_1m WHERE {pages}) - INTERVAL 6 WEEK GROUP BY page_id, pf, bucket"
         )
         reach = self.store.query(
-            f"SELECT page_id, toString(any(platform)) AS pf, "
-            f"toUnixTimestamp(toDateTime(day, 'UTC')) AS d, argMax(reach, occurred_at) AS r "
-            f"FROM {db}.events WHERE kind = 'insights_snapshot' AND scope = 'page' "
-            f"GROUP BY page_id, day"
+            f"SELECT page_id, toString(platform) AS pf, "
+            f"toUnixTimestamp(toDateTime(day, 'UTC')) AS bucket, reach "
+            f"FROM {db}.v_page_reach_daily WHERE {pages}"
         )
-        latest = 0
-        for rows, fields in (
-            (hourly, ("questions", "comments", "shares")),
-            (five, ("comments",)),
-            (reach, ("r",)),
+        for rows, step, sources in (
+            (hourly, "hour", ("questions", "comments", "shares")),
+            (five, "5min", ("comments",)),
+            (reach, "day", ("reach",)),
         ):
             for row in rows:
                 for det in self.detector.detectors_for(row["page_id"], row["pf"]):
-                    bucket = int(row.get("h") or row.get("b") or row.get("d") or 0)
                     source = det.rule.source
-                    if ("r" in fields) != (source == "reach"):
+                    if det.rule.step != step or source not in sources:
                         continue
-                    if "b" in row and det.rule.step != "5min":
-                        continue
-                    if "h" in row and det.rule.step != "hour":
-                        continue
-                    value = row["r"] if source == "reach" else row.get(source)
-                    if value is not None:
-                        det.set(bucket, float(value))
-                        latest = max(latest, bucket)
+                    value = float(row[source])
+                    if value or source == "reach":  # a count series starts at its first
+                        det.set(int(row["bucket"]), value)
                         n += 1
-        if latest:  # evaluate from now on, not the loaded history again
-            for detectors in self.detector.detectors.values():
-                self.detector.advance(latest, detectors)
-            self.detector.transitions.clear()
+        self._restore_firing(pages)
+        # evaluate from each page's last observation on, not the loaded history again
+        last = self.store.query(
+            f"SELECT page_id, toString(platform) AS pf, toUnixTimestamp(max(occurred_at)) AS ts "
+            f"FROM {db}.events WHERE {pages} AND ((kind = 'interaction' AND interaction_type "
+            f"IN ('comment', 'share')) OR {db}_is_question(kind, direction, is_question) "
+            f"OR (kind = 'insights_snapshot' AND scope = 'page')) GROUP BY page_id, pf"
+        )
+        for row in last:
+            self.detector.resume(
+                int(row["ts"]), self.detector.detectors_for(row["page_id"], row["pf"])
+            )
+        return n
+
+    def _restore_firing(self, pages: str) -> None:
+        db = self.store.database
         for row in self.store.query(
             f"SELECT page_id, toString(platform) AS pf, toString(rule) AS r, alert_id, "
             f"toString(fired_at) AS at, observed, baseline, ratio, summary, "
             f"toString(metric) AS metric, toString(severity) AS severity "
-            f"FROM {db}.v_alerts_firing"
+            f"FROM {db}.v_alerts_firing WHERE {pages}"
         ):
             if self.alertmanager is not None:
                 # still firing after a restart: tell Alertmanager again (nothing is lost
@@ -109,7 +118,12 @@ class SurgeService:
                     bucket = int(row["alert_id"].rsplit("/", 1)[1])
                     fired_at = datetime.fromisoformat(row["at"] + "+00:00")
                     self.fired[(row["page_id"], row["pf"], row["r"])] = (bucket, fired_at)
-        return n
+
+    def drop(self, page_ids: set[str]) -> None:
+        """Forget revoked pages: another worker now owns them (and their alerts)."""
+        self.detector.drop(page_ids)
+        for key in [k for k in self.fired if k[0] in page_ids]:
+            del self.fired[key]
 
     async def handle(self, obs: list[Observation]) -> list[Transition]:
         transitions = self.detector.observe(obs)

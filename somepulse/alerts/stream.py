@@ -8,6 +8,7 @@ from typing import Any
 
 from somepulse.alerts.detector import AlertConfig, SeriesDetector, Transition
 from somepulse.alerts.observe import Observation, observations
+from somepulse.domain.signals import classify
 from somepulse.schemas.events import EVENT_ADAPTER
 
 
@@ -28,12 +29,28 @@ class StreamDetector:
             ]
         return self.detectors[key]
 
+    def resume(self, ts: int, detectors: Iterable[SeriesDetector]) -> None:
+        """After a rebuild from history: continue as if the last observation had been
+        at ``ts`` (evaluated up to its bucket, streaks as they were)."""
+        for det in detectors:
+            if det.rule.source == "reach":
+                continue
+            nxt = ts - ts % det.rule.step_seconds
+            self._next[id(det)] = nxt
+            det.restore_streak(nxt)
+
+    def drop(self, page_ids: set[str]) -> None:
+        for key in [k for k in self.detectors if k[0] in page_ids]:
+            for det in self.detectors.pop(key):
+                self._next.pop(id(det), None)
+
     def feed(self, event: dict[str, Any]) -> list[Transition]:
         """A wire-format event, validated like the worker does."""
         model = EVENT_ADAPTER.validate_python(event)
-        at = int(model.occurred_at.timestamp())
-        obs = observations([(model, at)], [model])
+        signal = classify(model)
+        obs = observations([signal]) if signal is not None else []
         if not obs:
+            at = int(model.occurred_at.timestamp())
             return self.advance(at, self.detectors_for(model.page_id, model.platform))
         return self.observe(obs)
 

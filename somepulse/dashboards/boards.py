@@ -4,9 +4,8 @@ against chDB loaded with the scenario (macros expanded as the plugin does)."""
 
 from __future__ import annotations
 
-from somepulse.dashboards.builder import Dashboard, Panel, PromTarget, SqlTarget, Variable
+from somepulse.dashboards.builder import DB, Dashboard, Panel, PromTarget, SqlTarget, Variable
 
-DB = "somepulse"
 PAGES = "page_id IN (${page:singlequote})"
 PLATFORMS = "platform IN (${platform:singlequote})"
 VARIABLES = (

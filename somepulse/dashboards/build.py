@@ -11,17 +11,17 @@ from somepulse.dashboards.boards import BOARDS
 OUT_DIR = Path("deploy") / "grafana" / "dashboards"
 
 
-def render() -> dict[str, str]:
+def render(db: str = "somepulse") -> dict[str, str]:
     return {
-        f"{b.uid}.json": json.dumps(b.to_json(), indent=2, ensure_ascii=False) + "\n"
+        f"{b.uid}.json": json.dumps(b.to_json(db), indent=2, ensure_ascii=False) + "\n"
         for b in BOARDS
     }
 
 
-def build(out_dir: Path = OUT_DIR) -> list[Path]:
+def build(out_dir: Path = OUT_DIR, db: str = "somepulse") -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in render().items():
+    for name, text in render(db).items():
         (out_dir / name).write_text(text)
         written.append(out_dir / name)
     return written

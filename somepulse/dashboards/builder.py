@@ -111,7 +111,12 @@ class Dashboard:
     annotations: tuple[SqlTarget, ...] = ()
     tags: tuple[str, ...] = field(default=("somepulse",))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, db: str = "somepulse") -> dict[str, Any]:
+        """The dashboard's JSON, its SQL reading database ``db``."""
+        doc: dict[str, Any] = with_database(self._json(), db)
+        return doc
+
+    def _json(self) -> dict[str, Any]:
         panels, x, y, row_height = [], 0, 0, 0
         for pid, panel in enumerate(self.panels, start=1):
             if x + panel.width > 24:
@@ -154,3 +159,19 @@ class Dashboard:
             "annotations": {"list": annotations},
             "panels": panels,
         }
+
+
+DB = "{db}"  # placeholder in panel SQL, filled with the configured database at render
+
+
+def with_database(doc: Any, db: str) -> Any:
+    """``doc`` with every ``{db}`` in its strings replaced by the database name."""
+    if not db.replace("_", "").isalnum():
+        raise ValueError(f"not a ClickHouse database name: {db!r}")
+    if isinstance(doc, str):
+        return doc.replace(DB, db)
+    if isinstance(doc, dict):
+        return {k: with_database(v, db) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [with_database(v, db) for v in doc]
+    return doc

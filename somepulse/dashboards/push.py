@@ -11,7 +11,7 @@ from typing import Any
 from grafana_client.api import GrafanaApi
 from grafana_client.client import GrafanaClientError
 
-from somepulse.alerts.detector import load_alert_config
+from somepulse.alerts.detector import AlertConfig, load_alert_config
 from somepulse.alerts.grafana_rules import provisioning
 from somepulse.dashboards.boards import BOARDS
 
@@ -28,7 +28,13 @@ def _missing(exc: GrafanaClientError) -> bool:
     return getattr(exc, "status_code", None) == 404
 
 
-def push(url: str, token: str, alertmanager_url: str) -> PushReport:
+def push(
+    url: str,
+    token: str,
+    alertmanager_url: str,
+    db: str = "somepulse",
+    alerts: AlertConfig | None = None,
+) -> PushReport:
     api = GrafanaApi.from_url(url, credential=token)
     report = PushReport()
     try:
@@ -41,7 +47,7 @@ def push(url: str, token: str, alertmanager_url: str) -> PushReport:
     for board in BOARDS:
         api.dashboard.update_dashboard(
             {
-                "dashboard": board.to_json(),
+                "dashboard": board.to_json(db),
                 "folderUid": FOLDER_UID,
                 "overwrite": True,
                 "message": "somepulse grafana push",
@@ -49,7 +55,7 @@ def push(url: str, token: str, alertmanager_url: str) -> PushReport:
         )
         report.updated.append(f"dashboard {board.uid}")
 
-    doc = provisioning(load_alert_config(), alertmanager_url)
+    doc = provisioning(alerts or load_alert_config(), alertmanager_url, db)
     existing = {c.get("uid") for c in api.alertingprovisioning.get_contactpoints()}
     for point in doc["contactPoints"]:
         for receiver in point["receivers"]:

@@ -87,9 +87,12 @@ def load_pages(path: Path = DEFAULT_PAGES_FILE) -> list[PageInfo]:
     return [PageInfo.model_validate(defaults | page) for page in doc.get("page", [])]
 
 
-def local_date_sql(column: str, pages: list[PageInfo], default_tz: str) -> str:
-    """SQL for the local date of ``column`` per page. ClickHouse needs a constant time
-    zone in toDate(), so the page -> zone map is rendered into the statement."""
+def local_date_sql(
+    column: str, pages: list[PageInfo], default_tz: str, page_column: str = "page_id"
+) -> str:
+    """SQL for the local date of ``column`` per page (the body of ``{db}_local_date``).
+    ClickHouse needs a constant time zone in toDate(), so the page -> zone map is
+    rendered into the function when the directory is loaded."""
     by_tz: dict[str, list[str]] = {}
     for page in pages:
         by_tz.setdefault(page.tz, []).append(page.page_id)
@@ -97,7 +100,12 @@ def local_date_sql(column: str, pages: list[PageInfo], default_tz: str) -> str:
     for tz, ids in sorted(by_tz.items()):
         if tz == default_tz:
             continue
-        quoted = ", ".join(f"'{i}'" for i in sorted(ids))
-        branches.append(f"page_id IN ({quoted}), toDate({column}, '{tz}')")
-    fallback = f"toDate({column}, '{default_tz}')"
+        quoted = ", ".join(sql_string(i) for i in sorted(ids))
+        branches.append(f"{page_column} IN ({quoted}), toDate({column}, {sql_string(tz)})")
+    fallback = f"toDate({column}, {sql_string(default_tz)})"
     return f"multiIf({', '.join(branches)}, {fallback})" if branches else fallback
+
+
+def sql_string(value: str) -> str:
+    """A ClickHouse string literal (configuration is data, never SQL)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -3,8 +3,8 @@
 Matching follows ``responses`` in ClickHouse (the record): a question is answered by
 the page's earliest reply pointing at it (``in_reply_to``) or, for private messages,
 by the first page message in the same thread at or after it. Replies that arrive
-before their question are kept, so the question is matched when it comes. Replays are
-recognised by event id. Rebuilt from ClickHouse when a worker starts.
+before their question are kept, so the question is matched when it comes. Fed
+signals that ``LiveState`` deduplicated; rebuilt from ClickHouse on assignment.
 """
 
 from __future__ import annotations
@@ -16,12 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from somepulse.domain.pages import PageInfo
-from somepulse.schemas.events import Event
-from somepulse.schemas.interactions import Interaction, PageReply, ReplyChannel
-from somepulse.schemas.messages import Direction, PrivateMessage
-
-_MESSAGE = ReplyChannel.MESSAGE
-_IN = Direction.IN
+from somepulse.domain.signals import QuestionRef, ReplyRef, Signal
 
 
 @dataclass
@@ -55,56 +50,44 @@ class LiveQuestions:
         self.responses: dict[str, Response] = {}
         self._replies: dict[tuple[str, str], datetime] = {}  # (page, in_reply_to) -> first
         self._thread_replies: dict[tuple[str, str], list[datetime]] = {}
-        self._seen: dict[str, datetime] = {}  # event id -> event time (for eviction)
         self.watermark: datetime | None = None
         self._evicted_at: datetime | None = None
 
-    def add(self, events: Iterable[Event]) -> None:
-        for event in events:
-            is_reply = type(event) is PageReply
-            if not is_reply and not (
-                (type(event) is Interaction and event.is_question)
-                or (type(event) is PrivateMessage and event.direction is _IN and event.is_question)
-            ):
-                continue
-            if event.event_id in self._seen:
-                continue
-            self._seen[event.event_id] = event.occurred_at
-            if self.watermark is None or event.occurred_at > self.watermark:
-                self.watermark = event.occurred_at
-            if is_reply:
-                self._reply(event)  # type: ignore[arg-type]
-            else:
-                self._question(event)  # type: ignore[arg-type]
+    def add(self, signal: Signal) -> None:
+        """Take a first-seen question or page reply (other signals are ignored)."""
+        if signal.question is None and signal.reply is None:
+            return
+        at = signal.at
+        if self.watermark is None or at > self.watermark:
+            self.watermark = at
+        if signal.reply is not None:
+            self._reply(signal, signal.reply, at)
+        elif signal.question is not None:
+            self._question(signal, signal.question, at)
 
-    def _question(self, event: Interaction | PrivateMessage) -> None:
-        if isinstance(event, Interaction):
-            item, thread = event.comment_id or "", None
-        else:
-            item, thread = event.message_id, event.thread_id
+    def _question(self, signal: Signal, ref: QuestionRef, at: datetime) -> None:
         question = Question(
-            event.event_id, event.page_id, event.platform, event.occurred_at, item, thread
+            signal.event_id, signal.page_id, signal.platform, at, ref.item_id, ref.thread_id
         )
-        if thread is not None:
-            self._in_thread.setdefault((event.page_id, thread), set()).add(item)
-        self.open[(event.page_id, item)] = question
+        if ref.thread_id is not None:
+            self._in_thread.setdefault((signal.page_id, ref.thread_id), set()).add(ref.item_id)
+        self.open[(signal.page_id, ref.item_id)] = question
         self._settle(question)
 
-    def _reply(self, reply: PageReply) -> None:
-        at = reply.occurred_at
-        key = (reply.page_id, reply.in_reply_to)
+    def _reply(self, signal: Signal, ref: ReplyRef, at: datetime) -> None:
+        page = signal.page_id
+        key = (page, ref.in_reply_to)
         if key not in self._replies or at < self._replies[key]:
             self._replies[key] = at
-        if reply.channel is _MESSAGE and reply.thread_id:
-            self._thread_replies.setdefault((reply.page_id, reply.thread_id), []).append(at)
+        if ref.thread_id is not None:
+            self._thread_replies.setdefault((page, ref.thread_id), []).append(at)
         # the questions this reply may answer: the one it points at, and for a message
         # the thread's questions (open, or answered by a later reply than this one)
-        items = {reply.in_reply_to}
-        if reply.channel is _MESSAGE and reply.thread_id:
-            items |= self._in_thread.get((reply.page_id, reply.thread_id), set())
+        items = {ref.in_reply_to}
+        if ref.thread_id is not None:
+            items |= self._in_thread.get((page, ref.thread_id), set())
         for item in items:
-            key = (reply.page_id, item)
-            question = self.open.get(key) or self._answered.get(key)
+            question = self.open.get((page, item)) or self._answered.get((page, item))
             if question is not None:
                 self._settle(question)
 
@@ -174,7 +157,6 @@ class LiveQuestions:
             for k, ts in self._thread_replies.items()
             if (kept := [t for t in ts if t >= cutoff])
         }
-        self._seen = {k: t for k, t in self._seen.items() if t >= cutoff}
 
     def queue(self, now: datetime, since: datetime | None = None) -> dict[str, dict[str, Any]]:
         """Per page: open questions (asked since ``since``) and the oldest one's age."""
@@ -220,7 +202,6 @@ class LiveQuestions:
         question arriving after its reply is matched) and recent responses."""
         for row in reply_rows:
             at = _ts(row["at"])
-            self._seen[row["event_id"]] = at
             key = (row["page_id"], row["in_reply_to"])
             if key not in self._replies or at < self._replies[key]:
                 self._replies[key] = at
@@ -243,7 +224,6 @@ class LiveQuestions:
             )
 
     def _remember(self, q: Question) -> Question:
-        self._seen[q.question_id] = q.asked_at
         self.open[(q.page_id, q.item_id)] = q
         if q.thread_id is not None:
             self._in_thread.setdefault((q.page_id, q.thread_id), set()).add(q.item_id)

@@ -1,59 +1,92 @@
-"""Worker start-up: rebuild the live cache from ClickHouse (the source of truth)."""
+"""Rebuild one partition's live state from ClickHouse (the source of truth) when Kafka
+assigns the partition to this worker. Queries read the semantic views, restricted to
+the partition's pages."""
 
 from __future__ import annotations
 
-from somepulse.live.engagement import LiveEngagement
-from somepulse.live.questions import LiveQuestions
+from collections.abc import Iterable
+
+from aiokafka.partitioner import murmur2
+
+from somepulse.domain.pages import PageInfo, sql_string
+from somepulse.live.state import QUESTION_HORIZON, LiveState
 from somepulse.store import Store
 
 
-def rebuild_live(store: Store, live: LiveEngagement) -> int:
-    """Load the last ``live.horizon`` of engagement; return the minutes loaded."""
+def partition_of(page_id: str, partitions: int) -> int:
+    """Kafka's default partitioner for a page key (the collectors key by page id)."""
+    return int(murmur2(page_id.encode()) & 0x7FFFFFFF) % partitions
+
+
+def known_pages(store: Store) -> list[str]:
     db = store.database
-    hours = int(live.horizon.total_seconds() // 3600)
-    since = f"(SELECT max(minute) FROM {db}.engagement_1m) - INTERVAL {hours} HOUR"
     rows = store.query(
-        f"SELECT page_id, platform, post_id, toString(minute) AS m, reactions, comments, "
-        f"replies, shares, clicks, views, questions FROM {db}.v_engagement_1m "
-        f"WHERE minute >= {since}"
+        f"SELECT DISTINCT toString(page_id) AS page_id FROM {db}.events "
+        f"UNION DISTINCT SELECT page_id FROM {db}.pages"
     )
-    ids = store.query(
-        f"SELECT DISTINCT event_id, toString(toStartOfMinute(occurred_at)) AS m "
-        f"FROM {db}.events WHERE (kind = 'interaction' OR (kind = 'private_message' "
-        f"AND direction = 'in' AND is_question)) AND occurred_at >= {since}"
+    return sorted(r["page_id"] for r in rows)
+
+
+def pages_of(partition: int, partitions: int, page_ids: Iterable[str]) -> list[str]:
+    return [p for p in page_ids if partition_of(p, partitions) == partition]
+
+
+def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str]) -> LiveState:
+    """A partition's state: the last 26 h of engagement, 14 days of questions and
+    replies, the latest reach, and the ids already counted (so a redelivery after the
+    rebuild adds nothing)."""
+    state = LiveState(pages)
+    state.page_ids.update(page_ids)
+    if not page_ids:
+        return state
+    db = store.database
+    where_pages = f"page_id IN ({', '.join(sql_string(p) for p in page_ids)})"
+    hours = int(state.engagement.horizon.total_seconds() // 3600)
+    minute_since = (
+        f"(SELECT max(minute) FROM {db}.engagement_1m WHERE {where_pages}) - INTERVAL {hours} HOUR"
+    )
+    rows = store.query(
+        f"SELECT page_id, toString(platform) AS platform, post_id, toString(minute) AS m, "
+        f"reactions, comments, replies, shares, clicks, views, questions "
+        f"FROM {db}.v_engagement_1m WHERE {where_pages} AND minute >= {minute_since}"
     )
     reach = store.query(
-        f"SELECT page_id, toString(max(occurred_at)) AS at, argMax(reach, occurred_at) AS reach "
-        f"FROM {db}.events WHERE kind = 'insights_snapshot' AND scope = 'page' GROUP BY page_id"
+        f"SELECT page_id, toString(max(reported_at)) AS at, argMax(reach, reported_at) AS reach "
+        f"FROM {db}.v_page_reach_daily WHERE {where_pages} GROUP BY page_id"
     )
-    live.load(rows, ids, reach)
-    return len(rows)
+    post_reach = store.query(
+        f"SELECT page_id, post_id, toString(reported_at) AS at, reach "
+        f"FROM {db}.v_post_reach WHERE {where_pages} AND reported_at >= {minute_since}"
+    )
+    state.engagement.load(rows, reach, post_reach)
 
-
-def rebuild_questions(store: Store, questions: LiveQuestions) -> int:
-    """Load the last ``questions.horizon`` of questions and replies; return the number of
-    open questions loaded."""
-    db = store.database
-    days = questions.horizon.days
+    days = QUESTION_HORIZON.days
     since = (
-        f"(SELECT max(occurred_at) FROM {db}.events "
-        f"WHERE kind IN ('page_reply', 'interaction', 'private_message')) - INTERVAL {days} DAY"
+        f"(SELECT max(occurred_at) FROM {db}.events WHERE {where_pages} "
+        f"AND kind IN ('page_reply', 'interaction', 'private_message')) - INTERVAL {days} DAY"
     )
+    # every counted signal of the horizon: what a redelivery must not count again
+    ids = store.query(
+        f"SELECT DISTINCT event_id, toUnixTimestamp(occurred_at) AS ts FROM {db}.events "
+        f"WHERE {where_pages} AND occurred_at >= {since} AND (kind IN ('interaction', "
+        f"'page_reply') OR {db}_is_question(kind, direction, is_question))"
+    )
+    state.seen.load((r["event_id"], int(r["ts"])) for r in ids)
     replies = store.query(
         f"SELECT event_id, page_id, in_reply_to, toString(channel) AS channel, thread_id, "
-        f"toString(occurred_at) AS at FROM {db}.events FINAL "
-        f"WHERE kind = 'page_reply' AND occurred_at >= {since}"
+        f"toString(replied_at) AS at FROM {db}.v_page_replies "
+        f"WHERE {where_pages} AND replied_at >= {since}"
     )
     open_rows = store.query(
         f"SELECT question_id, page_id, toString(platform) AS platform, item_id, thread_id, "
         f"toString(asked_at) AS asked FROM {db}.responses "
-        f"WHERE NOT is_answered AND asked_at >= {since}"
+        f"WHERE {where_pages} AND NOT is_answered AND asked_at >= {since}"
     )
     answered = store.query(
         f"SELECT question_id, page_id, toString(platform) AS platform, item_id, thread_id, "
         f"toString(asked_at) AS asked, toString(replied_at) AS replied, "
-        f"calendar_minutes, office_minutes "
-        f"FROM {db}.responses WHERE is_answered AND replied_at >= {since}"
+        f"calendar_minutes, office_minutes FROM {db}.responses "
+        f"WHERE {where_pages} AND is_answered AND replied_at >= {since}"
     )
-    questions.load(open_rows, replies, answered)
-    return len(open_rows)
+    state.questions.load(open_rows, replies, answered)
+    return state

@@ -1,39 +1,39 @@
-"""``somepulse worker``: the Faust worker with its store, sink and loopback endpoint."""
+"""``somepulse worker``: wiring only. Builds the runtime (store, writer, pipeline, live
+partitions, surge service), registers the agents and the HTTP endpoint, and runs the
+Faust worker until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import faust
 import orjson
 from aiohttp import web
-from prometheus_client import generate_latest
 
 from somepulse.alerts.delivery import AlertmanagerClient
 from somepulse.alerts.detector import load_alert_config
 from somepulse.alerts.service import SurgeService
-from somepulse.domain.pages import load_pages
 from somepulse.embedded.broker import LOOPBACK, EmbeddedBroker, free_port
-from somepulse.live.engagement import LiveEngagement
-from somepulse.live.questions import LiveQuestions
-from somepulse.live.rebuild import rebuild_live, rebuild_questions
+from somepulse.live.state import LivePartitions
 from somepulse.service.http import build_http_app
+from somepulse.service.runtime import Runtime
 from somepulse.settings import Settings
-from somepulse.store import open_store
-from somepulse.streams.agents import FaustDeadLetterPublisher, register_ingest, register_surge
+from somepulse.store import Reference, open_prepared_store
+from somepulse.streams.agents import register_ingest, register_surge
 from somepulse.streams.app import create_app
+from somepulse.streams.dead_letters import FaustDeadLetterPublisher
+from somepulse.streams.lag import consumer_lag
 from somepulse.streams.pipeline import IngestPipeline
 from somepulse.streams.processor import MessageProcessor
 from somepulse.streams.topics import ensure_topics
-from somepulse.streams.writer import ClickHouseSink
+from somepulse.streams.writer import ClickHouseWriter
 from somepulse.telemetry import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -52,31 +52,19 @@ def read_worker_file(path: Path) -> dict[str, Any] | None:
     return info
 
 
-def run_worker(settings: Settings, log_file: Path | None = None) -> None:
-    """Run until SIGTERM/SIGINT. Starts an embedded broker when none is configured."""
-    from faust import Worker
-
-    broker: EmbeddedBroker | None = None
-    bootstrap = settings.kafka_bootstrap
-    if bootstrap is None:
-        broker = EmbeddedBroker(settings.data_dir / "broker.log").start()
-        bootstrap = broker.bootstrap
+def build_runtime(settings: Settings, app: faust.App) -> Runtime:
+    reference = Reference.load(settings.config_dir)
+    store = open_prepared_store(settings, reference)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
-    store = open_store(settings)
-    live = LiveEngagement()
-    minutes = rebuild_live(store, live)
-    questions = LiveQuestions({p.page_id: p for p in load_pages()})
-    open_questions = rebuild_questions(store, questions)
-    app = create_app(settings, bootstrap)
     metrics = WorkerMetrics()
+    live = LivePartitions({p.page_id: p for p in reference.pages}, assigned=set())
     pipeline = IngestPipeline(
         MessageProcessor(
             settings.events_topic, settings.keep_message_text, settings.max_message_bytes
         ),
-        ClickHouseSink(store, "events", executor, settings.sink_max_rows),
+        ClickHouseWriter(store, "events", executor, settings.insert_max_rows),
         FaustDeadLetterPublisher(app, settings.dlq_topic),
         live,
-        questions,
         metrics,
     )
     alertmanager = (
@@ -87,93 +75,60 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
         await app.producer.send_and_wait(settings.alerts_topic, key, value, None, None, None)
 
     surge = SurgeService(
-        load_alert_config(), store, executor, settings.board_url, alertmanager, publish_alert
+        load_alert_config(settings.config_file("alerts.toml")),
+        store,
+        executor,
+        settings.board_url,
+        alertmanager,
+        publish_alert,
     )
-    surge_buckets = surge.load()
-    register_ingest(app, settings, pipeline, register_surge(app, surge))
+    return Runtime(settings, store, executor, live, pipeline, surge, metrics, alertmanager)
 
-    if alertmanager is not None:
+
+def run_worker(settings: Settings, log_file: Path | None = None) -> None:
+    """Run until SIGTERM/SIGINT. Starts an embedded broker when none is configured."""
+    from faust import Worker
+
+    broker: EmbeddedBroker | None = None
+    bootstrap = settings.kafka_bootstrap
+    if bootstrap is None:
+        broker = EmbeddedBroker(settings.data_dir / "broker.log").start()
+        bootstrap = broker.bootstrap
+    app = create_app(settings, bootstrap)
+    runtime = build_runtime(settings, app)
+    register_ingest(
+        app, settings, runtime.pipeline, register_surge(app, runtime.surge), runtime.ready
+    )
+    if runtime.alertmanager is not None:
+        alertmanager = runtime.alertmanager
 
         @app.task  # type: ignore[untyped-decorator]
         async def _deliver_alerts() -> None:
             await alertmanager.run()
 
-    assigned = asyncio.Event()
-    port = settings.worker_port or free_port()
-
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode's signal stubs
-    async def _on_assigned(app: Any, assigned_tps: Any, **kwargs: Any) -> None:
-        assigned.set()
+    async def _on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
+        await runtime.assign(tp.partition for tp in assigned if tp.topic == settings.events_topic)
 
-    def stats() -> dict[str, Any]:
-        data = pipeline.stats.as_dict()
-        watermark = pipeline.live.watermark
-        if watermark is not None:
-            data["live_until"] = f"{watermark:%Y-%m-%d %H:%M} UTC"
-            data["live_pages"] = pipeline.live.page_totals(since=watermark - timedelta(hours=24))
-            data["live_windows"] = pipeline.live.windows()
-        data["alerts_recent"] = list(surge.recent)[:20]
-        data["alerts_firing"] = len(surge.fired)
-        if alertmanager is not None:
-            data["alertmanager"] = {
-                "delivered": alertmanager.delivered,
-                "pending": len(alertmanager.pending),
-                "last_latency_seconds": alertmanager.last_latency,
-            }
-        now = pipeline.questions.watermark
-        if now is not None:
-            # event time: in live operation it is the wall clock, in a replay the replay's
-            data["question_queue"] = pipeline.questions.queue(now, since=now - timedelta(days=7))
-            day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            data["responses_today"] = pipeline.questions.response_times(since=day_start)
-        return data
-
-    def metrics_text() -> bytes:
-        """Refresh the gauges that are read, not counted, then render."""
-        for tp in app.consumer.assignment():
-            read = app.consumer._read_offset.get(tp)  # type: ignore[attr-defined]  # last read
-            lag = app.consumer.highwater(tp) - (read + 1 if read is not None else 0)
-            metrics.lag.labels(str(tp.partition)).set(max(0, lag))
-        now = pipeline.questions.watermark
-        if now is not None:
-            queue = pipeline.questions.queue(now, since=now - timedelta(days=7))
-            for page, q in queue.items():
-                metrics.open_questions.labels(page).set(q["open"])
-        metrics.alert_firing.clear()
-        for page, _platform, rule in surge.fired:
-            metrics.alert_firing.labels(page, rule).set(1)
-        return generate_latest(metrics.registry)
+    port = settings.worker_port or free_port()
 
     @app.task  # type: ignore[untyped-decorator]
     async def _serve_http() -> None:
         await ensure_topics(bootstrap, settings)
-        runner = web.AppRunner(
-            build_http_app(
-                store,
-                executor,
-                stats,
-                assigned.is_set,
-                metrics_text,
-                # analysts reach a ClickHouse server directly; the SQL route exists only
-                # for the embedded store, which one process owns
-                sql_enabled=settings.embedded_store,
-            )
+        http = build_http_app(
+            runtime.store,
+            runtime.executor,
+            lambda: runtime.status().model_dump(mode="json"),
+            runtime.ready.is_set,
+            lambda: runtime.metrics_text(consumer_lag(app.consumer, settings.events_topic)),
+            # analysts reach a ClickHouse server directly; the SQL route exists only
+            # for the embedded store, which one process owns
+            sql_enabled=settings.embedded_store,
         )
+        runner = web.AppRunner(http)
         await runner.setup()
         await web.TCPSite(runner, settings.worker_bind, port).start()
-        settings.worker_file.write_bytes(
-            orjson.dumps(
-                {
-                    "pid": os.getpid(),
-                    "port": port,
-                    "bootstrap": bootstrap,
-                    "started_at": time.time(),
-                    "rebuilt_minutes": minutes,
-                    "rebuilt_open_questions": open_questions,
-                    "surge_baseline_buckets": surge_buckets,
-                }
-            )
-        )
+        announce(settings.worker_file, port, bootstrap)
         log.warning("worker ready: http://%s:%d, broker %s", LOOPBACK, port, bootstrap)
 
     # The hot path allocates millions of short-lived, acyclic objects (validated events,
@@ -192,7 +147,16 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
             info = read_worker_file(settings.worker_file)
             if info is None or info.get("pid") == os.getpid():
                 settings.worker_file.unlink(missing_ok=True)
-        executor.shutdown(wait=True)
-        store.close()
+        runtime.executor.shutdown(wait=True)
+        runtime.store.close()
         if broker is not None:
             broker.stop()
+
+
+def announce(path: Path, port: int, bootstrap: str) -> None:
+    """Tell the CLI where this worker listens (pid, port, broker)."""
+    path.write_bytes(
+        orjson.dumps(
+            {"pid": os.getpid(), "port": port, "bootstrap": bootstrap, "started_at": time.time()}
+        )
+    )

@@ -4,28 +4,64 @@ from __future__ import annotations
 
 from somepulse.settings import Settings
 from somepulse.store.base import Store, StoreError
-from somepulse.store.schema import migrate
+from somepulse.store.reference import Reference, sync_reference
+from somepulse.store.schema import (
+    SchemaMissing,
+    create_functions,
+    create_views,
+    migrate_tables,
+    require_schema,
+)
 
 
-def open_store(settings: Settings, *, run_migrations: bool = True) -> Store:
-    """The store the settings point at, migrated to the current schema."""
-    store: Store
+def open_store(settings: Settings) -> Store:
+    """The store the settings point at, as it is (read paths: no DDL, no INSERT)."""
     if settings.clickhouse_url is None:
         from somepulse.store.chdb import ChdbStore
 
-        store = ChdbStore(settings.chdb_dir, settings.clickhouse_database)
-    else:
-        from somepulse.store.server import ClickHouseStore
+        return ChdbStore(settings.chdb_dir, settings.clickhouse_database)
+    from somepulse.store.server import ClickHouseStore
 
-        store = ClickHouseStore(
-            settings.clickhouse_url,
-            settings.clickhouse_user,
-            settings.clickhouse_password.get_secret_value(),
-            settings.clickhouse_database,
-        )
-    if run_migrations:
-        migrate(store, settings.raw_retention_days)
+    return ClickHouseStore(
+        settings.clickhouse_url,
+        settings.clickhouse_user,
+        settings.clickhouse_password.get_secret_value(),
+        settings.clickhouse_database,
+    )
+
+
+def prepare(store: Store, raw_retention_days: int, reference: Reference) -> list[int]:
+    """The worker's start: migrate tables, (re)define functions, load changed
+    reference data, re-create views. Returns the migrations newly applied."""
+    new = migrate_tables(store, raw_retention_days)
+    create_functions(store)
+    sync_reference(store, reference)
+    create_views(store)
+    return new
+
+
+def open_prepared_store(settings: Settings, reference: Reference | None = None) -> Store:
+    """The writer's store (worker, demo, tests): opened and prepared."""
+    store = open_store(settings)
+    try:
+        prepare(store, settings.raw_retention_days, reference or settings_reference(settings))
+    except BaseException:
+        store.close()
+        raise
     return store
 
 
-__all__ = ["Store", "StoreError", "migrate", "open_store"]
+def settings_reference(settings: Settings) -> Reference:
+    return Reference.load(settings.config_dir)
+
+
+__all__ = [
+    "Reference",
+    "SchemaMissing",
+    "Store",
+    "StoreError",
+    "open_prepared_store",
+    "open_store",
+    "prepare",
+    "require_schema",
+]

@@ -2,14 +2,58 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 # Rows carry ISO 8601 timestamps with offsets (pydantic's JSON); parse them exactly.
 INSERT_SETTINGS = {"date_time_input_format": "best_effort"}
 
 
+# ClickHouse error codes that blame the data, not the moment: parsing and type errors.
+# Retrying such an insert fails the same way forever; the writer isolates the rows.
+CONTENT_ERROR_CODES = frozenset(
+    {
+        6,  # CANNOT_PARSE_TEXT
+        16,  # NO_SUCH_COLUMN_IN_TABLE
+        25,  # CANNOT_PARSE_ESCAPE_SEQUENCE
+        26,  # CANNOT_PARSE_QUOTED_STRING
+        27,  # CANNOT_PARSE_INPUT_ASSERTION_FAILED
+        38,  # CANNOT_PARSE_DATE
+        41,  # CANNOT_PARSE_DATETIME
+        53,  # TYPE_MISMATCH
+        69,  # ARGUMENT_OUT_OF_BOUND
+        70,  # CANNOT_CONVERT_TYPE
+        72,  # CANNOT_PARSE_NUMBER
+        117,  # INCORRECT_DATA
+        131,  # TOO_LARGE_STRING_SIZE
+        321,  # VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+        349,  # CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+        473,  # CANNOT_PARSE_BOOL
+    }
+)
+_CODE = re.compile(r"Code: (\d+)\.")
+_PREFIX = re.compile(r"^(Code: \d+\. DB::Exception: )+")
+
+
 class StoreError(RuntimeError):
     """A statement failed in ClickHouse; the message is ClickHouse's own."""
+
+    @property
+    def code(self) -> int | None:
+        match = _CODE.search(str(self))
+        return int(match.group(1)) if match else None
+
+    @property
+    def blames_content(self) -> bool:
+        """True when the data itself is refused (retrying cannot help)."""
+        return self.code in CONTENT_ERROR_CODES
+
+    @property
+    def reason(self) -> str:
+        """ClickHouse's message in one line, without the stack noise."""
+        text = " ".join(str(self).split())
+        text = _PREFIX.sub("", text.split("DB::Exception: ", 1)[-1])
+        return text[:300]
 
 
 class Store(Protocol):

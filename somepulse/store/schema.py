@@ -1,27 +1,31 @@
-"""Numbered, idempotent migrations from ``deploy/clickhouse/`` (the one place DDL lives).
+"""The ClickHouse schema: tables through numbered, recorded migrations; functions and
+views re-created from their files at every start (PostHog's split: DDL written once,
+tables evolve forward only, views are cheap to replace).
 
-Files are templates: ``{db}`` and ``{raw_retention_days}`` are filled from settings,
-and ``LOCAL_DATE(expr)`` becomes the page's local date of ``expr`` (ClickHouse wants a
-constant time zone, so the page -> zone map from ``somepulse/config/pages.toml`` is rendered in).
-Tables are ``IF NOT EXISTS`` and views ``OR REPLACE``, so applying twice is harmless
-and a changed page directory reaches the views; applied versions are recorded in
-``schema_migrations`` for operators.
+* ``sql/tables/NNN_name.sql`` (and the rollups of ``rollups.py``) are migrations:
+  each is applied once, in order, and recorded in ``schema_migrations``. A change to
+  an existing table is a new migration with an ``ALTER`` (``012_reference_data``).
+  The only macro is ``{db}`` (and ``{raw_retention_days}`` in the events TTL, which
+  ``apply_retention`` keeps equal to the setting).
+* ``sql/functions.sql`` and ``sql/views/NN_name.sql`` are re-created at every start
+  (``CREATE OR REPLACE``), after the reference data (``reference.py``) defined
+  ``{db}_local_date``. A view never carries configuration.
+
+Only the worker (and the demo that runs it) prepares the schema; read commands open
+the store as it is.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from somepulse.domain.pages import PageInfo, load_pages, local_date_sql
-from somepulse.domain.score import grade_sql, load_score_config, score_sql
-from somepulse.domain.stopwords import stop_words_sql
+from somepulse.store import rollups
 from somepulse.store.base import Store
-from somepulse.store.reference import sync_pages
 
-DDL_DIR = Path(__file__).resolve().parent / "sql"
-_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
 @dataclass(frozen=True)
@@ -31,48 +35,68 @@ class Migration:
     statements: tuple[str, ...]
 
 
-_LOCAL_DATE = re.compile(r"LOCAL_DATE\(([^()]+)\)")
+def _file(name: str) -> Callable[[], tuple[str, ...]]:
+    return lambda: split(((SQL_DIR / "tables") / name).read_text())
 
 
-def load_migrations(
-    db: str,
-    raw_retention_days: int,
-    pages: list[PageInfo] | None = None,
-    default_tz: str = "Europe/Oslo",
-    ddl_dir: Path = DDL_DIR,
-) -> list[Migration]:
-    pages = load_pages() if pages is None else pages
-    migrations = []
-    for path in sorted(ddl_dir.glob("*.sql")):
-        match = _NAME.match(path.name)
-        if match is None:
-            continue
-        text = path.read_text().replace("{db}", db)
-        text = text.replace("{raw_retention_days}", str(raw_retention_days))
-        text = _LOCAL_DATE.sub(lambda m: local_date_sql(m.group(1), pages, default_tz), text)
-        text = text.replace("STOP_WORDS", stop_words_sql())
-        score = load_score_config()
-        text = text.replace("SCORE_SQL", score_sql(score)).replace("GRADE_SQL", grade_sql("score"))
-        statements = tuple(s.strip() for s in _split(text) if s.strip())
-        migrations.append(Migration(int(match.group(1)), match.group(2), statements))
-    return migrations
+# Versions 3, 5, 6, 7 and 8 were views in release 0.1 (now views/); 2 and 9 are the
+# rollups, generated from one definition. max_migration: the newest version below.
+MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
+    (1, "events", _file("001_events.sql")),
+    (2, "engagement_1m", lambda: rollups.table_statements(rollups.MINUTE)),
+    (4, "pages", _file("004_pages.sql")),
+    (9, "engagement_1h", lambda: rollups.table_statements(rollups.HOUR)),
+    (10, "alerts", _file("010_alerts.sql")),
+    (11, "drop_daily_rollup", _file("011_drop_daily_rollup.sql")),
+    (12, "reference_data", _file("012_reference_data.sql")),
+)
+MAX_MIGRATION = MIGRATIONS[-1][0]
 
 
-def _split(text: str) -> list[str]:
-    # Statements end with ';' at a line end; comment lines are kept (ClickHouse skips them).
+def split(text: str) -> tuple[str, ...]:
+    """Statements end with ';' at a line end; comment lines are dropped."""
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    return re.split(r";\s*(?:\n|$)", body)
+    return tuple(s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip())
 
 
-def migrate(
-    store: Store,
-    raw_retention_days: int,
-    pages: list[PageInfo] | None = None,
-    default_tz: str = "Europe/Oslo",
-) -> list[int]:
-    """Apply every migration and load the page directory; return the versions newly
-    recorded."""
-    pages = load_pages() if pages is None else pages
+def render(statement: str, db: str, raw_retention_days: int = 730) -> str:
+    return statement.replace("{db}", db).replace("{raw_retention_days}", str(raw_retention_days))
+
+
+def migrations(db: str, raw_retention_days: int = 730) -> list[Migration]:
+    return [
+        Migration(v, name, tuple(render(s, db, raw_retention_days) for s in build()))
+        for v, name, build in MIGRATIONS
+    ]
+
+
+def functions(db: str) -> tuple[str, ...]:
+    return tuple(render(s, db) for s in split((SQL_DIR / "functions.sql").read_text()))
+
+
+def views(db: str) -> tuple[str, ...]:
+    """Every view, in dependency order: the semantic layer first, then the rollup
+    views, then the files' order."""
+    files = sorted((SQL_DIR / "views").glob("*.sql"))
+    statements = list(split(files[0].read_text())) + list(rollups.view_statements())
+    for path in files[1:]:
+        statements += split(path.read_text())
+    return tuple(render(s, db) for s in statements)
+
+
+def applied(store: Store) -> set[int]:
+    db = store.database
+    rows = store.query(
+        f"SELECT count() AS n FROM system.tables WHERE database = '{db}' "
+        "AND name = 'schema_migrations'"
+    )
+    if not rows or not int(rows[0]["n"]):
+        return set()
+    return {int(r["version"]) for r in store.query(f"SELECT version FROM {db}.schema_migrations")}
+
+
+def migrate_tables(store: Store, raw_retention_days: int) -> list[int]:
+    """Apply the migrations not yet recorded, in order; return their versions."""
     db = store.database
     store.command(f"CREATE DATABASE IF NOT EXISTS {db}")
     store.command(
@@ -80,23 +104,33 @@ def migrate(
         "(version UInt32, name String, applied_at DateTime DEFAULT now()) "
         "ENGINE = ReplacingMergeTree ORDER BY version"
     )
-    done = {r["version"] for r in store.query(f"SELECT version FROM {db}.schema_migrations")}
+    done = applied(store)
     new = []
-    for migration in load_migrations(db, raw_retention_days, pages, default_tz):
+    for migration in migrations(db, raw_retention_days):
+        if migration.version in done:
+            continue
         for statement in migration.statements:
             store.command(statement)
-        if migration.version not in done:
-            store.command(
-                f"INSERT INTO {db}.schema_migrations (version, name) "
-                f"VALUES ({migration.version}, '{migration.name}')"
-            )
-            new.append(migration.version)
-    _apply_retention(store, raw_retention_days)
-    sync_pages(store, pages)
+        store.command(
+            f"INSERT INTO {db}.schema_migrations (version, name) "
+            f"VALUES ({migration.version}, '{migration.name}')"
+        )
+        new.append(migration.version)
+    apply_retention(store, raw_retention_days)
     return new
 
 
-def _apply_retention(store: Store, days: int) -> None:
+def create_functions(store: Store) -> None:
+    for statement in functions(store.database):
+        store.command(statement)
+
+
+def create_views(store: Store) -> None:
+    for statement in views(store.database):
+        store.command(statement)
+
+
+def apply_retention(store: Store, days: int) -> None:
     """Keep the raw-events TTL equal to the setting (a changed setting takes effect)."""
     db = store.database
     rows = store.query(
@@ -106,3 +140,27 @@ def _apply_retention(store: Store, days: int) -> None:
         store.command(
             f"ALTER TABLE {db}.events MODIFY TTL toDateTime(ingested_at) + INTERVAL {days} DAY"
         )
+
+
+class SchemaMissing(Exception):
+    """A read command found no schema: nothing has been stored yet."""
+
+
+def require_schema(store: Store) -> None:
+    """For read paths: fail clearly when no worker ever prepared this store."""
+    if MAX_MIGRATION not in applied(store):
+        raise SchemaMissing(
+            f"database {store.database!r} has no current SoMe Pulse schema yet: "
+            "start `somepulse worker` (or `somepulse demo`) once to create it"
+        )
+
+
+def ddl_text(db: str = "somepulse") -> str:
+    """Every statement as applied (the snapshot ``tests/snapshots/ddl.sql`` pins it)."""
+    parts = [
+        f"-- migration {m.version:03d}_{m.name}\n" + ";\n\n".join(m.statements) + ";\n"
+        for m in migrations(db)
+    ]
+    parts.append("-- functions (every start)\n" + ";\n\n".join(functions(db)) + ";\n")
+    parts.append("-- views (every start)\n" + ";\n\n".join(views(db)) + ";\n")
+    return "\n".join(parts)

@@ -4,7 +4,6 @@ acks them only after the pipeline has stored them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any, cast
 
 import faust
@@ -13,30 +12,6 @@ from faust.types import EventT
 from somepulse.alerts.service import SurgeService
 from somepulse.settings import Settings
 from somepulse.streams.pipeline import IngestPipeline, PreparedBatch
-from somepulse.streams.processor import DeadLetter
-
-
-class FaustDeadLetterPublisher:
-    """Sends dead letters with Faust's producer: original bytes as the value, the
-    reason and source position as headers, keyed like the source message."""
-
-    def __init__(self, app: faust.App, topic: str) -> None:
-        self._app = app
-        self._topic = topic
-
-    async def publish(self, dead: Sequence[DeadLetter]) -> None:
-        for letter in dead:
-            headers = [
-                ("reason", letter.reason.encode()),
-                ("source_topic", letter.topic.encode()),
-                ("source_partition", str(letter.partition).encode()),
-                ("source_offset", str(letter.offset).encode()),
-            ]
-            if letter.index is not None:
-                headers.append(("source_index", str(letter.index).encode()))
-            await self._app.producer.send_and_wait(
-                self._topic, None, letter.value, None, None, headers
-            )
 
 
 def register_surge(app: faust.App, service: SurgeService) -> faust.ChannelT[Any]:
@@ -57,6 +32,7 @@ def register_ingest(
     settings: Settings,
     pipeline: IngestPipeline,
     surge_channel: faust.ChannelT[Any] | None = None,
+    ready: asyncio.Event | None = None,
 ) -> Any:
     topic = app.topic(
         settings.events_topic,
@@ -81,11 +57,13 @@ def register_ingest(
         # noack_take is on faust.Stream (not the StreamT protocol) and yields events,
         # although its annotation says values
         async for taken in cast(faust.Stream[bytes], stream).noack_take(
-            settings.take_max_messages, within=settings.sink_max_seconds
+            settings.worker_batch_max_messages, within=settings.worker_batch_max_seconds
         ):
             events = cast(list[EventT[bytes]], list(taken))
+            if ready is not None:
+                await ready.wait()  # partition state is being rebuilt after a rebalance
             prepared = pipeline.prepare(
-                [(e.message.partition, e.message.offset, e.value) for e in events]
+                [(e.message.partition, e.message.offset, e.key, e.value) for e in events]
             )
             if prepared.observations and surge_channel is not None:
                 await surge_channel.send(value=prepared.observations)

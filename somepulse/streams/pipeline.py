@@ -1,7 +1,8 @@
 """The worker's ingest step, in two halves so that they can overlap:
 
 * ``prepare`` (CPU, on the event loop): process every message into rows and dead
-  letters, and count engagement into the live cache;
+  letters, classify each event once (``domain.signals``), deduplicate it once per
+  partition, and feed the partition's live state and the surge observations;
 * ``store`` (I/O): publish dead letters, insert rows. The agent acks a batch's
   messages only after its ``store`` returned, so every row is stored and every dead
   letter delivered before its offset can be committed.
@@ -15,29 +16,33 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+import orjson
 from aiokafka.errors import KafkaError
 
 from somepulse.alerts.observe import Observation, observations
-from somepulse.live.engagement import LiveEngagement
-from somepulse.live.questions import LiveQuestions
-from somepulse.schemas.events import Event
+from somepulse.domain.signals import Signal, classify
+from somepulse.live.state import LivePartitions, LiveState
 from somepulse.streams.processor import DeadLetter, MessageProcessor
-from somepulse.streams.writer import ClickHouseSink
+from somepulse.streams.writer import ClickHouseWriter
 from somepulse.telemetry import WorkerMetrics
 
 log = logging.getLogger(__name__)
-RawMessage = tuple[int, int, bytes | None]  # partition, offset, value
+RawMessage = tuple[int, int, bytes | None, bytes | None]  # partition, offset, key, value
 
 
 class DeadLetterPublisher(Protocol):
+    topic: str
+
     async def publish(self, dead: Sequence[DeadLetter]) -> None:
         """Deliver (and wait for the broker's ack of) every dead letter."""
 
 
 @dataclass
-class WorkerStats:
+class IngestStats:
+    """Counters of the ingest line (read into ``service.status.WorkerStatus``)."""
+
     started_at: float = field(default_factory=time.time)
     messages: int = 0
     events_stored: int = 0
@@ -52,9 +57,6 @@ class WorkerStats:
     prepare_seconds: float = 0.0
     insert_seconds: float = 0.0
 
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 @dataclass
 class PreparedBatch:
@@ -63,57 +65,71 @@ class PreparedBatch:
     messages: int
     observations: list[Observation] = field(default_factory=list)
     newest: datetime | None = None  # event time of the batch's newest event
+    positions: list[tuple[int, int, int]] = field(default_factory=list)  # row -> source
 
 
 class IngestPipeline:
     def __init__(
         self,
         processor: MessageProcessor,
-        sink: ClickHouseSink,
+        writer: ClickHouseWriter,
         dead_letters: DeadLetterPublisher,
-        live: LiveEngagement | None = None,
-        questions: LiveQuestions | None = None,
-        metrics: WorkerMetrics | None = None,
+        live: LivePartitions,
+        metrics: WorkerMetrics,
     ) -> None:
         self.processor = processor
-        self.sink = sink
+        self.writer = writer
         self.dead_letters = dead_letters
-        self.live = live or LiveEngagement()
-        self.questions = questions or LiveQuestions({})
-        self.metrics = metrics or WorkerMetrics()
-        self.stats = WorkerStats()
+        self.live = live
+        self.metrics = metrics
+        self.stats = IngestStats()
 
     def prepare(self, messages: Sequence[RawMessage]) -> PreparedBatch:
         started = time.perf_counter()
         rows: list[bytes] = []
         dead: list[DeadLetter] = []
-        obs: list[Observation] = []
+        fresh: list[Signal] = []
+        positions: list[tuple[int, int, int]] = []
+        touched: dict[int, LiveState] = {}
         newest = None
-        for partition, offset, value in messages:
-            result = self.processor.process(value, partition, offset)
-            if result.events:
-                last = result.events[-1].occurred_at
-                newest = last if newest is None or last > newest else newest
-            rows.extend(result.rows)
+        for partition, offset, key, value in messages:
+            result = self.processor.process(value, partition, offset, key)
             dead.extend(result.dead)
-            fresh: list[tuple[Event, int]] = []
-            self.live.add(result.events, fresh)
-            self.questions.add(result.events)
-            obs += observations(fresh, result.events)
-        self.live.evict()
-        self.questions.evict()
+            if not result.events:
+                continue
+            last = result.events[-1].occurred_at
+            newest = last if newest is None or last > newest else newest
+            positions.append((len(rows), partition, offset))
+            rows.extend(result.rows)
+            state = touched.get(partition)
+            if state is None:
+                state = self.live.state(partition)
+                if state is None:
+                    continue
+                touched[partition] = state
+            take = state.take
+            for event in result.events:
+                signal = classify(event)
+                if signal is not None and take(signal):
+                    fresh.append(signal)
+        for state in touched.values():
+            state.evict()
         self.stats.inflight_rows += len(rows)
         self.stats.prepare_seconds += time.perf_counter() - started
         topic = self.processor.topic
         self.metrics.messages.labels(topic).inc(len(messages))
         self.metrics.events.labels(topic).inc(len(rows))
         self.metrics.batch.observe(len(rows))
-        return PreparedBatch(rows, dead, len(messages), obs, newest)
+        return PreparedBatch(rows, dead, len(messages), observations(fresh), newest, positions)
 
     async def store(self, batch: PreparedBatch) -> None:
         if batch.dead:
             await self._publish_dead(batch.dead)
-        result = await self.sink.write(batch.rows)
+        result = await self.writer.write(batch.rows)
+        if result.rejected:
+            await self._publish_dead(
+                [self._rejected(batch, index, reason) for index, reason in result.rejected]
+            )
         stats = self.stats
         stats.inflight_rows -= len(batch.rows)
         stats.messages += batch.messages
@@ -133,6 +149,28 @@ class IngestPipeline:
     async def handle(self, messages: Sequence[RawMessage]) -> None:
         await self.store(self.prepare(messages))
 
+    def _rejected(self, batch: PreparedBatch, index: int, reason: str) -> DeadLetter:
+        """A row ClickHouse refused, as a dead letter with its source position."""
+        partition, offset = 0, 0
+        for first, p, o in batch.positions:
+            if first > index:
+                break
+            partition, offset = p, o
+        row = batch.rows[index]
+        try:
+            key: bytes | None = str(orjson.loads(row)["page_id"]).encode()
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            key = None
+        return DeadLetter(
+            f"rejected by ClickHouse: {reason}",
+            row,
+            self.processor.topic,
+            partition,
+            offset,
+            None,
+            key,
+        )
+
     async def _publish_dead(self, dead: list[DeadLetter]) -> None:
         delay = 0.2
         while True:
@@ -144,7 +182,7 @@ class IngestPipeline:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
         self.stats.dead_letters += len(dead)
-        self.metrics.produced.labels(self.processor.dlq_topic).inc(len(dead))
+        self.metrics.produced.labels(self.dead_letters.topic).inc(len(dead))
         for letter in dead:
             reason = letter.reason.split(":", 1)[0]
             self.metrics.dead.labels(reason.split(" (", 1)[0][:60]).inc()

@@ -27,6 +27,7 @@ class DeadLetter:
     partition: int
     offset: int
     index: int | None = None  # position inside a batch message
+    key: bytes | None = None  # the source message's key (the page id): same partition
 
 
 @dataclass
@@ -43,22 +44,19 @@ class MessageProcessor:
     topic: str
     keep_text: bool = False
     max_message_bytes: int = 1_048_576
-    dlq_topic: str = "somepulse.events.dlq.v1"
 
-    def process(self, value: bytes | None, partition: int, offset: int) -> ProcessedMessage:
+    def process(
+        self, value: bytes | None, partition: int, offset: int, key: bytes | None = None
+    ) -> ProcessedMessage:
         out = ProcessedMessage()
         if not value:
-            out.dead.append(self._dead("empty message", value or b"", partition, offset))
+            out.dead.append(
+                DeadLetter("empty message", b"", self.topic, partition, offset, None, key)
+            )
             return out
         if len(value) > self.max_message_bytes:
-            out.dead.append(
-                self._dead(
-                    f"message too large: {len(value)} bytes > {self.max_message_bytes}",
-                    value,
-                    partition,
-                    offset,
-                )
-            )
+            reason = f"message too large: {len(value)} bytes > {self.max_message_bytes}"
+            out.dead.append(DeadLetter(reason, value, self.topic, partition, offset, None, key))
             return out
         try:
             parsed = (
@@ -67,17 +65,22 @@ class MessageProcessor:
                 else [EVENT_ADAPTER.validate_json(value)]
             )
         except ValidationError:
-            self._slow_path(value, partition, offset, out)
+            self._slow_path(value, partition, offset, key, out)
         else:
             out.events.extend(parsed)
         self._rows(out, partition, offset)
         return out
 
-    def _slow_path(self, value: bytes, partition: int, offset: int, out: ProcessedMessage) -> None:
+    def _slow_path(
+        self, value: bytes, partition: int, offset: int, key: bytes | None, out: ProcessedMessage
+    ) -> None:
+        topic = self.topic
         try:
             doc = orjson.loads(value)
         except orjson.JSONDecodeError as exc:
-            out.dead.append(self._dead(f"invalid JSON: {exc}", value, partition, offset))
+            out.dead.append(
+                DeadLetter(f"invalid JSON: {exc}", value, topic, partition, offset, None, key)
+            )
             return
         if isinstance(doc, list):
             items: list[tuple[int | None, Any]] = list(enumerate(doc))
@@ -88,16 +91,13 @@ class MessageProcessor:
                 out.events.append(EVENT_ADAPTER.validate_python(item))
             except ValidationError as exc:
                 raw = value if index is None else orjson.dumps(item)
-                out.dead.append(self._dead(describe(exc), raw, partition, offset, index))
+                out.dead.append(
+                    DeadLetter(describe(exc), raw, topic, partition, offset, index, key)
+                )
 
     def _rows(self, out: ProcessedMessage, partition: int, offset: int) -> None:
         keep = self.keep_text
         out.rows = [row_json(e, partition, offset, keep_text=keep) for e in out.events]
-
-    def _dead(
-        self, reason: str, value: bytes, partition: int, offset: int, index: int | None = None
-    ) -> DeadLetter:
-        return DeadLetter(reason, value, self.topic, partition, offset, index)
 
 
 def describe(exc: ValidationError) -> str:

@@ -89,7 +89,7 @@ async def throughput(
 ) -> dict[str, Any]:
     producer = _producer(stack.bootstrap)
     await producer.start()
-    base = stack.stats()["events_stored"]
+    base = stack.stats().events_stored
     started = time.perf_counter()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("throughput: published / stored", total=count * 2)
@@ -106,7 +106,7 @@ async def throughput(
         await producer.stop()
         publish_seconds = time.perf_counter() - started
         while True:
-            stored = stack.stats()["events_stored"] - base
+            stored = stack.stats().events_stored - base
             progress.update(task, completed=count + stored)
             if stored >= count:
                 break
@@ -114,8 +114,8 @@ async def throughput(
     seconds = time.perf_counter() - started
     worker = stack.stats()
     return {
-        "worker_prepare_seconds": worker["prepare_seconds"],
-        "worker_insert_seconds": worker["insert_seconds"],
+        "worker_prepare_seconds": worker.prepare_seconds,
+        "worker_insert_seconds": worker.insert_seconds,
         "events": count,
         "messages": len(messages),
         "publish_seconds": publish_seconds,

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from somepulse.dashboards.boards import DUTY
-from somepulse.dashboards.builder import SqlTarget
+from somepulse.dashboards.builder import SqlTarget, with_database
 from somepulse.dashboards.macros import expand
 from somepulse.settings import Settings
 from somepulse.tools.sql import run_sql
@@ -31,7 +31,8 @@ def _query(
     pages: list[str],
     platforms: list[str],
 ) -> list[dict[str, Any]]:
-    sql = expand(target.sql, start, end, interval, {"page": pages, "platform": platforms})
+    sql = with_database(target.sql, settings.clickhouse_database)
+    sql = expand(sql, start, end, interval, {"page": pages, "platform": platforms})
     return run_sql(settings, sql)
 
 

@@ -87,7 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     gpush = gsub.add_parser("push", help="upload them to a running Grafana (idempotent)")
     gpush.add_argument("--url", required=True, help="e.g. http://localhost:3000")
     gpush.add_argument("--token", required=True, help="a service account token")
-    gpush.add_argument("--alertmanager-url", default="http://alertmanager:9093")
+    gpush.add_argument(
+        "--alertmanager-url",
+        default=None,
+        help="default: SOMEPULSE_ALERTMANAGER_URL, else http://alertmanager:9093",
+    )
 
     board = sub.add_parser("board", help="render the duty board's main panels to a PNG")
     board.add_argument("--png", type=Path, default=Path("board.png"))
@@ -130,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    from somepulse.store import StoreError
+    from somepulse.store import SchemaMissing, StoreError
     from somepulse.tools.sql import QueryError
     from somepulse.tools.stack import StackError
 
@@ -152,19 +156,31 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
 
             return run_report(settings, args.period, args.csv, console)
         elif args.command == "grafana" and args.action == "push":
+            from somepulse.alerts.detector import load_alert_config
             from somepulse.dashboards.push import push
 
-            report = push(args.url, args.token, args.alertmanager_url)
+            report = push(
+                args.url,
+                args.token,
+                _alertmanager_url(args, settings),
+                settings.clickhouse_database,
+                load_alert_config(settings.config_file("alerts.toml")),
+            )
             console.print(f"created: {', '.join(report.created) or 'nothing'}")
             console.print(f"updated: {', '.join(report.updated)}")
         elif args.command == "grafana":
             from somepulse.alerts import grafana_rules as alert_rules
+            from somepulse.alerts.detector import load_alert_config
             from somepulse.dashboards.build import build
 
-            for path in build():
+            db = settings.clickhouse_database
+            for path in build(db=db):
                 console.print(f"wrote {path}")
             alert_rules.OUT.parent.mkdir(parents=True, exist_ok=True)
-            alert_rules.OUT.write_text(alert_rules.render())
+            config = load_alert_config(settings.config_file("alerts.toml"))
+            alert_rules.OUT.write_text(
+                alert_rules.render(config, db, _alertmanager_url(args, settings))
+            )
             console.print(f"wrote {alert_rules.OUT}")
         elif args.command == "board":
             from somepulse.tools.board_png import parse_at, render_board
@@ -179,10 +195,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             run_bench(settings, args.events, args.rate, args.latency_seconds, console)
         elif args.command == "config":
             print(settings_table())
-    except (StackError, QueryError, StoreError) as exc:
+    except (StackError, QueryError, StoreError, SchemaMissing) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1
     return 0
+
+
+def _alertmanager_url(args: argparse.Namespace, settings: Settings) -> str:
+    given = getattr(args, "alertmanager_url", None)
+    return str(given or settings.alertmanager_url or "http://alertmanager:9093")
 
 
 def _bootstrap(settings: Settings) -> str:

@@ -17,6 +17,7 @@ from rich.table import Table
 from somepulse.collectors.publisher import KafkaPublisher, PublishReport
 from somepulse.collectors.run import replay_scenario, stop_on_signals
 from somepulse.collectors.scenario.generator import ScenarioGenerator
+from somepulse.service.status import WorkerStatus
 from somepulse.settings import Settings
 from somepulse.tools.sql import http_json
 from somepulse.tools.stack import Stack
@@ -36,7 +37,7 @@ class DemoView:
         self.start, self.end = start, end
         self.day = start
         self.report = PublishReport()
-        self.stats: dict[str, Any] = {}
+        self.stats: WorkerStatus | None = None
         self.samples: list[tuple[float, int]] = []
 
     def on_day(self, day: date, report: PublishReport) -> None:
@@ -53,17 +54,18 @@ class DemoView:
         total = (self.end - self.start).days + 1
         done = min(total, (self.day - self.start).days + 1)
         bar = "█" * int(40 * done / total) + "░" * (40 - int(40 * done / total))
-        stored = int(self.stats.get("events_stored", 0))
+        s = self.stats
+        stored = s.events_stored if s else 0
         head = Table.grid(padding=(0, 2))
         head.add_row("simulated day", f"[bold]{self.day:%a %d %b %Y}[/]  {bar} {done}/{total}")
         head.add_row("published", f"{self.report.events:,} events  ({self.rate():,.0f} events/s)")
         head.add_row(
             "stored in ClickHouse",
-            f"{stored:,} rows in {self.stats.get('inserts', 0):,} "
-            f"inserts (last {1000 * self.stats.get('last_insert_seconds', 0):.0f} ms)",
+            f"{stored:,} rows in {s.inserts if s else 0:,} "
+            f"inserts (last {1000 * (s.last_insert_seconds if s else 0):.0f} ms)",
         )
-        head.add_row("dead letters", f"{self.stats.get('dead_letters', 0):,}")
-        for alert in self.stats.get("alerts_recent", [])[:4]:
+        head.add_row("dead letters", f"{s.dead_letters if s else 0:,}")
+        for alert in (s.alerts_recent if s else [])[:4]:
             colour = "red" if alert["state"] == "firing" else "green"
             head.add_row(
                 f"[{colour}]ALERT {alert['state']}[/]",
@@ -71,7 +73,7 @@ class DemoView:
             )
         pages = Table(
             title="last 24 h of event time up to "
-            f"{self.stats.get('live_until', '—')} (live, in the Faust worker; open q = "
+            f"{(s.live_until if s else None) or '—'} (live, in the Faust worker; open q = "
             "unanswered in 7 days, reply today = median office minutes)"
         )
         columns = (
@@ -86,17 +88,18 @@ class DemoView:
         )
         for col in columns:
             pages.add_column(col, justify="left" if col == "page" else "right", no_wrap=True)
-        queue = self.stats.get("question_queue", {})
-        replies = self.stats.get("responses_today", {})
-        for page, counts in sorted(self.stats.get("live_pages", {}).items()):
-            median = replies.get(page, {}).get("median_office_minutes")
+        queue = s.question_queue if s else {}
+        replies = s.responses_today if s else {}
+        for page, counts in sorted((s.live_pages if s else {}).items()):
+            answered = replies.get(page)
+            median = answered.median_office_minutes if answered else None
             pages.add_row(
                 page,
                 *(
                     f"{counts.get(k, 0):,}"
                     for k in ("reaction", "comment", "share", "question", "engagement")
                 ),
-                f"{queue.get(page, {}).get('open', 0):,}",
+                f"{q.open if (q := queue.get(page)) else 0:,}",
                 "—" if median is None else f"{median:.0f} min",
             )
         return Group(
@@ -187,9 +190,7 @@ def run_demo(
         gen.truth.write(settings.data_dir / "ground_truth.json")
         with console.status("waiting for the worker to store everything…"):
             stats = stack.wait_stored(report.events)
-        console.print(
-            f"stored {stats['events_stored']:,} rows, {stats['dead_letters']:,} dead letters"
-        )
+        console.print(f"stored {stats.events_stored:,} rows, {stats.dead_letters:,} dead letters")
         rows = http_json(
             f"{stack.worker_url}/sql",
             MONTHLY_SQL.format(
@@ -215,9 +216,7 @@ async def _replay(
             async def refresh() -> None:
                 while True:
                     with contextlib.suppress(OSError):
-                        view.stats = await asyncio.to_thread(
-                            http_json, f"{stack.worker_url}/stats", None, 5.0
-                        )
+                        view.stats = await asyncio.to_thread(stack.stats)
                     live.update(view.render())
                     await asyncio.sleep(0.5)
 

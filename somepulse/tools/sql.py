@@ -10,7 +10,7 @@ from typing import Any
 
 from somepulse.service.worker import read_worker_file
 from somepulse.settings import Settings
-from somepulse.store import StoreError, open_store
+from somepulse.store import StoreError, open_store, require_schema
 
 
 class QueryError(RuntimeError):
@@ -47,8 +47,9 @@ def run_sql(settings: Settings, sql: str) -> list[dict[str, Any]]:
         body = check_read_only(sql)
     except ReadOnlyError as exc:
         raise QueryError(str(exc)) from exc
-    store = open_store(settings)
+    store = open_store(settings)  # read path: no DDL, no INSERT
     try:
+        require_schema(store)
         return store.query(body)
     except StoreError as exc:
         raise QueryError(str(exc)) from exc

@@ -10,15 +10,15 @@ import subprocess
 import sys
 import time
 from types import TracebackType
-from typing import Any
 
 from rich.console import Console
 
 from somepulse.embedded.broker import EmbeddedBroker
+from somepulse.service.status import WorkerStatus
 from somepulse.service.worker import read_worker_file
 from somepulse.settings import Settings
 from somepulse.streams.topics import ensure_topics
-from somepulse.tools.sql import http_json
+from somepulse.tools.sql import QueryError, http_json
 
 
 class StackError(RuntimeError):
@@ -108,23 +108,22 @@ class Stack:
                             f"worker pid {self.worker.pid} ready on {self.worker_url}"
                         )
                         return
-                except OSError:
+                except (OSError, QueryError):  # not up yet, or up but not ready (503)
                     pass
             time.sleep(0.2)
         raise StackError(f"worker not ready within {timeout:.0f} s")
 
-    def stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = http_json(f"{self.worker_url}/stats", timeout=10.0)
-        return stats
+    def stats(self) -> WorkerStatus:
+        return WorkerStatus.model_validate(http_json(f"{self.worker_url}/stats", timeout=10.0))
 
-    def wait_stored(self, events: int, timeout: float = 300.0) -> dict[str, Any]:
+    def wait_stored(self, events: int, timeout: float = 300.0) -> WorkerStatus:
         """Wait until the worker has handled ``events`` events (stored or dead-lettered)
         and its sink is empty."""
         deadline = time.monotonic() + timeout
         while True:
             stats = self.stats()
-            handled = stats["events_stored"] + stats["dead_letters"]
-            if handled >= events and stats["inflight_rows"] == 0:
+            handled = stats.events_stored + stats.dead_letters
+            if handled >= events and stats.inflight_rows == 0:
                 return stats
             if time.monotonic() > deadline:
                 raise StackError(

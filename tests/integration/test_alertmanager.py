@@ -219,11 +219,12 @@ def test_worker_sends_the_march_surge_to_alertmanager(
                 )
 
             wait_for(surge_in_alertmanager, 90, "the surge alert in Alertmanager")
-            delivery = stack.stats()["alertmanager"]
-            assert delivery["delivered"] >= 1 and delivery["last_latency_seconds"] < 5
+            delivery = stack.stats().alertmanager
+            assert delivery is not None and delivery.last_latency_seconds is not None
+            assert delivery.delivered >= 1 and delivery.last_latency_seconds < 5
             print(
-                f"\nworker -> Alertmanager: {delivery['delivered']} alerts, last after "
-                f"{delivery['last_latency_seconds'] * 1000:.0f} ms"
+                f"\nworker -> Alertmanager: {delivery.delivered} alerts, last after "
+                f"{delivery.last_latency_seconds * 1000:.0f} ms"
             )
     finally:
         am.stop()

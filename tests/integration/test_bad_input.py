@@ -61,7 +61,7 @@ def test_bad_messages_go_to_the_dead_letter_topic(
 
     asyncio.run(replay())
     stats = stack.wait_stored(len(valid) + len(bad_lines))
-    assert stats["dead_letters"] == len(bad_lines)
+    assert stats.dead_letters == len(bad_lines)
     stored = sql(
         stack, "SELECT count() AS n, uniqExact(event_id) AS ids FROM somepulse.events FINAL"
     )

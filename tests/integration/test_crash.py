@@ -28,7 +28,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
     )
     publisher.start()
 
-    wait_for(lambda: stack.stats()["events_stored"] > 8_000, 60, "the first stored events")
+    wait_for(lambda: stack.stats().events_stored > 8_000, 60, "the first stored events")
     stack.kill_worker()
     killed_at = int(sql_direct_count(settings))
     stack.start_worker()
@@ -73,7 +73,8 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
     # the restarted worker's live cache (rebuilt from ClickHouse, then fed by the
     # redelivered stream) agrees with ClickHouse: nothing counted twice there either
     stats = stack.stats()
-    until = stats["live_until"].removesuffix(" UTC")
+    assert stats.live_until is not None
+    until = stats.live_until.removesuffix(" UTC")
     expected = sql(
         stack,
         f"""
@@ -83,7 +84,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
         WHERE minute >= toDateTime('{until}:00', 'UTC') - INTERVAL 24 HOUR
         GROUP BY page_id""",
     )
-    live = {p: (c["engagement"], c.get("question", 0)) for p, c in stats["live_pages"].items()}
+    live = {p: (c["engagement"], c.get("question", 0)) for p, c in stats.live_pages.items()}
     assert live == {r["page_id"]: (int(r["engagement"]), int(r["questions"])) for r in expected}
     # ... and so does its open-question queue (last 7 days of event time)
     queue = sql(
@@ -94,15 +95,15 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
         SELECT page_id, count() AS open FROM somepulse.responses
         WHERE NOT is_answered AND asked_at >= now - INTERVAL 7 DAY GROUP BY page_id""",
     )
-    assert {p: q["open"] for p, q in stats["question_queue"].items()} == {
+    assert {p: q.open for p, q in stats.question_queue.items()} == {
         r["page_id"]: int(r["open"]) for r in queue
     }
     # rows the new worker wrote beyond what was missing = redelivered, absorbed by dedup
-    redelivered = stats["events_stored"] - (gen.truth.events - killed_at)
+    redelivered = stats.events_stored - (gen.truth.events - killed_at)
     assert redelivered >= 0
     print(
         f"\nkilled with {killed_at} of {gen.truth.events} events stored; the restarted "
-        f"worker stored {stats['events_stored']}, {redelivered} of them redelivered"
+        f"worker stored {stats.events_stored}, {redelivered} of them redelivered"
     )
 
 

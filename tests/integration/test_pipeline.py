@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 def test_stored_counts_equal_ground_truth(stack: Stack, settings: Settings) -> None:
     gen = publish_scenario(stack, settings, date(2019, 3, 1), date(2019, 3, 14), scale=0.5)
     stats = stack.wait_stored(gen.truth.events)
-    assert stats["dead_letters"] == 0
+    assert stats.dead_letters == 0
     assert stored_daily(stack) == truth_daily(gen)
 
     # the per-minute rollup agrees with the generator, per page and interaction type

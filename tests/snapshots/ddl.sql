@@ -1,4 +1,4 @@
--- 001_events
+-- migration 001_events
 CREATE TABLE IF NOT EXISTS somepulse.events
 (
     event_id          String,
@@ -55,7 +55,7 @@ ORDER BY (page_id, toDate(occurred_at), kind, event_id)
 TTL toDateTime(ingested_at) + INTERVAL 730 DAY
 COMMENT 'every valid event (source of truth; deduplicate with FINAL or uniqExact(event_id))';
 
--- 002_engagement_1m
+-- migration 002_engagement_1m
 CREATE TABLE IF NOT EXISTS somepulse.engagement_1m
 (
     page_id    LowCardinality(String),
@@ -73,37 +73,14 @@ COMMENT 'rollup: uniqExact states per minute, page, post and interaction type (r
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS somepulse.engagement_1m_mv TO somepulse.engagement_1m AS
 SELECT
-    page_id,
-    platform,
-    post_id,
-    toStartOfMinute(occurred_at) AS minute,
-    subtype,
+    page_id, platform, post_id, toStartOfMinute(occurred_at) AS minute, subtype,
     uniqExactState(event_id) AS events,
     uniqExactStateIf(event_id, is_question) AS questions
 FROM somepulse.events
 WHERE kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')
 GROUP BY page_id, platform, post_id, minute, subtype;
 
--- 003_engagement_view
-CREATE OR REPLACE VIEW somepulse.v_engagement_1m AS
-SELECT
-    page_id,
-    platform,
-    post_id,
-    minute,
-    uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
-    uniqExactMergeIf(events, subtype = 'comment') AS comments,
-    uniqExactMergeIf(events, subtype = 'reply') AS replies,
-    uniqExactMergeIf(events, subtype = 'share') AS shares,
-    uniqExactMergeIf(events, subtype = 'click') AS clicks,
-    uniqExactMergeIf(events, subtype = 'view') AS views,
-    uniqExactMerge(questions) AS questions,
-    reactions + comments + shares + clicks AS engagement
-FROM somepulse.engagement_1m
-GROUP BY page_id, platform, post_id, minute
-COMMENT 'per minute, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
-
--- 004_pages
+-- migration 004_pages
 CREATE TABLE IF NOT EXISTS somepulse.pages
 (
     page_id          String,
@@ -132,13 +109,219 @@ ENGINE = MergeTree
 ORDER BY (page_id, day)
 COMMENT 'open office hours per page and local day, as UTC instants';
 
--- 005_page_views
+-- migration 009_engagement_1h
+CREATE TABLE IF NOT EXISTS somepulse.engagement_1h
+(
+    page_id    LowCardinality(String),
+    platform   LowCardinality(String),
+    post_id    String,
+    hour       DateTime('UTC'),
+    subtype    LowCardinality(String) COMMENT 'interaction type, or "in" for private messages',
+    events     AggregateFunction(uniqExact, String),
+    questions  AggregateFunction(uniqExact, String)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (page_id, platform, hour, post_id, subtype)
+COMMENT 'rollup: uniqExact states per hour, page, post and interaction type (read v_engagement_1h)';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS somepulse.engagement_1h_mv TO somepulse.engagement_1h AS
+SELECT
+    page_id, platform, post_id, toStartOfHour(minute) AS hour, subtype,
+    uniqExactMergeState(events) AS events,
+    uniqExactMergeState(questions) AS questions
+FROM somepulse.engagement_1m
+GROUP BY page_id, platform, post_id, hour, subtype;
+
+-- migration 010_alerts
+CREATE TABLE IF NOT EXISTS somepulse.alerts
+(
+    alert_id     String COMMENT 'page/platform/rule/first firing bucket',
+    state        LowCardinality(String) COMMENT 'firing or resolved',
+    at           DateTime64(3, 'UTC') COMMENT 'event time of the decision',
+    decided_at   DateTime64(3, 'UTC') COMMENT 'wall time of the decision',
+    page_id      LowCardinality(String),
+    platform     LowCardinality(String),
+    rule         LowCardinality(String),
+    metric       LowCardinality(String),
+    severity     LowCardinality(String),
+    observed     Float64,
+    baseline     Float64,
+    ratio        Float64,
+    p_value      Float64,
+    summary      String
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (alert_id, state)
+COMMENT 'surge alerts: every firing and resolution with value, baseline and ratio';
+
+-- migration 011_drop_daily_rollup
+DROP TABLE IF EXISTS somepulse.engagement_1d_mv;
+
+DROP TABLE IF EXISTS somepulse.engagement_1d;
+
+DROP VIEW IF EXISTS somepulse.v_engagement_1d;
+
+-- migration 012_reference_data
+ALTER TABLE somepulse.office_hours ADD COLUMN IF NOT EXISTS version UInt64 DEFAULT 0;
+
+CREATE TABLE IF NOT EXISTS somepulse.score_settings
+(
+    w_response_rate           Float64,
+    w_response_time           Float64,
+    w_engagement_rate         Float64,
+    w_dialogue_participation  Float64,
+    w_activity                Float64,
+    w_growth                  Float64,
+    t_engagement_rate_7d      Float64,
+    t_posts_per_day           Float64,
+    t_growth_pct              Float64,
+    t_response_time_zero_at   Float64,
+    loaded_at                 DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(loaded_at)
+ORDER BY tuple()
+COMMENT 'the 0-100 score: weights (w_) and targets (t_) from score.toml; one row';
+
+CREATE TABLE IF NOT EXISTS somepulse.stop_words
+(
+    word String
+)
+ENGINE = ReplacingMergeTree
+ORDER BY word
+COMMENT 'words left out of v_top_words (nb, nn, sv, da, en)';
+
+CREATE TABLE IF NOT EXISTS somepulse.reference_digests
+(
+    name    String,
+    digest  String,
+    version UInt64,
+    at      DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(at)
+ORDER BY name
+COMMENT 'digest of each loaded reference set (pages, score, stop words)';
+
+-- functions (every start)
+CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question) ->
+    is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
+
+CREATE OR REPLACE FUNCTION somepulse_is_engagement AS (kind, interaction_type) ->
+    kind = 'interaction' AND interaction_type IN ('reaction', 'comment', 'share', 'click');
+
+CREATE OR REPLACE FUNCTION somepulse_virality AS (shares, reach) -> round(shares / nullIf(reach, 0), 5);
+
+CREATE OR REPLACE FUNCTION somepulse_grade AS (score) -> multiIf(
+    score >= 100, 'perfect', score >= 95, 'world class', score >= 90, 'very good',
+    score >= 80, 'really good', score >= 65, 'good', score >= 45, 'OK',
+    score >= 30, 'not passed', 'failed');
+
+CREATE OR REPLACE FUNCTION somepulse_score AS (response_rate, median_office_minutes,
+    promise_minutes, engagement_rate_7d, dialogues, dialogues_with_page, posts_per_day,
+    follower_growth_pct, w, t) -> round(100 * (
+        w.1 * ifNull(response_rate, 1)
+      + w.2 * if(median_office_minutes IS NULL, 1, least(1, greatest(0,
+                 1 - (median_office_minutes - promise_minutes) / ((t.4 - 1) * promise_minutes))))
+      + w.3 * least(1, ifNull(engagement_rate_7d, 0) / t.1)
+      + w.4 * if(dialogues = 0, 1, dialogues_with_page / dialogues)
+      + w.5 * least(1, posts_per_day / t.2)
+      + w.6 * least(1, greatest(0, ifNull(follower_growth_pct, 0) / t.3))
+    ) / greatest(w.1 + w.2 + w.3 + w.4 + w.5 + w.6, 1e-9), 1);
+
+-- views (every start)
+CREATE OR REPLACE VIEW somepulse.v_questions AS
+SELECT event_id AS question_id, page_id, platform, post_id, kind AS source,
+       occurred_at AS asked_at, if(kind = 'interaction', comment_id, message_id) AS item_id,
+       thread_id
+FROM somepulse.events FINAL
+WHERE somepulse_is_question(kind, direction, is_question)
+COMMENT 'one row per question: comment/reply marked as a question, or incoming question message';
+
+CREATE OR REPLACE VIEW somepulse.v_page_replies AS
+SELECT event_id, page_id, platform, post_id, occurred_at AS replied_at, channel, reply_id,
+       in_reply_to, thread_id
+FROM somepulse.events FINAL
+WHERE kind = 'page_reply'
+COMMENT 'one row per reply of the page (under a post or in a message thread)';
+
+CREATE OR REPLACE VIEW somepulse.v_page_reach_daily AS
+SELECT page_id, day, any(platform) AS platform,
+       argMax(reach, occurred_at) AS reach,
+       argMax(impressions, occurred_at) AS impressions,
+       argMax(video_views, occurred_at) AS video_views,
+       max(occurred_at) AS reported_at
+FROM somepulse.events
+WHERE kind = 'insights_snapshot' AND scope = 'page'
+GROUP BY page_id, day
+COMMENT 'per page and day: the latest reported reach, impressions, video views';
+
+CREATE OR REPLACE VIEW somepulse.v_post_reach AS
+SELECT page_id, post_id, any(platform) AS platform,
+       argMax(reach, occurred_at) AS reach,
+       argMax(impressions, occurred_at) AS impressions,
+       max(occurred_at) AS reported_at
+FROM somepulse.events
+WHERE kind = 'insights_snapshot' AND scope = 'post'
+GROUP BY page_id, post_id
+COMMENT 'per post: the latest reported reach and impressions';
+
+CREATE OR REPLACE VIEW somepulse.v_office_hours AS
+SELECT page_id, day, opens_at, closes_at
+FROM somepulse.office_hours
+WHERE (page_id, version) IN (SELECT page_id, max(version) FROM somepulse.office_hours GROUP BY page_id)
+COMMENT 'open office hours per page and local day (UTC instants), latest directory';
+
+CREATE OR REPLACE VIEW somepulse.v_engagement_1m AS
+SELECT
+    page_id, platform, post_id, minute AS minute,
+    uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
+    uniqExactMergeIf(events, subtype = 'comment') AS comments,
+    uniqExactMergeIf(events, subtype = 'reply') AS replies,
+    uniqExactMergeIf(events, subtype = 'share') AS shares,
+    uniqExactMergeIf(events, subtype = 'click') AS clicks,
+    uniqExactMergeIf(events, subtype = 'view') AS views,
+    uniqExactMerge(questions) AS questions,
+    reactions + comments + shares + clicks AS engagement
+FROM somepulse.engagement_1m
+GROUP BY page_id, platform, post_id, minute
+COMMENT 'per minute, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
+
+CREATE OR REPLACE VIEW somepulse.v_engagement_1h AS
+SELECT
+    page_id, platform, post_id, hour AS hour,
+    uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
+    uniqExactMergeIf(events, subtype = 'comment') AS comments,
+    uniqExactMergeIf(events, subtype = 'reply') AS replies,
+    uniqExactMergeIf(events, subtype = 'share') AS shares,
+    uniqExactMergeIf(events, subtype = 'click') AS clicks,
+    uniqExactMergeIf(events, subtype = 'view') AS views,
+    uniqExactMerge(questions) AS questions,
+    reactions + comments + shares + clicks AS engagement
+FROM somepulse.engagement_1h
+GROUP BY page_id, platform, post_id, hour
+COMMENT 'per hour, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
+
+CREATE OR REPLACE VIEW somepulse.v_engagement_1d AS
+SELECT
+    page_id, platform, post_id, somepulse_local_date(page_id, hour) AS day,
+    uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
+    uniqExactMergeIf(events, subtype = 'comment') AS comments,
+    uniqExactMergeIf(events, subtype = 'reply') AS replies,
+    uniqExactMergeIf(events, subtype = 'share') AS shares,
+    uniqExactMergeIf(events, subtype = 'click') AS clicks,
+    uniqExactMergeIf(events, subtype = 'view') AS views,
+    uniqExactMerge(questions) AS questions,
+    reactions + comments + shares + clicks AS engagement
+FROM somepulse.engagement_1h
+GROUP BY page_id, platform, post_id, day
+COMMENT 'per local day, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
+
 CREATE OR REPLACE VIEW somepulse.v_page_daily AS
 WITH
 activity AS (
     SELECT
         page_id,
-        multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(occurred_at, 'Europe/Stockholm'), toDate(occurred_at, 'Europe/Oslo')) AS local_day,
+        somepulse_local_date(page_id, occurred_at) AS local_day,
         any(platform) AS platform,
         uniqExactIf(event_id, kind = 'post_published') AS posts,
         uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reaction') AS reactions,
@@ -147,26 +330,21 @@ activity AS (
         uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'share') AS shares,
         uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'click') AS clicks,
         uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'view') AS views,
-        uniqExactIf(event_id, is_question AND (kind = 'interaction' OR direction = 'in')) AS questions,
+        uniqExactIf(event_id, somepulse_is_question(kind, direction, is_question)) AS questions,
+        uniqExactIf(event_id, somepulse_is_engagement(kind, interaction_type)) AS engagement,
         uniqExactIf(event_id, kind = 'private_message' AND direction = 'in') AS messages_in,
         uniqExactIf(event_id, kind = 'page_reply') AS page_replies,
-        uniqExactIf(actor_id, kind = 'interaction'
-                    AND interaction_type IN ('reaction', 'comment', 'share', 'click')) AS engaged_people
+        uniqExactIf(actor_id, somepulse_is_engagement(kind, interaction_type)) AS engaged_people
     FROM somepulse.events
     WHERE kind IN ('post_published', 'interaction', 'private_message', 'page_reply')
     GROUP BY page_id, local_day
 ),
 page_reach AS (
-    SELECT page_id, day AS local_day, any(platform) AS platform,
-           argMax(reach, occurred_at) AS reach,
-           argMax(impressions, occurred_at) AS impressions,
-           argMax(video_views, occurred_at) AS video_views
-    FROM somepulse.events
-    WHERE kind = 'insights_snapshot' AND scope = 'page'
-    GROUP BY page_id, local_day
+    SELECT page_id, day AS local_day, platform, reach, impressions, video_views
+    FROM somepulse.v_page_reach_daily
 ),
 page_followers AS (
-    SELECT page_id, multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(occurred_at, 'Europe/Stockholm'), toDate(occurred_at, 'Europe/Oslo')) AS local_day, any(platform) AS platform,
+    SELECT page_id, somepulse_local_date(page_id, occurred_at) AS local_day, any(platform) AS platform,
            argMax(followers, occurred_at) AS followers
     FROM somepulse.events
     WHERE kind = 'follower_snapshot'
@@ -177,8 +355,8 @@ SELECT
     local_day AS day,
     if(activity.platform != '', activity.platform,
        if(page_reach.platform != '', page_reach.platform, page_followers.platform)) AS platform,
-    posts, reactions, comments, replies, shares, clicks, views,
-    reactions + comments + shares + clicks AS engagement,
+    posts, reactions, comments, replies, shares, clicks, views, engagement,
+    somepulse_virality(shares, reach) AS virality,
     engaged_people, questions, messages_in, page_replies,
     reach, impressions, video_views,
     followers
@@ -237,26 +415,20 @@ FROM (
 WINDOW w AS (PARTITION BY page_id ORDER BY quarter ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
 COMMENT 'per page and quarter: activity, engagement, questions, reach, followers and growth';
 
--- 006_responses
 CREATE OR REPLACE VIEW somepulse.responses AS
 WITH
 questions AS (
-    SELECT event_id AS question_id, page_id, platform, post_id, kind AS source,
-           occurred_at AS asked_at,
-           if(kind = 'interaction', comment_id, message_id) AS item_id, thread_id
-    FROM somepulse.events FINAL
-    WHERE is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
+    SELECT * FROM somepulse.v_questions
 ),
 direct AS (
-    SELECT page_id, in_reply_to, min(occurred_at) AS replied_at
-    FROM somepulse.events FINAL
-    WHERE kind = 'page_reply'
+    SELECT page_id, in_reply_to, min(replied_at) AS replied_at
+    FROM somepulse.v_page_replies
     GROUP BY page_id, in_reply_to
 ),
 in_thread AS (
-    SELECT page_id, thread_id, occurred_at AS replied_at
-    FROM somepulse.events FINAL
-    WHERE kind = 'page_reply' AND channel = 'message' AND thread_id != ''
+    SELECT page_id, thread_id, replied_at
+    FROM somepulse.v_page_replies
+    WHERE channel = 'message' AND thread_id != ''
 ),
 matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
@@ -277,20 +449,20 @@ answered AS (
 ),
 office AS (
     SELECT a.question_id AS question_id,
-           sum(greatest(0, dateDiff('second', greatest(a.asked_at, o.opens_at),
-                                     least(a.replied_at, o.closes_at)))) / 60 AS office_minutes
+           sum(greatest(0, dateDiff('millisecond', greatest(a.asked_at, o.opens_at),
+                                     least(a.replied_at, o.closes_at)))) / 60000 AS office_minutes
     FROM (SELECT question_id, page_id, asked_at, replied_at,
                  arrayJoin(range(toInt64(toUInt16(toDate(asked_at))) - 1,
                                  toInt64(toUInt16(toDate(assumeNotNull(replied_at)))) + 2))
                      AS day_number
           FROM answered WHERE replied_at IS NOT NULL AND replied_at > asked_at
             AND dateDiff('day', asked_at, replied_at) < 400) AS a
-    INNER JOIN somepulse.office_hours AS o ON o.page_id = a.page_id AND o.day = toDate(toUInt16(a.day_number))
+    INNER JOIN somepulse.v_office_hours AS o ON o.page_id = a.page_id AND o.day = toDate(toUInt16(a.day_number))
     GROUP BY a.question_id
 )
 SELECT
     answered.*,
-    multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(asked_at, 'Europe/Stockholm'), toDate(asked_at, 'Europe/Oslo')) AS day,
+    somepulse_local_date(page_id, asked_at) AS day,
     replied_at IS NOT NULL AS is_answered,
     if(replied_at IS NULL, NULL,
        greatest(0, dateDiff('millisecond', asked_at, replied_at)) / 60000) AS calendar_minutes,
@@ -303,11 +475,11 @@ COMMENT 'per question: asked_at, first replied_at, calendar and office-hours min
 
 CREATE OR REPLACE VIEW somepulse.v_open_questions AS
 SELECT r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at,
-       dateDiff('second', r.asked_at, now64(3)) / 60 AS age_minutes,
-       sum(greatest(0, dateDiff('second', greatest(r.asked_at, o.opens_at),
-                                             least(now64(3), o.closes_at)))) / 60 AS age_office_minutes
+       dateDiff('millisecond', r.asked_at, now64(3)) / 60000 AS age_minutes,
+       sum(greatest(0, dateDiff('millisecond', greatest(r.asked_at, o.opens_at),
+                                             least(now64(3), o.closes_at)))) / 60000 AS age_office_minutes
 FROM somepulse.responses AS r
-LEFT JOIN somepulse.office_hours AS o
+LEFT JOIN somepulse.v_office_hours AS o
     ON o.page_id = r.page_id AND o.day >= toDate(r.asked_at) AND o.day <= today()
 WHERE NOT r.is_answered
 GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at
@@ -364,13 +536,12 @@ FROM somepulse.responses
 GROUP BY page_id, month
 COMMENT 'per page and month: response rate and median/p90/mean response time';
 
--- 007_analyst_views
 CREATE OR REPLACE VIEW somepulse.v_dialogues AS
 SELECT
     posts.page_id AS page_id,
     posts.post_id AS post_id,
     posts.published_at AS published_at,
-    multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(posts.published_at, 'Europe/Stockholm'), toDate(posts.published_at, 'Europe/Oslo')) AS day,
+    somepulse_local_date(posts.page_id, posts.published_at) AS day,
     ifNull(c.comments, 0) AS comments,
     ifNull(c.comments, 0) >= 3 AS is_dialogue,
     ifNull(r.page_replies, 0) > 0 AS page_took_part
@@ -389,16 +560,17 @@ COMMENT 'per post: comments, is_dialogue (>= 3 comments), page_took_part';
 CREATE OR REPLACE VIEW somepulse.v_top_posts AS
 SELECT
     posts.page_id AS page_id, posts.post_id AS post_id, posts.platform AS platform,
-    posts.published_at AS published_at, multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(posts.published_at, 'Europe/Stockholm'), toDate(posts.published_at, 'Europe/Oslo')) AS day,
+    posts.published_at AS published_at,
+    somepulse_local_date(posts.page_id, posts.published_at) AS day,
     posts.format AS format, posts.paid AS paid, posts.campaign_id AS campaign_id,
     posts.text AS text,
     ifNull(e.reactions, 0) AS reactions, ifNull(e.comments, 0) AS comments,
     ifNull(e.shares, 0) AS shares, ifNull(e.clicks, 0) AS clicks,
-    ifNull(e.reactions + e.comments + e.shares + e.clicks, 0) AS engagement,
+    ifNull(e.engagement, 0) AS engagement,
     ifNull(e.engaged_people, 0) AS engaged_people,
     ifNull(i.reach, 0) AS reach, ifNull(i.impressions, 0) AS impressions,
     round(engagement / nullIf(reach, 0), 4) AS engagement_rate,
-    round(shares / nullIf(reach, 0), 5) AS virality,
+    somepulse_virality(shares, reach) AS virality,
     round(engaged_people / nullIf(reach, 0), 4) AS virality_people,
     ifNull(f.followers, 0) AS followers_that_day,
     round(engagement / nullIf(followers_that_day, 0), 5) AS engagement_rate_followers
@@ -411,29 +583,26 @@ LEFT JOIN (SELECT page_id, post_id,
                   uniqExactIf(event_id, interaction_type = 'comment') AS comments,
                   uniqExactIf(event_id, interaction_type = 'share') AS shares,
                   uniqExactIf(event_id, interaction_type = 'click') AS clicks,
-                  uniqExactIf(actor_id, interaction_type IN ('reaction', 'comment', 'share', 'click'))
-                      AS engaged_people
+                  uniqExactIf(event_id, somepulse_is_engagement(kind, interaction_type)) AS engagement,
+                  uniqExactIf(actor_id, somepulse_is_engagement(kind, interaction_type)) AS engaged_people
            FROM somepulse.events WHERE kind = 'interaction' GROUP BY page_id, post_id) AS e
     ON e.page_id = posts.page_id AND e.post_id = posts.post_id
-LEFT JOIN (SELECT page_id, post_id, argMax(reach, occurred_at) AS reach,
-                  argMax(impressions, occurred_at) AS impressions
-           FROM somepulse.events WHERE kind = 'insights_snapshot' AND scope = 'post'
-           GROUP BY page_id, post_id) AS i
+LEFT JOIN (SELECT page_id, post_id, reach, impressions FROM somepulse.v_post_reach) AS i
     ON i.page_id = posts.page_id AND i.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, day, followers FROM somepulse.v_page_daily WHERE followers > 0) AS f
-    ON f.page_id = posts.page_id AND f.day = multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(posts.published_at, 'Europe/Stockholm'), toDate(posts.published_at, 'Europe/Oslo'))
+    ON f.page_id = posts.page_id AND f.day = somepulse_local_date(posts.page_id, posts.published_at)
 SETTINGS join_use_nulls = 1
 COMMENT 'per post: engagement, reach, engagement rate by reach and by followers, virality';
 
 CREATE OR REPLACE VIEW somepulse.v_top_words AS
 SELECT page_id, toStartOfMonth(day) AS month, word, count() AS uses
 FROM (
-    SELECT page_id, multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(occurred_at, 'Europe/Stockholm'), toDate(occurred_at, 'Europe/Oslo')) AS day,
+    SELECT page_id, somepulse_local_date(page_id, occurred_at) AS day,
            arrayJoin(extractAll(lowerUTF8(text), '\\p{L}+')) AS word
     FROM somepulse.events FINAL
     WHERE kind = 'post_published' AND text != ''
 )
-WHERE lengthUTF8(word) >= 3 AND NOT has(['a', 'about', 'above', 'af', 'after', 'again', 'against', 'all', 'alla', 'alle', 'allt', 'alt', 'am', 'an', 'and', 'anden', 'andet', 'andre', 'any', 'are', 'as', 'at', 'att', 'av', 'bare', 'be', 'because', 'been', 'before', 'begge', 'being', 'below', 'between', 'ble', 'blev', 'bli', 'blir', 'blitt', 'bliver', 'blivit', 'both', 'but', 'by', 'både', 'can', 'da', 'de', 'deg', 'dem', 'den', 'denna', 'denne', 'der', 'deras', 'dere', 'deres', 'dess', 'dessa', 'det', 'detta', 'dette', 'did', 'dig', 'din', 'dina', 'disse', 'ditt', 'do', 'does', 'dog', 'doing', 'down', 'du', 'during', 'där', 'då', 'each', 'efter', 'eg', 'ein', 'eit', 'eitt', 'ej', 'eller', 'elles', 'en', 'end', 'enn', 'er', 'era', 'ert', 'et', 'ett', 'etter', 'few', 'for', 'fordi', 'fra', 'from', 'från', 'further', 'för', 'før', 'ha', 'had', 'hadde', 'hade', 'ham', 'han', 'hans', 'har', 'has', 'havde', 'have', 'having', 'he', 'hende', 'hendes', 'henne', 'hennes', 'her', 'here', 'hers', 'him', 'his', 'hjå', 'ho', 'hoe', 'hon', 'honom', 'hos', 'how', 'hun', 'hur', 'hva', 'hvad', 'hvem', 'hver', 'hvilke', 'hvilken', 'hvis', 'hvor', 'hvordan', 'hvorfor', 'här', 'i', 'icke', 'if', 'ikke', 'ikkje', 'in', 'ind', 'ingen', 'inn', 'inni', 'inom', 'inte', 'into', 'is', 'it', 'its', 'ja', 'jag', 'jeg', 'jer', 'jo', 'ju', 'just', 'kan', 'kom', 'korleis', 'kun', 'kunde', 'kunne', 'kva', 'kvar', 'kven', 'kvi', 'man', 'mange', 'me', 'med', 'meg', 'meget', 'mellan', 'mellom', 'men', 'mig', 'min', 'mina', 'mine', 'mit', 'mitt', 'mod', 'more', 'most', 'mot', 'my', 'mycket', 'mykje', 'ned', 'ni', 'no', 'noe', 'noen', 'noget', 'nogle', 'nor', 'not', 'now', 'nu', 'när', 'nå', 'någon', 'något', 'några', 'når', 'och', 'of', 'off', 'og', 'også', 'om', 'on', 'once', 'only', 'op', 'opp', 'or', 'os', 'oss', 'other', 'our', 'out', 'over', 'own', 'på', 'same', 'samma', 'samme', 'sedan', 'seg', 'selv', 'she', 'should', 'si', 'sia', 'sidan', 'sig', 'sin', 'sina', 'sine', 'sit', 'sitt', 'sitta', 'själv', 'sjøl', 'skal', 'skulle', 'slik', 'so', 'som', 'some', 'somme', 'somt', 'such', 'så', 'sådan', 'sådana', 'sånn', 'sånt', 'than', 'that', 'the', 'their', 'them', 'then', 'there', 'these', 'they', 'thi', 'this', 'those', 'through', 'til', 'till', 'to', 'too', 'ud', 'um', 'under', 'until', 'up', 'upp', 'ut', 'utan', 'uten', 'vad', 'var', 'vara', 'varför', 'varit', 'varje', 'vars', 'vart', 'varte', 'ved', 'vem', 'vere', 'verte', 'very', 'vi', 'vid', 'vil', 'vilka', 'vilkas', 'vilken', 'vilket', 'ville', 'vor', 'vore', 'vors', 'vort', 'vår', 'våra', 'vårt', 'være', 'været', 'vært', 'was', 'we', 'were', 'what', 'when', 'where', 'which', 'while', 'who', 'why', 'will', 'with', 'you', 'your', 'än', 'är', 'å', 'åt', 'över'], word)
+WHERE lengthUTF8(word) >= 3 AND word NOT IN (SELECT word FROM somepulse.stop_words)
 GROUP BY page_id, month, word
 COMMENT 'per page and month: words of the page posts and how often they were used';
 
@@ -476,12 +645,13 @@ FROM (
 )
 COMMENT 'per page and day: engagement of the last 7 days / followers';
 
--- 008_league_table
 CREATE OR REPLACE VIEW somepulse.v_league_table AS
 SELECT
-    *,
-    round(100 * (3.0 * (ifNull(response_rate, 1)) + 3.0 * (if(median_office_minutes IS NULL, 1, least(1, greatest(0, 1 - (median_office_minutes - promise_minutes) / (3.0 * promise_minutes))))) + 2.0 * (least(1, ifNull(engagement_rate_7d, 0) / 0.02)) + 2.0 * (if(dialogues = 0, 1, dialogues_with_page / dialogues)) + 1.0 * (least(1, posts_per_day / 1.0)) + 1.0 * (least(1, greatest(0, ifNull(follower_growth_pct, 0) / 3.0)))) / 12.0, 1) AS score,
-    multiIf(score >= 100, 'perfect', score >= 95, 'world class', score >= 90, 'very good', score >= 80, 'really good', score >= 65, 'good', score >= 45, 'OK', score >= 30, 'not passed', 'failed') AS grade,
+    * EXCEPT (weights, targets),
+    somepulse_score(response_rate, median_office_minutes, promise_minutes, engagement_rate_7d,
+               dialogues, dialogues_with_page, posts_per_day, follower_growth_pct,
+               weights, targets) AS score,
+    somepulse_grade(score) AS grade,
     rank() OVER (PARTITION BY quarter ORDER BY score DESC) AS rank_score,
     rank() OVER (PARTITION BY quarter ORDER BY followers DESC) AS rank_followers,
     rank() OVER (PARTITION BY quarter ORDER BY ifNull(follower_growth_pct, 0) DESC) AS rank_growth,
@@ -508,7 +678,8 @@ FROM (
         r.response_rate_24h AS response_rate_24h,
         r.median_office_minutes AS median_office_minutes,
         r.median_calendar_minutes AS median_calendar_minutes,
-        ifNull(d.dialogues, 0) AS dialogues, ifNull(d.dialogues_with_page, 0) AS dialogues_with_page
+        ifNull(d.dialogues, 0) AS dialogues, ifNull(d.dialogues_with_page, 0) AS dialogues_with_page,
+        s.weights AS weights, s.targets AS targets
     FROM somepulse.v_page_quarterly AS q
     LEFT JOIN (SELECT page_id, name, peer_group, promise_minutes FROM somepulse.pages FINAL) AS pages
         ON pages.page_id = q.page_id
@@ -523,102 +694,14 @@ FROM (
                       countIf(is_dialogue AND page_took_part) AS dialogues_with_page
                FROM somepulse.v_dialogues GROUP BY page_id, quarter) AS d
         ON d.page_id = q.page_id AND d.quarter = q.quarter
+    CROSS JOIN (SELECT (w_response_rate, w_response_time, w_engagement_rate,
+                        w_dialogue_participation, w_activity, w_growth) AS weights,
+                       (t_engagement_rate_7d, t_posts_per_day, t_growth_pct,
+                        t_response_time_zero_at) AS targets
+                FROM somepulse.score_settings ORDER BY loaded_at DESC LIMIT 1) AS s
     SETTINGS join_use_nulls = 1
 )
 COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';
-
--- 009_rollups_1h_1d
-CREATE TABLE IF NOT EXISTS somepulse.engagement_1h
-(
-    page_id    LowCardinality(String),
-    platform   LowCardinality(String),
-    post_id    String,
-    hour       DateTime('UTC'),
-    subtype    LowCardinality(String),
-    events     AggregateFunction(uniqExact, String),
-    questions  AggregateFunction(uniqExact, String)
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(hour)
-ORDER BY (page_id, platform, hour, post_id, subtype)
-COMMENT 'rollup: uniqExact states per hour, page, post and interaction type (read v_engagement_1h)';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS somepulse.engagement_1h_mv TO somepulse.engagement_1h AS
-SELECT page_id, platform, post_id, toStartOfHour(minute) AS hour, subtype,
-       uniqExactMergeState(events) AS events, uniqExactMergeState(questions) AS questions
-FROM somepulse.engagement_1m
-GROUP BY page_id, platform, post_id, hour, subtype;
-
-CREATE TABLE IF NOT EXISTS somepulse.engagement_1d
-(
-    page_id    LowCardinality(String),
-    platform   LowCardinality(String),
-    post_id    String,
-    day        Date COMMENT 'local day of the page',
-    subtype    LowCardinality(String),
-    events     AggregateFunction(uniqExact, String),
-    questions  AggregateFunction(uniqExact, String)
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(day)
-ORDER BY (page_id, platform, day, post_id, subtype)
-COMMENT 'rollup: uniqExact states per local day, page, post and interaction type (read v_engagement_1d)';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS somepulse.engagement_1d_mv TO somepulse.engagement_1d AS
-SELECT page_id, platform, post_id, multiIf(page_id IN ('region.exempel', 'sahlgrenska'), toDate(hour, 'Europe/Stockholm'), toDate(hour, 'Europe/Oslo')) AS day, subtype,
-       uniqExactMergeState(events) AS events, uniqExactMergeState(questions) AS questions
-FROM somepulse.engagement_1h
-GROUP BY page_id, platform, post_id, day, subtype;
-
-CREATE OR REPLACE VIEW somepulse.v_engagement_1h AS
-SELECT page_id, platform, post_id, hour,
-       uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
-       uniqExactMergeIf(events, subtype = 'comment') AS comments,
-       uniqExactMergeIf(events, subtype = 'reply') AS replies,
-       uniqExactMergeIf(events, subtype = 'share') AS shares,
-       uniqExactMergeIf(events, subtype = 'click') AS clicks,
-       uniqExactMergeIf(events, subtype = 'view') AS views,
-       uniqExactMerge(questions) AS questions,
-       reactions + comments + shares + clicks AS engagement
-FROM somepulse.engagement_1h
-GROUP BY page_id, platform, post_id, hour
-COMMENT 'per hour, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
-
-CREATE OR REPLACE VIEW somepulse.v_engagement_1d AS
-SELECT page_id, platform, post_id, day,
-       uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
-       uniqExactMergeIf(events, subtype = 'comment') AS comments,
-       uniqExactMergeIf(events, subtype = 'reply') AS replies,
-       uniqExactMergeIf(events, subtype = 'share') AS shares,
-       uniqExactMergeIf(events, subtype = 'click') AS clicks,
-       uniqExactMergeIf(events, subtype = 'view') AS views,
-       uniqExactMerge(questions) AS questions,
-       reactions + comments + shares + clicks AS engagement
-FROM somepulse.engagement_1d
-GROUP BY page_id, platform, post_id, day
-COMMENT 'per local day, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
-
--- 010_alerts
-CREATE TABLE IF NOT EXISTS somepulse.alerts
-(
-    alert_id     String COMMENT 'page/platform/rule/first firing bucket',
-    state        LowCardinality(String) COMMENT 'firing or resolved',
-    at           DateTime64(3, 'UTC') COMMENT 'event time of the decision',
-    decided_at   DateTime64(3, 'UTC') COMMENT 'wall time of the decision',
-    page_id      LowCardinality(String),
-    platform     LowCardinality(String),
-    rule         LowCardinality(String),
-    metric       LowCardinality(String),
-    severity     LowCardinality(String),
-    observed     Float64,
-    baseline     Float64,
-    ratio        Float64,
-    p_value      Float64,
-    summary      String
-)
-ENGINE = ReplacingMergeTree
-ORDER BY (alert_id, state)
-COMMENT 'surge alerts: every firing and resolution with value, baseline and ratio';
 
 CREATE OR REPLACE VIEW somepulse.v_alerts_firing AS
 SELECT alert_id, page_id, platform, rule, metric, severity, at AS fired_at, observed, baseline,

@@ -1,11 +1,13 @@
 -- Pages ranked per quarter on every measurement point (like Kommunikationsanalys'
 -- quarterly league tables), with share of influence in the peer group and the
--- configured 0-100 score and its grade (deploy/score.toml).
+-- configured 0-100 score and its grade (weights and targets: score_settings).
 CREATE OR REPLACE VIEW {db}.v_league_table AS
 SELECT
-    *,
-    SCORE_SQL AS score,
-    GRADE_SQL AS grade,
+    * EXCEPT (weights, targets),
+    {db}_score(response_rate, median_office_minutes, promise_minutes, engagement_rate_7d,
+               dialogues, dialogues_with_page, posts_per_day, follower_growth_pct,
+               weights, targets) AS score,
+    {db}_grade(score) AS grade,
     rank() OVER (PARTITION BY quarter ORDER BY score DESC) AS rank_score,
     rank() OVER (PARTITION BY quarter ORDER BY followers DESC) AS rank_followers,
     rank() OVER (PARTITION BY quarter ORDER BY ifNull(follower_growth_pct, 0) DESC) AS rank_growth,
@@ -32,7 +34,8 @@ FROM (
         r.response_rate_24h AS response_rate_24h,
         r.median_office_minutes AS median_office_minutes,
         r.median_calendar_minutes AS median_calendar_minutes,
-        ifNull(d.dialogues, 0) AS dialogues, ifNull(d.dialogues_with_page, 0) AS dialogues_with_page
+        ifNull(d.dialogues, 0) AS dialogues, ifNull(d.dialogues_with_page, 0) AS dialogues_with_page,
+        s.weights AS weights, s.targets AS targets
     FROM {db}.v_page_quarterly AS q
     LEFT JOIN (SELECT page_id, name, peer_group, promise_minutes FROM {db}.pages FINAL) AS pages
         ON pages.page_id = q.page_id
@@ -47,6 +50,11 @@ FROM (
                       countIf(is_dialogue AND page_took_part) AS dialogues_with_page
                FROM {db}.v_dialogues GROUP BY page_id, quarter) AS d
         ON d.page_id = q.page_id AND d.quarter = q.quarter
+    CROSS JOIN (SELECT (w_response_rate, w_response_time, w_engagement_rate,
+                        w_dialogue_participation, w_activity, w_growth) AS weights,
+                       (t_engagement_rate_7d, t_posts_per_day, t_growth_pct,
+                        t_response_time_zero_at) AS targets
+                FROM {db}.score_settings ORDER BY loaded_at DESC LIMIT 1) AS s
     SETTINGS join_use_nulls = 1
 )
 COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';

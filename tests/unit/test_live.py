@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from somepulse.live.engagement import LiveEngagement
+from somepulse.live.state import LiveState
 from somepulse.schemas import EVENT_ADAPTER
 from somepulse.schemas.events import Event
 
@@ -35,8 +36,9 @@ def ev(
 
 
 def test_counts_per_minute_and_page_totals() -> None:
-    live = LiveEngagement()
-    live.add(
+    state = LiveState({})
+    live = state.engagement
+    state.add(
         [
             ev(1, 0),
             ev(2, 0, "comment", True),
@@ -60,22 +62,33 @@ def test_counts_per_minute_and_page_totals() -> None:
 
 
 def test_replayed_events_are_not_counted_twice() -> None:
-    live = LiveEngagement()
+    state = LiveState({})
     batch = [ev(1, 0), ev(2, 0, "comment", True)]
-    assert live.add(batch) == 2
-    assert live.add(list(reversed(batch))) == 0
-    assert live.page_totals()["nav.foreldrepenger"]["engagement"] == 2
+    assert len(state.add(batch)) == 2
+    assert state.add(list(reversed(batch))) == []
+    assert state.engagement.page_totals()["nav.foreldrepenger"]["engagement"] == 2
+
+
+def test_an_event_resent_a_day_late_is_not_counted_again() -> None:
+    state = LiveState({})
+    state.add([ev(1, 0, "comment", True)])
+    state.add([ev(2, 60 * 30)])  # 30 hours later: minute 0 left the 26 h horizon
+    state.evict()
+    assert state.add([ev(1, 0, "comment", True)]) == []  # the late redelivery
+    assert state.engagement.page_totals()["nav.foreldrepenger"] == {"reaction": 1, "engagement": 1}
 
 
 def test_old_minutes_leave_the_horizon() -> None:
-    live = LiveEngagement(horizon=timedelta(minutes=30))
-    live.add([ev(1, 0), ev(2, 45)])
-    live.evict()
+    state = LiveState({}, LiveEngagement(horizon=timedelta(minutes=30)))
+    live = state.engagement
+    state.add([ev(1, 0), ev(2, 45)])
+    state.evict()
     assert [k[3].minute for k in live.minutes] == [45]
 
 
 def test_rebuild_from_clickhouse_rows() -> None:
-    live = LiveEngagement()
+    state = LiveState({})
+    live = state.engagement
     live.load(
         [
             {
@@ -92,34 +105,44 @@ def test_rebuild_from_clickhouse_rows() -> None:
                 "questions": 1,
             }
         ],
-        [{"event_id": "e1", "m": "2020-03-12 09:00:00"}],
     )
+    state.seen.load([("e1", int(datetime(2020, 3, 12, 9, tzinfo=UTC).timestamp()))])
     assert live.page_totals()["nav.jobblyst"]["engagement"] == 7
     # e1 is already in the rebuilt numbers: a redelivery of it adds nothing
-    assert live.add([ev(1, 0, page="nav.jobblyst")]) == 0
+    assert state.add([ev(1, 0, page="nav.jobblyst")]) == []
 
 
-def test_rolling_windows_and_live_virality() -> None:
-    live = LiveEngagement()
+def test_rolling_windows_and_live_virality_of_posts() -> None:
+    state = LiveState({})
     snapshot = EVENT_ADAPTER.validate_python(
         {
             "kind": "insights_snapshot",
             "event_id": "s1",
             "platform": "facebook",
             "page_id": "nav.foreldrepenger",
+            "post_id": "p1",
             "occurred_at": "2020-03-12T06:00:00Z",
-            "scope": "page",
+            "scope": "post",
             "day": "2020-03-11",
             "reach": 20_000,
             "impressions": 30_000,
         }
     )
     # minutes 0..59 after 09:00 UTC: a share at 0, 30 and 58, a reaction at 57 and 59
-    live.add(
+    state.add(
         [snapshot, ev(1, 0, "share"), ev(2, 30, "share"), ev(3, 58, "share"), ev(4, 57), ev(5, 59)]
     )
-    row = live.windows()["nav.foreldrepenger/facebook"]
+    row = state.engagement.windows()["nav.foreldrepenger/facebook"]
     # watermark 09:59: the 5-minute window is 09:55-09:59 -> share at 58, reactions 57, 59
     assert (row["engagement_5m"], row["shares_5m"]) == (3, 1)
     assert (row["engagement_60m"], row["shares_60m"]) == (5, 3)
-    assert row["virality_60m"] == 3 / 20_000
+    # virality is the post's shares / the post's reach, as in v_top_posts
+    (post,) = state.engagement.top_posts()["nav.foreldrepenger"]
+    assert post == {
+        "post_id": "p1",
+        "platform": "facebook",
+        "engagement": 5,
+        "shares": 3,
+        "reach": 20_000,
+        "virality": round(3 / 20_000, 5),
+    }

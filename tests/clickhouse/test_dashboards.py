@@ -16,14 +16,14 @@ from somepulse.collectors.scenario.generator import ScenarioGenerator
 from somepulse.collectors.scenario.profiles import PAGES
 from somepulse.dashboards.boards import BOARDS
 from somepulse.dashboards.build import OUT_DIR, render
-from somepulse.dashboards.builder import PromTarget, SqlTarget
+from somepulse.dashboards.builder import PromTarget, SqlTarget, with_database
 from somepulse.dashboards.macros import expand
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.settings import Settings
-from somepulse.store import Store, open_store
+from somepulse.store import Store, open_prepared_store
 from somepulse.telemetry import WorkerMetrics
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROVISIONING = ROOT / "deploy" / "grafana" / "provisioning"
 
 
@@ -68,7 +68,7 @@ def test_health_panels_use_metrics_the_worker_exports() -> None:
 
 @pytest.fixture(scope="module")
 def scenario_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = open_store(Settings(data_dir=tmp_path_factory.mktemp("boards")))  # type: ignore[call-arg]
+    store = open_prepared_store(Settings(data_dir=tmp_path_factory.mktemp("boards")))  # type: ignore[call-arg]
     rows = [
         row_json(EVENT_ADAPTER.validate_python(e), 0, 0)
         for e in ScenarioGenerator(date(2019, 3, 1), date(2020, 3, 20), seed=1, pages=PAGES[:2])
@@ -127,7 +127,7 @@ def test_every_panel_query_returns_rows(
 ) -> None:
     start, end = RANGES[uid]
     sql = expand(
-        target.sql,
+        with_database(target.sql, "somepulse"),
         start,
         end,
         3600,

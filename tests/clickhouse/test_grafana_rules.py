@@ -18,10 +18,10 @@ from somepulse.collectors.scenario.generator import ScenarioGenerator
 from somepulse.collectors.scenario.profiles import PAGES
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.settings import Settings
-from somepulse.store import Store, open_store
+from somepulse.store import Store, open_prepared_store
 
 pytestmark = pytest.mark.clickhouse
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = load_alert_config()
 RULES = {r.name: r for r in CONFIG.rules}
 
@@ -36,7 +36,7 @@ def test_provisioning_file_is_current() -> None:
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, StreamDetector]]:
     path: Path = tmp_path_factory.mktemp("grafana")
-    store = open_store(Settings(data_dir=path))  # type: ignore[call-arg]
+    store = open_prepared_store(Settings(data_dir=path))  # type: ignore[call-arg]
     detector = StreamDetector(CONFIG)
     gen = ScenarioGenerator(date(2019, 1, 1), date(2020, 3, 20), seed=2020, pages=PAGES[:2])
     rows = []

@@ -10,10 +10,11 @@ import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
+from somepulse.live.state import LivePartitions
 from somepulse.store import Store
 from somepulse.streams.pipeline import IngestPipeline
 from somepulse.streams.processor import DeadLetter, MessageProcessor
-from somepulse.streams.writer import ClickHouseSink
+from somepulse.streams.writer import ClickHouseWriter
 from somepulse.telemetry import WorkerMetrics
 
 pytestmark = pytest.mark.clickhouse
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.clickhouse
 class KeptDeadLetters:
     """Where dead letters go in this test: the pipeline's publisher interface, kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, topic: str = "dlq") -> None:
+        self.topic = topic
         self.letters: list[DeadLetter] = []
 
     async def publish(self, dead: Sequence[DeadLetter]) -> None:
@@ -48,15 +50,16 @@ def test_metrics_after_a_known_stream(store: Store) -> None:
     dead = KeptDeadLetters()
     with ThreadPoolExecutor(1) as executor:
         pipeline = IngestPipeline(
-            MessageProcessor("events", dlq_topic="dlq"),
-            ClickHouseSink(store, "events", executor, 2),
+            MessageProcessor("events"),
+            ClickHouseWriter(store, "events", executor, 2),
             dead,
-            metrics=metrics,
+            LivePartitions({}),
+            metrics,
         )
         messages = [
-            (0, 0, orjson.dumps([ev(1), ev(2), ev(3)])),  # 3 valid
-            (0, 1, b"{not json"),  # 1 dead: invalid JSON
-            (1, 0, orjson.dumps([ev(4), {"kind": "mention"}])),  # 1 valid, 1 dead
+            (0, 0, b"nav.jobblyst", orjson.dumps([ev(1), ev(2), ev(3)])),  # 3 valid
+            (0, 1, b"nav.jobblyst", b"{not json"),  # 1 dead: invalid JSON
+            (1, 0, b"nav.jobblyst", orjson.dumps([ev(4), {"kind": "mention"}])),  # 1 + 1 dead
         ]
         asyncio.run(pipeline.handle(messages))
 
@@ -68,6 +71,7 @@ def test_metrics_after_a_known_stream(store: Store) -> None:
     assert value("somepulse_rows_stored_total", table="events") == 4
     assert value("somepulse_dead_letters_total", reason="invalid JSON") == 1
     assert value("somepulse_dead_letters_total", reason="unknown kind 'mention'") == 1
+    # labelled with the dead-letter topic the publisher really sends to
     assert value("somepulse_events_produced_total", topic="dlq") == 2
     assert value("somepulse_batch_events_count") == 1
     assert value("somepulse_batch_events_sum") == 4
@@ -76,3 +80,5 @@ def test_metrics_after_a_known_stream(store: Store) -> None:
     assert value("somepulse_insert_latency_seconds_bucket", le="10.0") == 1
     assert value("somepulse_end_to_end_latency_seconds_count") == 1
     assert len(dead.letters) == 2
+    # keyed like their source message: a page's dead letters stay on one partition
+    assert {letter.key for letter in dead.letters} == {b"nav.jobblyst"}

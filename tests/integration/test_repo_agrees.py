@@ -15,7 +15,7 @@ import yaml  # type: ignore[import-untyped]
 from somepulse.settings import Settings
 from somepulse.tools.cli import settings_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_readme_configuration_table_is_current() -> None:

@@ -1,5 +1,5 @@
--- The page directory and office calendar, loaded from deploy/pages.toml at start-up
--- (streams/metrics/sync.py): time zones, reply promises, peer groups, and each open
+-- The page directory and office calendar, loaded from pages.toml at start-up
+-- (store/reference.py): time zones, reply promises, peer groups, and each open
 -- day's office hours as UTC instants (DST and public holidays already applied).
 CREATE TABLE IF NOT EXISTS {db}.pages
 (

@@ -20,10 +20,3 @@ CREATE TABLE IF NOT EXISTS {db}.alerts
 ENGINE = ReplacingMergeTree
 ORDER BY (alert_id, state)
 COMMENT 'surge alerts: every firing and resolution with value, baseline and ratio';
-
-CREATE OR REPLACE VIEW {db}.v_alerts_firing AS
-SELECT alert_id, page_id, platform, rule, metric, severity, at AS fired_at, observed, baseline,
-       ratio, summary
-FROM {db}.alerts FINAL
-WHERE state = 'firing' AND alert_id NOT IN (SELECT alert_id FROM {db}.alerts WHERE state = 'resolved')
-COMMENT 'alerts firing now';

@@ -5,7 +5,7 @@ SELECT
     posts.page_id AS page_id,
     posts.post_id AS post_id,
     posts.published_at AS published_at,
-    LOCAL_DATE(posts.published_at) AS day,
+    {db}_local_date(posts.page_id, posts.published_at) AS day,
     ifNull(c.comments, 0) AS comments,
     ifNull(c.comments, 0) >= 3 AS is_dialogue,
     ifNull(r.page_replies, 0) > 0 AS page_took_part
@@ -27,16 +27,17 @@ COMMENT 'per post: comments, is_dialogue (>= 3 comments), page_took_part';
 CREATE OR REPLACE VIEW {db}.v_top_posts AS
 SELECT
     posts.page_id AS page_id, posts.post_id AS post_id, posts.platform AS platform,
-    posts.published_at AS published_at, LOCAL_DATE(posts.published_at) AS day,
+    posts.published_at AS published_at,
+    {db}_local_date(posts.page_id, posts.published_at) AS day,
     posts.format AS format, posts.paid AS paid, posts.campaign_id AS campaign_id,
     posts.text AS text,
     ifNull(e.reactions, 0) AS reactions, ifNull(e.comments, 0) AS comments,
     ifNull(e.shares, 0) AS shares, ifNull(e.clicks, 0) AS clicks,
-    ifNull(e.reactions + e.comments + e.shares + e.clicks, 0) AS engagement,
+    ifNull(e.engagement, 0) AS engagement,
     ifNull(e.engaged_people, 0) AS engaged_people,
     ifNull(i.reach, 0) AS reach, ifNull(i.impressions, 0) AS impressions,
     round(engagement / nullIf(reach, 0), 4) AS engagement_rate,
-    round(shares / nullIf(reach, 0), 5) AS virality,
+    {db}_virality(shares, reach) AS virality,
     round(engaged_people / nullIf(reach, 0), 4) AS virality_people,
     ifNull(f.followers, 0) AS followers_that_day,
     round(engagement / nullIf(followers_that_day, 0), 5) AS engagement_rate_followers
@@ -49,17 +50,14 @@ LEFT JOIN (SELECT page_id, post_id,
                   uniqExactIf(event_id, interaction_type = 'comment') AS comments,
                   uniqExactIf(event_id, interaction_type = 'share') AS shares,
                   uniqExactIf(event_id, interaction_type = 'click') AS clicks,
-                  uniqExactIf(actor_id, interaction_type IN ('reaction', 'comment', 'share', 'click'))
-                      AS engaged_people
+                  uniqExactIf(event_id, {db}_is_engagement(kind, interaction_type)) AS engagement,
+                  uniqExactIf(actor_id, {db}_is_engagement(kind, interaction_type)) AS engaged_people
            FROM {db}.events WHERE kind = 'interaction' GROUP BY page_id, post_id) AS e
     ON e.page_id = posts.page_id AND e.post_id = posts.post_id
-LEFT JOIN (SELECT page_id, post_id, argMax(reach, occurred_at) AS reach,
-                  argMax(impressions, occurred_at) AS impressions
-           FROM {db}.events WHERE kind = 'insights_snapshot' AND scope = 'post'
-           GROUP BY page_id, post_id) AS i
+LEFT JOIN (SELECT page_id, post_id, reach, impressions FROM {db}.v_post_reach) AS i
     ON i.page_id = posts.page_id AND i.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, day, followers FROM {db}.v_page_daily WHERE followers > 0) AS f
-    ON f.page_id = posts.page_id AND f.day = LOCAL_DATE(posts.published_at)
+    ON f.page_id = posts.page_id AND f.day = {db}_local_date(posts.page_id, posts.published_at)
 SETTINGS join_use_nulls = 1
 COMMENT 'per post: engagement, reach, engagement rate by reach and by followers, virality';
 
@@ -67,12 +65,12 @@ COMMENT 'per post: engagement, reach, engagement rate by reach and by followers,
 CREATE OR REPLACE VIEW {db}.v_top_words AS
 SELECT page_id, toStartOfMonth(day) AS month, word, count() AS uses
 FROM (
-    SELECT page_id, LOCAL_DATE(occurred_at) AS day,
+    SELECT page_id, {db}_local_date(page_id, occurred_at) AS day,
            arrayJoin(extractAll(lowerUTF8(text), '\\p{L}+')) AS word
     FROM {db}.events FINAL
     WHERE kind = 'post_published' AND text != ''
 )
-WHERE lengthUTF8(word) >= 3 AND NOT has(STOP_WORDS, word)
+WHERE lengthUTF8(word) >= 3 AND word NOT IN (SELECT word FROM {db}.stop_words)
 GROUP BY page_id, month, word
 COMMENT 'per page and month: words of the page posts and how often they were used';
 

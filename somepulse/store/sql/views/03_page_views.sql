@@ -7,7 +7,7 @@ WITH
 activity AS (
     SELECT
         page_id,
-        LOCAL_DATE(occurred_at) AS local_day,
+        {db}_local_date(page_id, occurred_at) AS local_day,
         any(platform) AS platform,
         uniqExactIf(event_id, kind = 'post_published') AS posts,
         uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reaction') AS reactions,
@@ -16,26 +16,21 @@ activity AS (
         uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'share') AS shares,
         uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'click') AS clicks,
         uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'view') AS views,
-        uniqExactIf(event_id, is_question AND (kind = 'interaction' OR direction = 'in')) AS questions,
+        uniqExactIf(event_id, {db}_is_question(kind, direction, is_question)) AS questions,
+        uniqExactIf(event_id, {db}_is_engagement(kind, interaction_type)) AS engagement,
         uniqExactIf(event_id, kind = 'private_message' AND direction = 'in') AS messages_in,
         uniqExactIf(event_id, kind = 'page_reply') AS page_replies,
-        uniqExactIf(actor_id, kind = 'interaction'
-                    AND interaction_type IN ('reaction', 'comment', 'share', 'click')) AS engaged_people
+        uniqExactIf(actor_id, {db}_is_engagement(kind, interaction_type)) AS engaged_people
     FROM {db}.events
     WHERE kind IN ('post_published', 'interaction', 'private_message', 'page_reply')
     GROUP BY page_id, local_day
 ),
 page_reach AS (
-    SELECT page_id, day AS local_day, any(platform) AS platform,
-           argMax(reach, occurred_at) AS reach,
-           argMax(impressions, occurred_at) AS impressions,
-           argMax(video_views, occurred_at) AS video_views
-    FROM {db}.events
-    WHERE kind = 'insights_snapshot' AND scope = 'page'
-    GROUP BY page_id, local_day
+    SELECT page_id, day AS local_day, platform, reach, impressions, video_views
+    FROM {db}.v_page_reach_daily
 ),
 page_followers AS (
-    SELECT page_id, LOCAL_DATE(occurred_at) AS local_day, any(platform) AS platform,
+    SELECT page_id, {db}_local_date(page_id, occurred_at) AS local_day, any(platform) AS platform,
            argMax(followers, occurred_at) AS followers
     FROM {db}.events
     WHERE kind = 'follower_snapshot'
@@ -46,8 +41,8 @@ SELECT
     local_day AS day,
     if(activity.platform != '', activity.platform,
        if(page_reach.platform != '', page_reach.platform, page_followers.platform)) AS platform,
-    posts, reactions, comments, replies, shares, clicks, views,
-    reactions + comments + shares + clicks AS engagement,
+    posts, reactions, comments, replies, shares, clicks, views, engagement,
+    {db}_virality(shares, reach) AS virality,
     engaged_people, questions, messages_in, page_replies,
     reach, impressions, video_views,
     followers

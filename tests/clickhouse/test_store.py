@@ -10,23 +10,16 @@ import pytest
 
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.settings import Settings
-from somepulse.store import Store, migrate, open_store
-from somepulse.store.schema import load_migrations
+from somepulse.store import Store, open_prepared_store, open_store
+from somepulse.store.schema import ddl_text, migrate_tables
 
 pytestmark = pytest.mark.clickhouse
-SNAPSHOT = Path(__file__).parent / "snapshots" / "ddl.sql"
-
-
-def rendered_ddl() -> str:
-    parts = []
-    for m in load_migrations("somepulse", 730):
-        parts.append(f"-- {m.version:03d}_{m.name}\n" + ";\n\n".join(m.statements) + ";\n")
-    return "\n".join(parts)
+SNAPSHOT = Path(__file__).parents[1] / "snapshots" / "ddl.sql"
 
 
 def test_ddl_snapshot() -> None:
-    """Every CREATE statement, as applied. Update with `python -m tests.test_store`."""
-    assert rendered_ddl() == SNAPSHOT.read_text(), "DDL changed: review and refresh snapshot"
+    """Every statement, as applied. Update with `make ddl-snapshot`."""
+    assert ddl_text() == SNAPSHOT.read_text(), "DDL changed: review and `make ddl-snapshot`"
 
 
 def row(event_id: str, ts: str = "2020-03-12T09:00:00.000Z", **extra: object) -> bytes:
@@ -50,7 +43,7 @@ def row(event_id: str, ts: str = "2020-03-12T09:00:00.000Z", **extra: object) ->
 
 
 def test_migrations_are_idempotent(store: Store, settings: Settings) -> None:
-    assert migrate(store, settings.raw_retention_days) == []  # second run: nothing new
+    assert migrate_tables(store, settings.raw_retention_days) == []  # second run: nothing new
     tables = {r["name"] for r in store.query("SHOW TABLES FROM somepulse")}
     assert {
         "events",
@@ -63,7 +56,7 @@ def test_migrations_are_idempotent(store: Store, settings: Settings) -> None:
 
 
 def test_changed_retention_reaches_the_table(store: Store) -> None:
-    migrate(store, 30)
+    migrate_tables(store, 30)
     engine = store.query(
         "SELECT engine_full FROM system.tables WHERE database = 'somepulse' AND name = 'events'"
     )[0]["engine_full"]
@@ -164,7 +157,7 @@ def test_decimal_spend_round_trips(store: Store) -> None:
 
 
 def test_store_reopens_with_data(settings: Settings) -> None:
-    st = open_store(settings)
+    st = open_prepared_store(settings)
     st.insert("events", row("keep"))
     st.close()
     st = open_store(settings)
@@ -172,8 +165,3 @@ def test_store_reopens_with_data(settings: Settings) -> None:
         assert st.query("SELECT event_id FROM somepulse.events") == [{"event_id": "keep"}]
     finally:
         st.close()
-
-
-if __name__ == "__main__":
-    SNAPSHOT.parent.mkdir(exist_ok=True)
-    SNAPSHOT.write_text(rendered_ddl())

@@ -5,27 +5,22 @@
 -- Matching is by ids and event time, not arrival order: a reply that arrived before
 -- its question is matched all the same, and replays change nothing (FINAL).
 -- Minutes are calendar minutes and office minutes (the page's open hours, weekends
--- and public holidays closed, from office_hours). Unanswered questions have NULL
+-- and public holidays closed, from v_office_hours). Unanswered questions have NULL
 -- reply times; their age is in v_open_questions.
 CREATE OR REPLACE VIEW {db}.responses AS
 WITH
 questions AS (
-    SELECT event_id AS question_id, page_id, platform, post_id, kind AS source,
-           occurred_at AS asked_at,
-           if(kind = 'interaction', comment_id, message_id) AS item_id, thread_id
-    FROM {db}.events FINAL
-    WHERE is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
+    SELECT * FROM {db}.v_questions
 ),
 direct AS (
-    SELECT page_id, in_reply_to, min(occurred_at) AS replied_at
-    FROM {db}.events FINAL
-    WHERE kind = 'page_reply'
+    SELECT page_id, in_reply_to, min(replied_at) AS replied_at
+    FROM {db}.v_page_replies
     GROUP BY page_id, in_reply_to
 ),
 in_thread AS (
-    SELECT page_id, thread_id, occurred_at AS replied_at
-    FROM {db}.events FINAL
-    WHERE kind = 'page_reply' AND channel = 'message' AND thread_id != ''
+    SELECT page_id, thread_id, replied_at
+    FROM {db}.v_page_replies
+    WHERE channel = 'message' AND thread_id != ''
 ),
 matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
@@ -46,20 +41,20 @@ answered AS (
 ),
 office AS (
     SELECT a.question_id AS question_id,
-           sum(greatest(0, dateDiff('second', greatest(a.asked_at, o.opens_at),
-                                     least(a.replied_at, o.closes_at)))) / 60 AS office_minutes
+           sum(greatest(0, dateDiff('millisecond', greatest(a.asked_at, o.opens_at),
+                                     least(a.replied_at, o.closes_at)))) / 60000 AS office_minutes
     FROM (SELECT question_id, page_id, asked_at, replied_at,
                  arrayJoin(range(toInt64(toUInt16(toDate(asked_at))) - 1,
                                  toInt64(toUInt16(toDate(assumeNotNull(replied_at)))) + 2))
                      AS day_number
           FROM answered WHERE replied_at IS NOT NULL AND replied_at > asked_at
             AND dateDiff('day', asked_at, replied_at) < 400) AS a
-    INNER JOIN {db}.office_hours AS o ON o.page_id = a.page_id AND o.day = toDate(toUInt16(a.day_number))
+    INNER JOIN {db}.v_office_hours AS o ON o.page_id = a.page_id AND o.day = toDate(toUInt16(a.day_number))
     GROUP BY a.question_id
 )
 SELECT
     answered.*,
-    LOCAL_DATE(asked_at) AS day,
+    {db}_local_date(page_id, asked_at) AS day,
     replied_at IS NOT NULL AS is_answered,
     if(replied_at IS NULL, NULL,
        greatest(0, dateDiff('millisecond', asked_at, replied_at)) / 60000) AS calendar_minutes,
@@ -73,11 +68,11 @@ COMMENT 'per question: asked_at, first replied_at, calendar and office-hours min
 -- Questions without a reply, with their age now (calendar and office minutes).
 CREATE OR REPLACE VIEW {db}.v_open_questions AS
 SELECT r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at,
-       dateDiff('second', r.asked_at, now64(3)) / 60 AS age_minutes,
-       sum(greatest(0, dateDiff('second', greatest(r.asked_at, o.opens_at),
-                                             least(now64(3), o.closes_at)))) / 60 AS age_office_minutes
+       dateDiff('millisecond', r.asked_at, now64(3)) / 60000 AS age_minutes,
+       sum(greatest(0, dateDiff('millisecond', greatest(r.asked_at, o.opens_at),
+                                             least(now64(3), o.closes_at)))) / 60000 AS age_office_minutes
 FROM {db}.responses AS r
-LEFT JOIN {db}.office_hours AS o
+LEFT JOIN {db}.v_office_hours AS o
     ON o.page_id = r.page_id AND o.day >= toDate(r.asked_at) AND o.day <= today()
 WHERE NOT r.is_answered
 GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at

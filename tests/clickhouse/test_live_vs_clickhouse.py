@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from somepulse.domain.pages import load_pages
-from somepulse.live.engagement import LiveEngagement
-from somepulse.live.questions import LiveQuestions
+from somepulse.domain.signals import COUNTERS
+from somepulse.live.state import LiveState
 from somepulse.settings import Settings
-from somepulse.store import Store, open_store
+from somepulse.store import Store, open_prepared_store
 from somepulse.streams.processor import MessageProcessor
 
 pytestmark = pytest.mark.clickhouse
@@ -30,7 +30,7 @@ TYPES = ("reaction", "comment", "reply", "share", "click", "view")
 @pytest.fixture(scope="module")
 def chdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     path: Path = tmp_path_factory.mktemp("live")
-    store = open_store(Settings(data_dir=path))  # type: ignore[call-arg]
+    store = open_prepared_store(Settings(data_dir=path))  # type: ignore[call-arg]
     yield store
     store.close()
 
@@ -105,7 +105,7 @@ def build(actions: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
 def test_live_numbers_equal_clickhouse(
     chdb: Store, actions: list[tuple[Any, ...]], seed: int
 ) -> None:
-    for table in ("events", "engagement_1m", "engagement_1h", "engagement_1d"):
+    for table in ("events", "engagement_1m", "engagement_1h"):
         chdb.command(f"TRUNCATE TABLE somepulse.{table}")
     events = build(actions)
     rng = random.Random(seed)
@@ -113,28 +113,17 @@ def test_live_numbers_equal_clickhouse(
     rng.shuffle(delivered)  # out of order: replies may come before their questions
 
     processor = MessageProcessor("t")
-    live = LiveEngagement()
-    questions = LiveQuestions({p.page_id: p for p in load_pages()})
+    state = LiveState({p.page_id: p for p in load_pages()})
+    live, questions = state.engagement, state.questions
     for start in range(0, len(delivered), 7):
         out = processor.process(orjson.dumps(delivered[start : start + 7]), 0, start)
         assert not out.dead
-        live.add(out.events)
-        questions.add(out.events)
+        state.add(out.events)
         chdb.insert("events", b"\n".join(out.rows))
 
     stored = {
         (r["page_id"], r["platform"], r["post_id"], r["m"]): {
-            k: int(r[c])
-            for k, c in (
-                ("reaction", "reactions"),
-                ("comment", "comments"),
-                ("reply", "replies"),
-                ("share", "shares"),
-                ("click", "clicks"),
-                ("view", "views"),
-                ("question", "questions"),
-            )
-            if int(r[c])
+            k: int(r[c]) for k, c in COUNTERS if int(r[c])
         }
         for r in chdb.query(
             "SELECT page_id, platform, post_id, toString(minute) AS m, * "

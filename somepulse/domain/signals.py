@@ -1,0 +1,195 @@
+"""What an event tells the metrics: the one Python home of the field's event rules.
+
+``classify`` is called once per event on the worker's hot path; the live caches and
+the surge detector read its ``Signal`` instead of looking at event types themselves.
+The SQL side of the same rules lives in ``store/sql/functions.sql``
+(``{db}_is_question``, ``{db}_is_engagement``, ``{db}_virality``) and the semantic
+views built on them; ``tests/clickhouse/test_rules_contract.py`` feeds the same events
+to both and asserts equal answers.
+
+The rules:
+
+* **question**: a person's comment or reply marked as a question, or an incoming
+  private message marked as a question;
+* **engagement**: reactions + comments + shares + clicks (views and replies under
+  comments are not engagement with the page's post in the field's definition);
+* **reply**: the page answering a comment or a message;
+* **reach of a day**: the page's latest insights snapshot for that day (a later
+  snapshot revises an earlier one, never adds to it);
+* **virality**: shares ÷ reach of the same post (Facebook's classic definition uses
+  people who shared; per post both are the same measure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from somepulse.schemas.events import Event
+from somepulse.schemas.interactions import Interaction, PageReply, ReplyChannel
+from somepulse.schemas.messages import Direction, PrivateMessage
+from somepulse.schemas.snapshots import InsightsScope, InsightsSnapshot
+
+ENGAGEMENT_TYPES = ("reaction", "comment", "share", "click")
+# the per-minute counters the live cache and the rollups keep (rollup column names)
+COUNTERS = (
+    ("reaction", "reactions"),
+    ("comment", "comments"),
+    ("reply", "replies"),
+    ("share", "shares"),
+    ("click", "clicks"),
+    ("view", "views"),
+    ("question", "questions"),
+)
+_IN = Direction.IN
+_PAGE = InsightsScope.PAGE
+_MESSAGE = ReplyChannel.MESSAGE
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRef:
+    """A question's identity for matching: the comment or message id, its thread."""
+
+    item_id: str
+    thread_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRef:
+    in_reply_to: str
+    thread_id: str | None  # set only for replies by private message
+
+
+@dataclass(frozen=True, slots=True)
+class ReachRef:
+    scope: str  # "page" or "post"
+    day_ts: int  # the reported day, 00:00 UTC as epoch seconds
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """What one event means for live state and the surge detector."""
+
+    event_id: str
+    page_id: str
+    platform: str
+    post_id: str
+    ts: int  # event time, epoch seconds (converted once: utcoffset() is slow)
+    at: datetime  # event time as sent (sub-second: response times are in ms)
+    counters: tuple[str, ...] = ()
+    question: QuestionRef | None = None
+    reply: ReplyRef | None = None
+    reach: ReachRef | None = None
+
+    @property
+    def counted(self) -> bool:
+        """Counted once per event id (a replay must add nothing); a reach snapshot is a
+        figure instead, and a later one revises it."""
+        return self.reach is None
+
+
+def is_question(event: Event) -> bool:
+    if type(event) is Interaction:
+        return event.is_question
+    return type(event) is PrivateMessage and event.direction is _IN and event.is_question
+
+
+def is_engagement(interaction_type: str) -> bool:
+    return interaction_type in ENGAGEMENT_TYPES
+
+
+def engagement(counts: dict[str, int]) -> int:
+    """Engagement from per-type counts keyed by interaction type."""
+    return sum(counts.get(t, 0) for t in ENGAGEMENT_TYPES)
+
+
+def virality(shares: int, reach: int) -> float | None:
+    """Shares ÷ reach, rounded like the SQL function; None without reach."""
+    return round(shares / reach, 5) if reach else None
+
+
+def classify(event: Event) -> Signal | None:
+    """The signal of one event, or None when it moves no live number."""
+    kind = type(event)
+    if kind is Interaction:
+        ev: Interaction = event  # type: ignore[assignment]
+        # StrEnum members are str already: no .value lookups on the hot path
+        if ev.is_question:
+            return Signal(
+                ev.event_id,
+                ev.page_id,
+                ev.platform,
+                ev.post_id,
+                int(ev.occurred_at.timestamp()),
+                ev.occurred_at,
+                (ev.interaction_type, "question"),
+                QuestionRef(ev.comment_id or "", None),
+            )
+        return Signal(
+            ev.event_id,
+            ev.page_id,
+            ev.platform,
+            ev.post_id,
+            int(ev.occurred_at.timestamp()),
+            ev.occurred_at,
+            (ev.interaction_type,),
+        )
+    if kind is PrivateMessage:
+        msg: PrivateMessage = event  # type: ignore[assignment]
+        if msg.direction is not _IN or not msg.is_question:
+            return None
+        return Signal(
+            msg.event_id,
+            msg.page_id,
+            msg.platform,
+            msg.post_id or "",
+            int(msg.occurred_at.timestamp()),
+            msg.occurred_at,
+            ("question",),
+            QuestionRef(msg.message_id, msg.thread_id),
+        )
+    if kind is PageReply:
+        reply: PageReply = event  # type: ignore[assignment]
+        thread = reply.thread_id if reply.channel is _MESSAGE and reply.thread_id else None
+        return Signal(
+            reply.event_id,
+            reply.page_id,
+            reply.platform,
+            reply.post_id or "",
+            int(reply.occurred_at.timestamp()),
+            reply.occurred_at,
+            reply=ReplyRef(reply.in_reply_to, thread),
+        )
+    if kind is InsightsSnapshot:
+        snap: InsightsSnapshot = event  # type: ignore[assignment]
+        day = snap.day
+        return Signal(
+            snap.event_id,
+            snap.page_id,
+            snap.platform,
+            snap.post_id or "",
+            int(snap.occurred_at.timestamp()),
+            snap.occurred_at,
+            reach=ReachRef(
+                str(snap.scope),
+                int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()),
+                snap.reach,
+            ),
+        )
+    return None
+
+
+__all__ = [
+    "COUNTERS",
+    "ENGAGEMENT_TYPES",
+    "QuestionRef",
+    "ReachRef",
+    "ReplyRef",
+    "Signal",
+    "classify",
+    "engagement",
+    "is_engagement",
+    "is_question",
+    "virality",
+]

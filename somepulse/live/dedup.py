@@ -1,0 +1,49 @@
+"""One deduplication of counted signals per partition: after a crash or a rebalance
+the same events arrive again (Kafka is at least once), and live numbers and the surge
+detector must not count them twice.
+
+Ids are remembered for an event-time horizon (the longest any live state looks back:
+the question queue's 14 days), so an event re-sent a day late is still recognised.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+
+
+class Deduplicator:
+    def __init__(self, horizon_seconds: int) -> None:
+        self.horizon = horizon_seconds
+        self._seen: set[str] = set()
+        self._by_hour: dict[int, list[str]] = {}  # hour (epoch s) -> ids, for eviction
+        self._hours: list[int] = []  # heap of the hours held
+        self.watermark = 0
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def first(self, event_id: str, ts: int) -> bool:
+        """True the first time an id is seen (and remember it)."""
+        if event_id in self._seen:
+            return False
+        self._seen.add(event_id)
+        hour = ts - ts % 3600
+        ids = self._by_hour.get(hour)
+        if ids is None:
+            ids = self._by_hour[hour] = []
+            heapq.heappush(self._hours, hour)
+        ids.append(event_id)
+        if ts > self.watermark:
+            self.watermark = ts
+        return True
+
+    def load(self, ids: Iterable[tuple[str, int]]) -> None:
+        for event_id, ts in ids:
+            self.first(event_id, ts)
+
+    def evict(self) -> None:
+        """Forget ids older than the horizon (call once per batch)."""
+        cutoff = self.watermark - self.horizon
+        while self._hours and self._hours[0] + 3600 <= cutoff:
+            self._seen.difference_update(self._by_hour.pop(heapq.heappop(self._hours)))

@@ -1,0 +1,101 @@
+"""The engagement rollups, defined once: the per-minute and per-hour tables with
+their materialized views (migrations 2 and 9) and the plain-number views over them
+(``v_engagement_1m``, ``_1h`` and ``_1d``, re-created at every start).
+
+Counts are ``uniqExact(event_id)`` states, so a replayed event adds nothing (plain
+counters would double count; PostHog's lesson). One state per row, keyed by
+interaction type, costs a third of one state column per type at insert. The hourly
+rollup merges the minute states (exact and cheap: it sees pre-aggregated rows). Days
+are the page's local days, derived at read time from hours (whole-hour time zones,
+like the Nordic ones, map hours to days exactly) so that the page directory stays
+data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from somepulse.domain.signals import COUNTERS, ENGAGEMENT_TYPES
+
+
+@dataclass(frozen=True)
+class Rollup:
+    table: str
+    column: str  # the time bucket column
+    unit: str  # for comments: minute, hour
+    bucket: str  # SQL for the bucket over the source
+    source: str  # events, or the finer rollup
+
+
+MINUTE = Rollup("engagement_1m", "minute", "minute", "toStartOfMinute(occurred_at)", "events")
+HOUR = Rollup("engagement_1h", "hour", "hour", "toStartOfHour(minute)", "engagement_1m")
+
+
+def table_statements(r: Rollup) -> tuple[str, ...]:
+    """The rollup's table and materialized view (a migration's statements)."""
+    table = f"""CREATE TABLE IF NOT EXISTS {{db}}.{r.table}
+(
+    page_id    LowCardinality(String),
+    platform   LowCardinality(String),
+    post_id    String,
+    {r.column:<10} DateTime('UTC'),
+    subtype    LowCardinality(String) COMMENT 'interaction type, or "in" for private messages',
+    events     AggregateFunction(uniqExact, String),
+    questions  AggregateFunction(uniqExact, String)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM({r.column})
+ORDER BY (page_id, platform, {r.column}, post_id, subtype)
+COMMENT 'rollup: uniqExact states per {r.unit}, page, post and interaction type \
+(read v_{r.table})'"""
+    if r.source == "events":
+        states = (
+            "uniqExactState(event_id) AS events,\n"
+            "    uniqExactStateIf(event_id, is_question) AS questions"
+        )
+        where = "\nWHERE kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')"
+    else:
+        states = (
+            "uniqExactMergeState(events) AS events,\n"
+            "    uniqExactMergeState(questions) AS questions"
+        )
+        where = ""
+    view = f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.{r.table}_mv TO {{db}}.{r.table} AS
+SELECT
+    page_id, platform, post_id, {r.bucket} AS {r.column}, subtype,
+    {states}
+FROM {{db}}.{r.source}{where}
+GROUP BY page_id, platform, post_id, {r.column}, subtype"""
+    return table, view
+
+
+def view_statement(r: Rollup, name: str | None = None, bucket: str | None = None) -> str:
+    """The plain-number view: one column per counter and engagement (the rule of
+    ``domain/signals.py``), per ``bucket`` (default: the rollup's own)."""
+    column = bucket or r.column
+    alias = "day" if bucket else r.column
+    counters = ",\n    ".join(
+        f"uniqExactMergeIf(events, subtype = '{name_}') AS {col}"
+        for name_, col in COUNTERS
+        if name_ != "question"
+    )
+    plural = dict(COUNTERS)
+    engagement = " + ".join(plural[t] for t in ENGAGEMENT_TYPES)
+    unit = "local day" if bucket else r.unit
+    return f"""CREATE OR REPLACE VIEW {{db}}.{name or "v_" + r.table} AS
+SELECT
+    page_id, platform, post_id, {column} AS {alias},
+    {counters},
+    uniqExactMerge(questions) AS questions,
+    {engagement} AS engagement
+FROM {{db}}.{r.table}
+GROUP BY page_id, platform, post_id, {alias}
+COMMENT 'per {unit}, page, platform and post: {", ".join(c for _, c in COUNTERS)}, engagement'"""
+
+
+def view_statements() -> tuple[str, ...]:
+    return (
+        view_statement(MINUTE),
+        view_statement(HOUR),
+        view_statement(HOUR, "v_engagement_1d", "{db}_local_date(page_id, hour)"),
+    )

@@ -1,0 +1,38 @@
+-- The SQL home of the field's event rules (the Python home: domain/signals.py; a
+-- contract test feeds both the same events). Functions are global in ClickHouse, so
+-- their names carry the database. Re-created at every start, before the views.
+-- {db}_local_date is defined from the page directory by store/reference.py.
+
+-- A person's comment or reply marked as a question, or an incoming private message
+-- marked as a question.
+CREATE OR REPLACE FUNCTION {db}_is_question AS (kind, direction, is_question) ->
+    is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
+
+-- Engagement: reactions + comments + shares + clicks (not views, not replies).
+CREATE OR REPLACE FUNCTION {db}_is_engagement AS (kind, interaction_type) ->
+    kind = 'interaction' AND interaction_type IN ('reaction', 'comment', 'share', 'click');
+
+-- Virality: shares ÷ reach of the same post (NULL without reach).
+CREATE OR REPLACE FUNCTION {db}_virality AS (shares, reach) -> round(shares / nullIf(reach, 0), 5);
+
+-- The field's grade bands of the 0-100 score (Kommunikationsanalys / Smampion).
+CREATE OR REPLACE FUNCTION {db}_grade AS (score) -> multiIf(
+    score >= 100, 'perfect', score >= 95, 'world class', score >= 90, 'very good',
+    score >= 80, 'really good', score >= 65, 'good', score >= 45, 'OK',
+    score >= 30, 'not passed', 'failed');
+
+-- The 0-100 score: the weighted mean of six sub-scores in [0, 1]. w = weights
+-- (response rate, response time, engagement rate, dialogue participation, activity,
+-- growth), t = targets (engagement rate 7d, posts per day, growth %, response time
+-- falls to 0 at this multiple of the promise); both come from score_settings.
+CREATE OR REPLACE FUNCTION {db}_score AS (response_rate, median_office_minutes,
+    promise_minutes, engagement_rate_7d, dialogues, dialogues_with_page, posts_per_day,
+    follower_growth_pct, w, t) -> round(100 * (
+        w.1 * ifNull(response_rate, 1)
+      + w.2 * if(median_office_minutes IS NULL, 1, least(1, greatest(0,
+                 1 - (median_office_minutes - promise_minutes) / ((t.4 - 1) * promise_minutes))))
+      + w.3 * least(1, ifNull(engagement_rate_7d, 0) / t.1)
+      + w.4 * if(dialogues = 0, 1, dialogues_with_page / dialogues)
+      + w.5 * least(1, posts_per_day / t.2)
+      + w.6 * least(1, greatest(0, ifNull(follower_growth_pct, 0) / t.3))
+    ) / greatest(w.1 + w.2 + w.3 + w.4 + w.5 + w.6, 1e-9), 1);

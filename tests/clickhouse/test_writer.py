@@ -1,0 +1,126 @@
+"""The writer on a real engine: a poison row never stalls ingestion (the batch is
+split until the refused rows are isolated), and a transient error is retried."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import orjson
+import pytest
+
+from somepulse.live.state import LivePartitions
+from somepulse.schemas import EVENT_ADAPTER, row_json
+from somepulse.store import Store, StoreError
+from somepulse.streams.pipeline import IngestPipeline, PreparedBatch
+from somepulse.streams.processor import DeadLetter, MessageProcessor
+from somepulse.streams.writer import ClickHouseWriter
+from somepulse.telemetry import WorkerMetrics
+
+pytestmark = pytest.mark.clickhouse
+
+
+def good(i: int) -> bytes:
+    event = EVENT_ADAPTER.validate_python(
+        {
+            "kind": "interaction",
+            "event_id": f"e{i}",
+            "platform": "facebook",
+            "page_id": "nav.jobblyst",
+            "post_id": "p1",
+            "occurred_at": "2020-03-12T09:00:00Z",
+            "interaction_type": "share",
+            "actor_id": "p1_a",
+        }
+    )
+    return row_json(event, 0, i)
+
+
+def poison(i: int) -> bytes:
+    """A row ClickHouse refuses for its content (an unsigned column given -1), as a
+    schema change without its column migration would produce."""
+    return orjson.dumps(
+        {
+            "event_id": f"bad{i}",
+            "kind": "insights_snapshot",
+            "schema_version": 1,
+            "platform": "facebook",
+            "page_id": "nav.jobblyst",
+            "occurred_at": "2020-03-12T09:00:00Z",
+            "scope": "page",
+            "day": "2020-03-11",
+            "reach": -1,
+        }
+    )
+
+
+class FlakyStore:
+    """The real store behind a network that fails the first ``failures`` inserts
+    (what ClickHouse answers when a server has too many parts)."""
+
+    def __init__(self, store: Store, failures: int) -> None:
+        self._store, self.failures, self.calls = store, failures, 0
+        self.database = store.database
+
+    def insert(self, table: str, data: bytes) -> int:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise StoreError("Code: 252. DB::Exception: Too many parts (TOO_MANY_PARTS)")
+        return self._store.insert(table, data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_poison_rows_are_isolated_and_the_rest_stored(store: Store) -> None:
+    rows = [good(i) for i in range(1000)]
+    rows.insert(137, poison(1))
+    rows.insert(800, poison(2))
+    with ThreadPoolExecutor(1) as executor:
+        writer = ClickHouseWriter(store, "events", executor, max_rows=10_000)
+        result = asyncio.run(writer.write(rows))
+    assert [index for index, _ in result.rejected] == [137, 800]
+    assert all("CANNOT_PARSE_NUMBER" in reason for _, reason in result.rejected)
+    assert result.rows == 1000
+    assert store.query("SELECT count() AS n FROM somepulse.events FINAL") == [{"n": 1000}]
+    # bisection: far fewer inserts than rows (about 2 x log2(1002) per bad row)
+    assert result.inserts < 40
+
+
+def test_refused_rows_become_dead_letters_with_their_source(store: Store) -> None:
+    class Kept:
+        topic = "dlq"
+
+        def __init__(self) -> None:
+            self.letters: list[DeadLetter] = []
+
+        async def publish(self, dead: Any) -> None:
+            self.letters.extend(dead)
+
+    kept = Kept()
+    with ThreadPoolExecutor(1) as executor:
+        pipeline = IngestPipeline(
+            MessageProcessor("events"),
+            ClickHouseWriter(store, "events", executor, 100),
+            kept,
+            LivePartitions({}),
+            WorkerMetrics(),
+        )
+        rows = [good(1), poison(1), good(2)]
+        batch = PreparedBatch(rows, [], 2, positions=[(0, 3, 40), (1, 3, 41)])
+        asyncio.run(pipeline.store(batch))
+    (letter,) = kept.letters
+    assert letter.reason.startswith("rejected by ClickHouse: Unsigned type must not contain '-'")
+    assert (letter.partition, letter.offset, letter.key) == (3, 41, b"nav.jobblyst")
+    assert letter.value == poison(1)
+    assert pipeline.stats.events_stored == 2 and pipeline.stats.dead_letters == 1
+
+
+def test_transient_errors_are_retried_until_stored(store: Store) -> None:
+    flaky = FlakyStore(store, failures=3)
+    with ThreadPoolExecutor(1) as executor:
+        writer = ClickHouseWriter(flaky, "events", executor, max_rows=100, max_backoff=0.05)  # type: ignore[arg-type]
+        result = asyncio.run(writer.write([good(i) for i in range(10)]))
+    assert (result.rows, result.rejected, flaky.calls) == (10, [], 4)
+    assert store.query("SELECT count() AS n FROM somepulse.events FINAL") == [{"n": 10}]
