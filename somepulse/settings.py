@@ -136,3 +136,18 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
         return path.read_text().strip().encode()
+
+
+def markdown_table() -> str:
+    """Every setting as a Markdown row (the README's configuration table)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if default is None:
+            shown = "unset"
+        elif isinstance(default, SecretStr):
+            shown = "(empty)" if not default.get_secret_value() else "(secret)"
+        else:
+            shown = str(default)
+        lines.append(f"| `SOMEPULSE_{name.upper()}` | `{shown}` | {field.description} |")
+    return "\n".join(lines)

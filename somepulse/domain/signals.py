@@ -67,9 +67,11 @@ class ReachRef:
     value: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Signal:
-    """What one event means for live state and the surge detector."""
+    """What one event means for live state and the surge detector. Not frozen only
+    because a frozen dataclass is several times slower to build, and one is built per
+    event on the hot path: treat it as immutable."""
 
     event_id: str
     page_id: str
@@ -116,68 +118,45 @@ def classify(event: Event) -> Signal | None:
         ev: Interaction = event  # type: ignore[assignment]
         # StrEnum members are str already: no .value lookups on the hot path
         if ev.is_question:
-            return Signal(
-                ev.event_id,
-                ev.page_id,
-                ev.platform,
-                ev.post_id,
-                int(ev.occurred_at.timestamp()),
-                ev.occurred_at,
-                (ev.interaction_type, "question"),
-                QuestionRef(ev.comment_id or "", None),
-            )
-        return Signal(
-            ev.event_id,
-            ev.page_id,
-            ev.platform,
-            ev.post_id,
-            int(ev.occurred_at.timestamp()),
-            ev.occurred_at,
-            (ev.interaction_type,),
-        )
+            question = QuestionRef(ev.comment_id or "", None)
+            return _signal(ev, (ev.interaction_type, "question"), question)
+        return _signal(ev, (ev.interaction_type,))
     if kind is PrivateMessage:
         msg: PrivateMessage = event  # type: ignore[assignment]
         if msg.direction is not _IN or not msg.is_question:
             return None
-        return Signal(
-            msg.event_id,
-            msg.page_id,
-            msg.platform,
-            msg.post_id or "",
-            int(msg.occurred_at.timestamp()),
-            msg.occurred_at,
-            ("question",),
-            QuestionRef(msg.message_id, msg.thread_id),
-        )
+        return _signal(msg, ("question",), QuestionRef(msg.message_id, msg.thread_id))
     if kind is PageReply:
         reply: PageReply = event  # type: ignore[assignment]
         thread = reply.thread_id if reply.channel is _MESSAGE and reply.thread_id else None
-        return Signal(
-            reply.event_id,
-            reply.page_id,
-            reply.platform,
-            reply.post_id or "",
-            int(reply.occurred_at.timestamp()),
-            reply.occurred_at,
-            reply=ReplyRef(reply.in_reply_to, thread),
-        )
+        return _signal(reply, (), reply=ReplyRef(reply.in_reply_to, thread))
     if kind is InsightsSnapshot:
         snap: InsightsSnapshot = event  # type: ignore[assignment]
-        day = snap.day
-        return Signal(
-            snap.event_id,
-            snap.page_id,
-            snap.platform,
-            snap.post_id or "",
-            int(snap.occurred_at.timestamp()),
-            snap.occurred_at,
-            reach=ReachRef(
-                str(snap.scope),
-                int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()),
-                snap.reach,
-            ),
-        )
+        day = int(datetime(snap.day.year, snap.day.month, snap.day.day, tzinfo=UTC).timestamp())
+        return _signal(snap, (), reach=ReachRef(str(snap.scope), day, snap.reach))
     return None
+
+
+def _signal(
+    event: Event,
+    counters: tuple[str, ...],
+    question: QuestionRef | None = None,
+    reply: ReplyRef | None = None,
+    reach: ReachRef | None = None,
+) -> Signal:
+    at = event.occurred_at
+    return Signal(
+        event.event_id,
+        event.page_id,
+        event.platform,
+        event.post_id or "",
+        int(at.timestamp()),  # utcoffset() is slow: once per event
+        at,
+        counters,
+        question,
+        reply,
+        reach,
+    )
 
 
 __all__ = [

@@ -42,11 +42,12 @@ class LiveState:
     def take(self, signal: Signal) -> bool:
         """Apply one signal; True if it is new (counted signals are deduplicated by
         event id; a reach figure is always taken, a later one revises it)."""
-        if signal.counted and not self.seen.first(signal.event_id, signal.ts):
+        if signal.reach is None and not self.seen.first(signal.event_id, signal.ts):
             return False
         self.page_ids.add(signal.page_id)
         self.engagement.add(signal)
-        self.questions.add(signal)
+        if signal.question is not None or signal.reply is not None:
+            self.questions.add(signal)
         return True
 
     def add(self, events: Iterable[Event]) -> list[Signal]:

@@ -120,7 +120,9 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
             runtime.executor,
             lambda: runtime.status().model_dump(mode="json"),
             runtime.ready.is_set,
-            lambda: runtime.metrics_text(consumer_lag(app.consumer, settings.events_topic)),
+            lambda: runtime.metrics_text(
+                consumer_lag(app.consumer, settings.events_topic, runtime.pipeline.processed)
+            ),
             # analysts reach a ClickHouse server directly; the SQL route exists only
             # for the embedded store, which one process owns
             sql_enabled=settings.embedded_store,

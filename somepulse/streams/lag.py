@@ -1,20 +1,20 @@
-"""Consumer lag per partition, from the fetch highwater (the embedded broker answers
-``end_offsets`` wrongly for multi-record batches; the highwater is right on both).
-
-Faust keeps the last offset it read only in a private attribute; this is the one
-place that reads it, so a Faust upgrade that renames it breaks one function."""
+"""Consumer lag per partition: the fetch highwater (public consumer API; the embedded
+broker answers ``end_offsets`` wrongly for multi-record batches, the highwater is
+right on both) minus the next offset the pipeline will process (its own record, so no
+private Faust attribute is read)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
-def consumer_lag(consumer: Any, topic: str) -> dict[int, int]:
-    read_offsets: dict[Any, int | None] = getattr(consumer, "_read_offset", {})
+def consumer_lag(consumer: Any, topic: str, processed: Mapping[int, int]) -> dict[int, int]:
+    """``processed``: partition -> last offset the pipeline prepared."""
     lag = {}
     for tp in consumer.assignment():
         if tp.topic != topic:
             continue
-        read = read_offsets.get(tp)
-        lag[tp.partition] = max(0, consumer.highwater(tp) - (read + 1 if read is not None else 0))
+        done = processed.get(tp.partition)
+        lag[tp.partition] = max(0, consumer.highwater(tp) - (done + 1 if done is not None else 0))
     return lag

@@ -83,6 +83,7 @@ class IngestPipeline:
         self.live = live
         self.metrics = metrics
         self.stats = IngestStats()
+        self.processed: dict[int, int] = {}  # partition -> last offset prepared (lag)
 
     def prepare(self, messages: Sequence[RawMessage]) -> PreparedBatch:
         started = time.perf_counter()
@@ -92,7 +93,9 @@ class IngestPipeline:
         positions: list[tuple[int, int, int]] = []
         touched: dict[int, LiveState] = {}
         newest = None
+        processed = self.processed
         for partition, offset, key, value in messages:
+            processed[partition] = offset
             result = self.processor.process(value, partition, offset, key)
             dead.extend(result.dead)
             if not result.events:

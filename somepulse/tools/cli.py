@@ -11,11 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from somepulse.settings import Settings
+from somepulse.settings import Settings, markdown_table
 
 DEMO_START, DEMO_END = date(2019, 2, 1), date(2020, 4, 30)
 
@@ -194,7 +193,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
 
             run_bench(settings, args.events, args.rate, args.latency_seconds, console)
         elif args.command == "config":
-            print(settings_table())
+            print(markdown_table())
     except (StackError, QueryError, StoreError, SchemaMissing) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1
@@ -346,21 +345,6 @@ def _alerts(args: argparse.Namespace, settings: Settings, console: Console) -> i
             table.add_row(*(str(v) for v in row.values()), style=style)
         console.print(table)
     return 0
-
-
-def settings_table() -> str:
-    """Every setting as a Markdown row (the README's configuration table)."""
-    lines = ["| variable | default | meaning |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
-        default = field.default
-        if default is None:
-            shown = "unset"
-        elif isinstance(default, SecretStr):
-            shown = "(empty)" if not default.get_secret_value() else "(secret)"
-        else:
-            shown = str(default)
-        lines.append(f"| `SOMEPULSE_{name.upper()}` | `{shown}` | {field.description} |")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ upgrade of a store created by the previous release (0.1) without losing rows."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import orjson
@@ -25,7 +26,7 @@ from somepulse.store.reference import sync_reference
 from somepulse.store.schema import MAX_MIGRATION, MIGRATIONS, SQL_DIR, applied, split
 
 pytestmark = pytest.mark.clickhouse
-RELEASE_0_1 = Path(__file__).parents[1] / "fixtures" / "release_0_1" / "ddl.sql"
+RELEASE_0_1 = Path(__file__).parents[1] / "fixtures" / "release_0_1" / "ddl.sql.gz"
 
 
 def comment(i: int, day: str = "2020-03-12", page: str = "nav.jobblyst") -> bytes:
@@ -78,7 +79,7 @@ def test_upgrade_of_a_release_0_1_store_keeps_every_row(settings: Settings) -> N
             "CREATE TABLE somepulse.schema_migrations (version UInt32, name String, "
             "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version"
         )
-        for statement in split(RELEASE_0_1.read_text()):
+        for statement in split(gzip.decompress(RELEASE_0_1.read_bytes()).decode()):
             store.command(statement)
         for version in range(1, 11):
             store.command(f"INSERT INTO somepulse.schema_migrations VALUES ({version}, 'v', now())")

@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
-from somepulse.live.state import LivePartitions
 from somepulse.store import Store
-from somepulse.streams.pipeline import IngestPipeline
-from somepulse.streams.processor import DeadLetter, MessageProcessor
-from somepulse.streams.writer import ClickHouseWriter
 from somepulse.telemetry import WorkerMetrics
+from tests.helpers import KeptDeadLetters, interaction, pipeline_on
 
 pytestmark = pytest.mark.clickhouse
-
-
-class KeptDeadLetters:
-    """Where dead letters go in this test: the pipeline's publisher interface, kept."""
-
-    def __init__(self, topic: str = "dlq") -> None:
-        self.topic = topic
-        self.letters: list[DeadLetter] = []
-
-    async def publish(self, dead: Sequence[DeadLetter]) -> None:
-        self.letters.extend(dead)
-
-
-def ev(i: int, kind: str = "share") -> dict[str, object]:
-    return {
-        "kind": "interaction",
-        "event_id": f"e{i}",
-        "platform": "facebook",
-        "page_id": "nav.jobblyst",
-        "post_id": "p1",
-        "occurred_at": "2020-03-12T09:00:00Z",
-        "interaction_type": kind,
-        "actor_id": "p1_a",
-    }
 
 
 def test_metrics_after_a_known_stream(store: Store) -> None:
@@ -49,17 +21,21 @@ def test_metrics_after_a_known_stream(store: Store) -> None:
     metrics = WorkerMetrics(registry)
     dead = KeptDeadLetters()
     with ThreadPoolExecutor(1) as executor:
-        pipeline = IngestPipeline(
-            MessageProcessor("events"),
-            ClickHouseWriter(store, "events", executor, 2),
-            dead,
-            LivePartitions({}),
-            metrics,
-        )
+        pipeline = pipeline_on(store, executor, dead, 2, metrics)
         messages = [
-            (0, 0, b"nav.jobblyst", orjson.dumps([ev(1), ev(2), ev(3)])),  # 3 valid
+            (
+                0,
+                0,
+                b"nav.jobblyst",
+                orjson.dumps([interaction(1), interaction(2), interaction(3)]),
+            ),  # 3 valid
             (0, 1, b"nav.jobblyst", b"{not json"),  # 1 dead: invalid JSON
-            (1, 0, b"nav.jobblyst", orjson.dumps([ev(4), {"kind": "mention"}])),  # 1 + 1 dead
+            (
+                1,
+                0,
+                b"nav.jobblyst",
+                orjson.dumps([interaction(4), {"kind": "mention"}]),
+            ),  # 1 + 1 dead
         ]
         asyncio.run(pipeline.handle(messages))
 

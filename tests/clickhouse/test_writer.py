@@ -10,13 +10,11 @@ from typing import Any
 import orjson
 import pytest
 
-from somepulse.live.state import LivePartitions
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.store import Store, StoreError
-from somepulse.streams.pipeline import IngestPipeline, PreparedBatch
-from somepulse.streams.processor import DeadLetter, MessageProcessor
+from somepulse.streams.pipeline import PreparedBatch
 from somepulse.streams.writer import ClickHouseWriter
-from somepulse.telemetry import WorkerMetrics
+from tests.helpers import KeptDeadLetters, pipeline_on
 
 pytestmark = pytest.mark.clickhouse
 
@@ -89,24 +87,9 @@ def test_poison_rows_are_isolated_and_the_rest_stored(store: Store) -> None:
 
 
 def test_refused_rows_become_dead_letters_with_their_source(store: Store) -> None:
-    class Kept:
-        topic = "dlq"
-
-        def __init__(self) -> None:
-            self.letters: list[DeadLetter] = []
-
-        async def publish(self, dead: Any) -> None:
-            self.letters.extend(dead)
-
-    kept = Kept()
+    kept = KeptDeadLetters()
     with ThreadPoolExecutor(1) as executor:
-        pipeline = IngestPipeline(
-            MessageProcessor("events"),
-            ClickHouseWriter(store, "events", executor, 100),
-            kept,
-            LivePartitions({}),
-            WorkerMetrics(),
-        )
+        pipeline = pipeline_on(store, executor, kept, 100)
         rows = [good(1), poison(1), good(2)]
         batch = PreparedBatch(rows, [], 2, positions=[(0, 3, 40), (1, 3, 41)])
         asyncio.run(pipeline.store(batch))

@@ -87,3 +87,22 @@ def wait_for(predicate: Any, timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.25)
+
+
+def sql_cli(settings: Settings, query: str) -> list[dict[str, Any]]:
+    """``somepulse sql --format json`` in its own process, as an analyst runs it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "somepulse", "sql", "--format", "json", query],
+        env={**os.environ, "SOMEPULSE_DATA_DIR": str(settings.data_dir)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    rows: list[dict[str, Any]] = json.loads(out.stdout)
+    return rows

@@ -11,7 +11,7 @@ from somepulse.collectors.scenario.generator import ScenarioGenerator
 from somepulse.settings import Settings
 from somepulse.tools.stack import Stack
 
-from .conftest import publish_scenario, sql, stored_daily, truth_daily, wait_for
+from .conftest import publish_scenario, sql, sql_cli, stored_daily, truth_daily, wait_for
 
 pytestmark = pytest.mark.integration
 START, END = date(2019, 3, 1), date(2019, 4, 10)
@@ -110,23 +110,5 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings:
 def sql_direct_count(settings: Settings) -> int:
     """Rows on disk right after the kill, read by a short-lived process (the killed
     worker released the chDB lock; the new worker is not up yet)."""
-    import json
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "somepulse",
-            "sql",
-            "--format",
-            "json",
-            "SELECT uniqExact(event_id) AS n FROM somepulse.events",
-        ],
-        env={**__import__("os").environ, "SOMEPULSE_DATA_DIR": str(settings.data_dir)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(json.loads(out.stdout)[0]["n"])
+    rows = sql_cli(settings, "SELECT uniqExact(event_id) AS n FROM somepulse.events")
+    return int(rows[0]["n"])

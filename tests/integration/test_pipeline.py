@@ -11,7 +11,7 @@ import pytest
 from somepulse.settings import Settings
 from somepulse.tools.stack import Stack
 
-from .conftest import publish_scenario, sql, stored_daily, truth_daily
+from .conftest import publish_scenario, sql, sql_cli, stored_daily, truth_daily
 
 pytestmark = pytest.mark.integration
 
@@ -56,31 +56,11 @@ def test_people_are_pseudonymous_and_citizen_text_is_not_stored(
 def test_sql_command_goes_through_the_running_worker(stack: Stack, settings: Settings) -> None:
     """chDB lets one process own the directory: while the worker runs, `somepulse sql`
     must ask the worker's loopback endpoint instead of opening chDB itself."""
-    import json
-    import os
-    import subprocess
-    import sys
 
     gen = publish_scenario(stack, settings, date(2019, 3, 4), date(2019, 3, 4), scale=0.3)
     stack.wait_stored(gen.truth.events)
-    env = {**os.environ, "SOMEPULSE_DATA_DIR": str(settings.data_dir)}
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "somepulse",
-            "sql",
-            "--format",
-            "json",
-            "SELECT count() AS n FROM somepulse.events FINAL",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert json.loads(out.stdout) == [{"n": gen.truth.events}]
+    rows = sql_cli(settings, "SELECT count() AS n FROM somepulse.events FINAL")
+    assert rows == [{"n": gen.truth.events}]
 
 
 def test_worker_serves_prometheus_metrics(stack: Stack, settings: Settings) -> None:

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from somepulse.settings import Settings
-from somepulse.tools.cli import settings_table
+from somepulse.settings import Settings, markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +21,7 @@ def test_readme_configuration_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"<!-- config-table -->\n(.*?)\n<!-- /config-table -->", readme, re.S)
     assert block is not None
-    assert block.group(1) == settings_table(), "run `somepulse config` and paste it"
+    assert block.group(1) == markdown_table(), "run `somepulse config` and paste it"
 
 
 def test_readme_has_exactly_the_two_setup_commands() -> None:

@@ -366,7 +366,7 @@ FULL OUTER JOIN page_followers USING (page_id, local_day)
 SETTINGS join_use_nulls = 0
 COMMENT 'per page and local day: posts, engagement, questions, replies, reach, impressions, followers';
 
-CREATE OR REPLACE VIEW somepulse.v_page_monthly AS
+CREATE OR REPLACE VIEW somepulse.v_page_periods AS
 SELECT
     *,
     followers - lagInFrame(toNullable(followers)) OVER w AS follower_growth,
@@ -376,43 +376,34 @@ FROM (
     SELECT
         page_id,
         any(platform) AS platform,
-        toStartOfMonth(day) AS month,
+        grain,
+        if(grain = 'month', toStartOfMonth(day), toStartOfQuarter(day)) AS period_start,
         sum(posts) AS posts,
-        round(posts / toDayOfMonth(toLastDayOfMonth(month)), 2) AS posts_per_day,
+        round(posts / dateDiff('day', period_start, if(grain = 'month',
+              period_start + INTERVAL 1 MONTH, period_start + INTERVAL 3 MONTH)), 2) AS posts_per_day,
         sum(reactions) AS reactions, sum(comments) AS comments, sum(shares) AS shares,
         sum(clicks) AS clicks, sum(engagement) AS engagement,
         sum(questions) AS questions, sum(page_replies) AS page_replies,
         sum(reach) AS reach, sum(impressions) AS impressions,
         argMaxIf(followers, day, followers > 0) AS followers
     FROM somepulse.v_page_daily
-    GROUP BY page_id, month
+    ARRAY JOIN ['month', 'quarter'] AS grain
+    GROUP BY page_id, grain, period_start
 )
-WINDOW w AS (PARTITION BY page_id ORDER BY month ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+WINDOW w AS (PARTITION BY page_id, grain ORDER BY period_start
+             ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+COMMENT 'per page and period (grain: month, quarter): activity, engagement, questions, reach, followers, growth';
+
+CREATE OR REPLACE VIEW somepulse.v_page_monthly AS
+SELECT page_id, platform, period_start AS month, * EXCEPT (page_id, platform, grain, period_start)
+FROM somepulse.v_page_periods WHERE grain = 'month'
 COMMENT 'per page and month: activity, engagement, questions, reach, followers and growth';
 
 CREATE OR REPLACE VIEW somepulse.v_page_quarterly AS
-SELECT
-    *,
-    followers - lagInFrame(toNullable(followers)) OVER w AS follower_growth,
-    round(100 * (followers - lagInFrame(toNullable(followers)) OVER w)
-          / nullIf(lagInFrame(toNullable(followers)) OVER w, 0), 2) AS follower_growth_pct
-FROM (
-    SELECT
-        page_id,
-        any(platform) AS platform,
-        toStartOfQuarter(day) AS quarter,
-        concat(toString(toYear(quarter)), 'Q', toString(toQuarter(quarter))) AS period,
-        sum(posts) AS posts,
-        round(posts / dateDiff('day', quarter, quarter + INTERVAL 3 MONTH), 2) AS posts_per_day,
-        sum(reactions) AS reactions, sum(comments) AS comments, sum(shares) AS shares,
-        sum(clicks) AS clicks, sum(engagement) AS engagement,
-        sum(questions) AS questions, sum(page_replies) AS page_replies,
-        sum(reach) AS reach, sum(impressions) AS impressions,
-        argMaxIf(followers, day, followers > 0) AS followers
-    FROM somepulse.v_page_daily
-    GROUP BY page_id, quarter
-)
-WINDOW w AS (PARTITION BY page_id ORDER BY quarter ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+SELECT page_id, platform, period_start AS quarter,
+       concat(toString(toYear(quarter)), 'Q', toString(toQuarter(quarter))) AS period,
+       * EXCEPT (page_id, platform, grain, period_start)
+FROM somepulse.v_page_periods WHERE grain = 'quarter'
 COMMENT 'per page and quarter: activity, engagement, questions, reach, followers and growth';
 
 CREATE OR REPLACE VIEW somepulse.responses AS
@@ -485,10 +476,12 @@ WHERE NOT r.is_answered
 GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at
 COMMENT 'unanswered questions and their age now (calendar and office minutes)';
 
-CREATE OR REPLACE VIEW somepulse.v_response_times AS
+CREATE OR REPLACE VIEW somepulse.v_response_periods AS
 SELECT
     page_id,
-    day,
+    grain,
+    multiIf(grain = 'day', day, grain = 'week', toStartOfWeek(day, 1),
+            grain = 'month', toStartOfMonth(day), toStartOfQuarter(day)) AS period_start,
     count() AS questions,
     countIf(is_answered) AS answered,
     countIf(answered_within_24h) AS answered_24h,
@@ -503,37 +496,23 @@ SELECT
     arrayAvg(arraySlice(arraySort(groupArrayIf(calendar_minutes, is_answered)), 1,
                         toUInt32(ceil(0.9 * answered)))) AS meta_fastest90_calendar_minutes
 FROM somepulse.responses
-GROUP BY page_id, day
+ARRAY JOIN ['day', 'week', 'month', 'quarter'] AS grain
+GROUP BY page_id, grain, period_start
+COMMENT 'per page and period (grain: day, week, month, quarter): response rate, median/p90/mean response time';
+
+CREATE OR REPLACE VIEW somepulse.v_response_times AS
+SELECT page_id, period_start AS day, * EXCEPT (page_id, grain, period_start)
+FROM somepulse.v_response_periods WHERE grain = 'day'
 COMMENT 'per page and local day: response rate, median/p90/mean response time (office and calendar)';
 
 CREATE OR REPLACE VIEW somepulse.v_response_times_weekly AS
-SELECT
-    page_id, toStartOfWeek(day, 1) AS week, count() AS questions,
-    countIf(is_answered) AS answered, round(answered / questions, 4) AS response_rate,
-    round(countIf(answered_within_24h) / questions, 4) AS response_rate_24h,
-    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
-    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
-    avgIf(office_minutes, is_answered) AS mean_office_minutes,
-    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
-    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
-    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes
-FROM somepulse.responses
-GROUP BY page_id, week
+SELECT page_id, period_start AS week, * EXCEPT (page_id, grain, period_start)
+FROM somepulse.v_response_periods WHERE grain = 'week'
 COMMENT 'per page and week: response rate and median/p90/mean response time';
 
 CREATE OR REPLACE VIEW somepulse.v_response_times_monthly AS
-SELECT
-    page_id, toStartOfMonth(day) AS month, count() AS questions,
-    countIf(is_answered) AS answered, round(answered / questions, 4) AS response_rate,
-    round(countIf(answered_within_24h) / questions, 4) AS response_rate_24h,
-    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
-    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
-    avgIf(office_minutes, is_answered) AS mean_office_minutes,
-    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
-    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
-    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes
-FROM somepulse.responses
-GROUP BY page_id, month
+SELECT page_id, period_start AS month, * EXCEPT (page_id, grain, period_start)
+FROM somepulse.v_response_periods WHERE grain = 'month'
 COMMENT 'per page and month: response rate and median/p90/mean response time';
 
 CREATE OR REPLACE VIEW somepulse.v_dialogues AS
@@ -683,12 +662,9 @@ FROM (
     FROM somepulse.v_page_quarterly AS q
     LEFT JOIN (SELECT page_id, name, peer_group, promise_minutes FROM somepulse.pages FINAL) AS pages
         ON pages.page_id = q.page_id
-    LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, count() AS questions,
-                      round(countIf(is_answered) / count(), 4) AS response_rate,
-                      round(countIf(answered_within_24h) / count(), 4) AS response_rate_24h,
-                      quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
-                      quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes
-               FROM somepulse.responses GROUP BY page_id, quarter) AS r
+    LEFT JOIN (SELECT page_id, period_start AS quarter, questions, response_rate,
+                      response_rate_24h, median_office_minutes, median_calendar_minutes
+               FROM somepulse.v_response_periods WHERE grain = 'quarter') AS r
         ON r.page_id = q.page_id AND r.quarter = q.quarter
     LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, countIf(is_dialogue) AS dialogues,
                       countIf(is_dialogue AND page_took_part) AS dialogues_with_page

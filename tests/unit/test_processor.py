@@ -3,19 +3,11 @@ from __future__ import annotations
 import orjson
 
 from somepulse.streams.processor import MessageProcessor
+from tests.helpers import interaction
 
 
 def ev(i: int, **extra: object) -> dict[str, object]:
-    return {
-        "kind": "interaction",
-        "event_id": f"e{i}",
-        "platform": "facebook",
-        "page_id": "nav.jobblyst",
-        "post_id": "p1",
-        "occurred_at": "2019-03-01T10:00:00.007Z",
-        "interaction_type": "share",
-        "actor_id": "p1_a",
-    } | extra
+    return interaction(i, occurred_at="2019-03-01T10:00:00.007Z") | extra
 
 
 def test_batch_message_becomes_rows_with_source_position() -> None:

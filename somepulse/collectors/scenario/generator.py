@@ -1,4 +1,4 @@
-"""Deterministic synthetic traffic for the pages in ``pages.py``, with ground truth.
+"""Deterministic synthetic traffic for the pages in ``profiles.py``, with ground truth.
 
 Each page-day has its own random stream (seeded by seed, page and day), so a scenario
 is reproducible event for event. Events are emitted day by day in time order; what a
@@ -12,20 +12,15 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
-
 from somepulse.collectors.scenario.profiles import PAGES, PageProfile
+from somepulse.collectors.scenario.truth import GroundTruth, WireEvent
 from somepulse.domain.pages import closed_days
 
-WireEvent = dict[str, Any]
 REACTIONS = (
     ("like", 0.7),
     ("love", 0.12),
@@ -85,74 +80,6 @@ def surge_factor(page: PageProfile, day: date) -> float:
         if surge.start <= day <= surge.end:
             return surge.factor
     return 1.0
-
-
-@dataclass
-class GroundTruth:
-    """Exact counts of what the generator emitted: per UTC day and kind, and questions
-    per month both by UTC and by the page's local calendar (what the views report)."""
-
-    seed: int
-    start: date
-    end: date
-    scale: float
-    zones: dict[str, ZoneInfo] = field(default_factory=dict)
-    daily: dict[str, dict[str, Counter[str]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(Counter))
-    )
-    questions_monthly: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    questions_monthly_local: dict[str, Counter[str]] = field(
-        default_factory=lambda: defaultdict(Counter)
-    )
-    reach_daily: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
-    events: int = 0
-
-    def count(self, event: WireEvent) -> None:
-        self.events += 1
-        page, kind = event["page_id"], event["kind"]
-        day = event["occurred_at"][:10]
-        self.daily[page][day][kind] += 1
-        if event.get("is_question"):
-            self.questions_monthly[page][day[:7]] += 1
-            at = datetime.fromisoformat(event["occurred_at"].replace("Z", "+00:00"))
-            local = at.astimezone(self.zones.get(page, UTC))
-            self.questions_monthly_local[page][f"{local:%Y-%m}"] += 1
-        if kind == "insights_snapshot" and event["scope"] == "page":
-            # later snapshots of the same day revise earlier ones: the last one counts
-            self.reach_daily[page][event["day"]] = event["reach"]
-
-    def reach_monthly(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for page, days in self.reach_daily.items():
-            months: Counter[str] = Counter()
-            for day, reach in days.items():
-                months[day[:7]] += reach
-            out[page] = dict(sorted(months.items()))
-        return out
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "seed": self.seed,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "scale": self.scale,
-            "events": self.events,
-            "daily": {
-                p: {d: dict(sorted(c.items())) for d, c in sorted(days.items())}
-                for p, days in sorted(self.daily.items())
-            },
-            "questions_monthly": {
-                p: dict(sorted(c.items())) for p, c in sorted(self.questions_monthly.items())
-            },
-            "questions_monthly_local": {
-                p: dict(sorted(c.items())) for p, c in sorted(self.questions_monthly_local.items())
-            },
-            "reach_monthly": self.reach_monthly(),
-        }
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(orjson.dumps(self.as_dict(), option=orjson.OPT_INDENT_2))
 
 
 class _PageDay:

@@ -1,13 +1,18 @@
 """The scenario's pages, sized from the public figures in shared/domain.md.
 
-Rates are per day at scale 1.0 (reactions, comments and shares per post; messages and
-reach per page-day). Office hours are local; the generator answers questions only then.
+Only rates live here, per day at scale 1.0 (reactions, comments and shares per post;
+messages and reach per page-day). What a page *is* (name, platform, country, time
+zone, office hours) comes from the page directory (``pages.toml``), the same one the
+worker and the views use; the generator answers questions only in office hours.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import cached_property
+
+from somepulse.domain.pages import PageInfo, load_pages
 
 
 @dataclass(frozen=True)
@@ -30,11 +35,7 @@ class Campaign:
 
 @dataclass(frozen=True)
 class PageProfile:
-    page_id: str
-    name: str
-    platform: str
-    country: str  # ISO code for public holidays
-    tz: str
+    page_id: str  # a page of the directory (pages.toml)
     followers: int  # at the scenario's start
     followers_gain_per_day: float
     followers_loss_per_day: float
@@ -47,8 +48,6 @@ class PageProfile:
     messages_per_day: float  # incoming private messages
     page_reach_per_day: float
     answer_rate: float
-    opens: time = time(8, 0)
-    closes: time = time(15, 30)
     answer_minutes: float = 45.0  # mean office minutes to the first reply
     formats: tuple[tuple[str, float], ...] = (
         ("image", 0.45),
@@ -59,6 +58,35 @@ class PageProfile:
     )
     surges: tuple[Surge, ...] = ()
     campaigns: tuple[Campaign, ...] = field(default_factory=tuple)
+
+    @cached_property
+    def info(self) -> PageInfo:
+        return DIRECTORY[self.page_id]
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def platform(self) -> str:
+        return self.info.platform
+
+    @property
+    def country(self) -> str:
+        """ISO code: the public holidays the page's office is closed on."""
+        return self.info.country
+
+    @property
+    def tz(self) -> str:
+        return self.info.tz
+
+    @property
+    def opens(self) -> time:
+        return self.info.opens
+
+    @property
+    def closes(self) -> time:
+        return self.info.closes
 
     @property
     def questions_per_day(self) -> float:
@@ -74,13 +102,11 @@ MARCH_2020 = (
     Surge(date(2020, 4, 1), date(2020, 4, 30), 1.2),
 )
 
+DIRECTORY = {p.page_id: p for p in load_pages()}
+
 PAGES: tuple[PageProfile, ...] = (
     PageProfile(
         page_id="nav.foreldrepenger",
-        name="NAV Foreldrepenger",
-        platform="facebook",
-        country="NO",
-        tz="Europe/Oslo",
         followers=45_000,
         # +8 000 net a year with high churn (people leave when the child turns three)
         followers_gain_per_day=45.0,
@@ -98,10 +124,6 @@ PAGES: tuple[PageProfile, ...] = (
     ),
     PageProfile(
         page_id="nav.jobblyst",
-        name="NAV Jobblyst",
-        platform="facebook",
-        country="NO",
-        tz="Europe/Oslo",
         followers=22_000,
         followers_gain_per_day=12.0,
         followers_loss_per_day=6.0,
@@ -122,10 +144,6 @@ PAGES: tuple[PageProfile, ...] = (
     ),
     PageProfile(
         page_id="nav.linkedin",
-        name="NAV (LinkedIn)",
-        platform="linkedin",
-        country="NO",
-        tz="Europe/Oslo",
         followers=34_800,
         followers_gain_per_day=22.0,
         followers_loss_per_day=2.5,
@@ -141,10 +159,6 @@ PAGES: tuple[PageProfile, ...] = (
     ),
     PageProfile(
         page_id="sahlgrenska",
-        name="Sahlgrenska Universitetssjukhuset",
-        platform="facebook",
-        country="SE",
-        tz="Europe/Stockholm",
         followers=60_000,
         followers_gain_per_day=20.0,
         followers_loss_per_day=8.0,
@@ -161,10 +175,6 @@ PAGES: tuple[PageProfile, ...] = (
     ),
     PageProfile(
         page_id="region.exempel",
-        name="Region Exempel",
-        platform="facebook",
-        country="SE",
-        tz="Europe/Stockholm",
         followers=38_000,
         followers_gain_per_day=10.0,
         followers_loss_per_day=4.0,
@@ -178,7 +188,5 @@ PAGES: tuple[PageProfile, ...] = (
         page_reach_per_day=8_000.0,
         answer_rate=0.85,
         answer_minutes=120.0,
-        opens=time(8, 0),
-        closes=time(16, 30),
     ),
 )

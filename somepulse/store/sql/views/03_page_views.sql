@@ -57,7 +57,7 @@ COMMENT 'per page and local day: posts, engagement, questions, replies, reach, i
 -- reach (people reached per day, added up: unique reach over a month is not
 -- derivable from daily figures). Growth compares the last follower snapshot of the
 -- period with that of the period before.
-CREATE OR REPLACE VIEW {db}.v_page_monthly AS
+CREATE OR REPLACE VIEW {db}.v_page_periods AS
 SELECT
     *,
     followers - lagInFrame(toNullable(followers)) OVER w AS follower_growth,
@@ -67,41 +67,32 @@ FROM (
     SELECT
         page_id,
         any(platform) AS platform,
-        toStartOfMonth(day) AS month,
+        grain,
+        if(grain = 'month', toStartOfMonth(day), toStartOfQuarter(day)) AS period_start,
         sum(posts) AS posts,
-        round(posts / toDayOfMonth(toLastDayOfMonth(month)), 2) AS posts_per_day,
+        round(posts / dateDiff('day', period_start, if(grain = 'month',
+              period_start + INTERVAL 1 MONTH, period_start + INTERVAL 3 MONTH)), 2) AS posts_per_day,
         sum(reactions) AS reactions, sum(comments) AS comments, sum(shares) AS shares,
         sum(clicks) AS clicks, sum(engagement) AS engagement,
         sum(questions) AS questions, sum(page_replies) AS page_replies,
         sum(reach) AS reach, sum(impressions) AS impressions,
         argMaxIf(followers, day, followers > 0) AS followers
     FROM {db}.v_page_daily
-    GROUP BY page_id, month
+    ARRAY JOIN ['month', 'quarter'] AS grain
+    GROUP BY page_id, grain, period_start
 )
-WINDOW w AS (PARTITION BY page_id ORDER BY month ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+WINDOW w AS (PARTITION BY page_id, grain ORDER BY period_start
+             ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+COMMENT 'per page and period (grain: month, quarter): activity, engagement, questions, reach, followers, growth';
+
+CREATE OR REPLACE VIEW {db}.v_page_monthly AS
+SELECT page_id, platform, period_start AS month, * EXCEPT (page_id, platform, grain, period_start)
+FROM {db}.v_page_periods WHERE grain = 'month'
 COMMENT 'per page and month: activity, engagement, questions, reach, followers and growth';
 
 CREATE OR REPLACE VIEW {db}.v_page_quarterly AS
-SELECT
-    *,
-    followers - lagInFrame(toNullable(followers)) OVER w AS follower_growth,
-    round(100 * (followers - lagInFrame(toNullable(followers)) OVER w)
-          / nullIf(lagInFrame(toNullable(followers)) OVER w, 0), 2) AS follower_growth_pct
-FROM (
-    SELECT
-        page_id,
-        any(platform) AS platform,
-        toStartOfQuarter(day) AS quarter,
-        concat(toString(toYear(quarter)), 'Q', toString(toQuarter(quarter))) AS period,
-        sum(posts) AS posts,
-        round(posts / dateDiff('day', quarter, quarter + INTERVAL 3 MONTH), 2) AS posts_per_day,
-        sum(reactions) AS reactions, sum(comments) AS comments, sum(shares) AS shares,
-        sum(clicks) AS clicks, sum(engagement) AS engagement,
-        sum(questions) AS questions, sum(page_replies) AS page_replies,
-        sum(reach) AS reach, sum(impressions) AS impressions,
-        argMaxIf(followers, day, followers > 0) AS followers
-    FROM {db}.v_page_daily
-    GROUP BY page_id, quarter
-)
-WINDOW w AS (PARTITION BY page_id ORDER BY quarter ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+SELECT page_id, platform, period_start AS quarter,
+       concat(toString(toYear(quarter)), 'Q', toString(toQuarter(quarter))) AS period,
+       * EXCEPT (page_id, platform, grain, period_start)
+FROM {db}.v_page_periods WHERE grain = 'quarter'
 COMMENT 'per page and quarter: activity, engagement, questions, reach, followers and growth';

@@ -78,12 +78,16 @@ WHERE NOT r.is_answered
 GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at
 COMMENT 'unanswered questions and their age now (calendar and office minutes)';
 
--- Response time and rate per page and local day. Meta's convention (average of the
+-- Response time and rate per page and period: local day, Monday-based week, month
+-- and quarter. Medians and percentiles cannot be added up from days, so each period
+-- is computed from the questions themselves. Meta's convention (average of the
 -- fastest 90 % of answered questions) is given as an extra.
-CREATE OR REPLACE VIEW {db}.v_response_times AS
+CREATE OR REPLACE VIEW {db}.v_response_periods AS
 SELECT
     page_id,
-    day,
+    grain,
+    multiIf(grain = 'day', day, grain = 'week', toStartOfWeek(day, 1),
+            grain = 'month', toStartOfMonth(day), toStartOfQuarter(day)) AS period_start,
     count() AS questions,
     countIf(is_answered) AS answered,
     countIf(answered_within_24h) AS answered_24h,
@@ -98,37 +102,21 @@ SELECT
     arrayAvg(arraySlice(arraySort(groupArrayIf(calendar_minutes, is_answered)), 1,
                         toUInt32(ceil(0.9 * answered)))) AS meta_fastest90_calendar_minutes
 FROM {db}.responses
-GROUP BY page_id, day
+ARRAY JOIN ['day', 'week', 'month', 'quarter'] AS grain
+GROUP BY page_id, grain, period_start
+COMMENT 'per page and period (grain: day, week, month, quarter): response rate, median/p90/mean response time';
+
+CREATE OR REPLACE VIEW {db}.v_response_times AS
+SELECT page_id, period_start AS day, * EXCEPT (page_id, grain, period_start)
+FROM {db}.v_response_periods WHERE grain = 'day'
 COMMENT 'per page and local day: response rate, median/p90/mean response time (office and calendar)';
 
--- The same per week (Monday-based) and per month: medians and percentiles cannot be
--- added up from days, so each period is computed from the questions themselves.
 CREATE OR REPLACE VIEW {db}.v_response_times_weekly AS
-SELECT
-    page_id, toStartOfWeek(day, 1) AS week, count() AS questions,
-    countIf(is_answered) AS answered, round(answered / questions, 4) AS response_rate,
-    round(countIf(answered_within_24h) / questions, 4) AS response_rate_24h,
-    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
-    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
-    avgIf(office_minutes, is_answered) AS mean_office_minutes,
-    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
-    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
-    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes
-FROM {db}.responses
-GROUP BY page_id, week
+SELECT page_id, period_start AS week, * EXCEPT (page_id, grain, period_start)
+FROM {db}.v_response_periods WHERE grain = 'week'
 COMMENT 'per page and week: response rate and median/p90/mean response time';
 
 CREATE OR REPLACE VIEW {db}.v_response_times_monthly AS
-SELECT
-    page_id, toStartOfMonth(day) AS month, count() AS questions,
-    countIf(is_answered) AS answered, round(answered / questions, 4) AS response_rate,
-    round(countIf(answered_within_24h) / questions, 4) AS response_rate_24h,
-    quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
-    quantileExactIf(0.9)(office_minutes, is_answered) AS p90_office_minutes,
-    avgIf(office_minutes, is_answered) AS mean_office_minutes,
-    quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes,
-    quantileExactIf(0.9)(calendar_minutes, is_answered) AS p90_calendar_minutes,
-    avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes
-FROM {db}.responses
-GROUP BY page_id, month
+SELECT page_id, period_start AS month, * EXCEPT (page_id, grain, period_start)
+FROM {db}.v_response_periods WHERE grain = 'month'
 COMMENT 'per page and month: response rate and median/p90/mean response time';

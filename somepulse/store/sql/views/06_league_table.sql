@@ -39,12 +39,9 @@ FROM (
     FROM {db}.v_page_quarterly AS q
     LEFT JOIN (SELECT page_id, name, peer_group, promise_minutes FROM {db}.pages FINAL) AS pages
         ON pages.page_id = q.page_id
-    LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, count() AS questions,
-                      round(countIf(is_answered) / count(), 4) AS response_rate,
-                      round(countIf(answered_within_24h) / count(), 4) AS response_rate_24h,
-                      quantileExactIf(0.5)(office_minutes, is_answered) AS median_office_minutes,
-                      quantileExactIf(0.5)(calendar_minutes, is_answered) AS median_calendar_minutes
-               FROM {db}.responses GROUP BY page_id, quarter) AS r
+    LEFT JOIN (SELECT page_id, period_start AS quarter, questions, response_rate,
+                      response_rate_24h, median_office_minutes, median_calendar_minutes
+               FROM {db}.v_response_periods WHERE grain = 'quarter') AS r
         ON r.page_id = q.page_id AND r.quarter = q.quarter
     LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, countIf(is_dialogue) AS dialogues,
                       countIf(is_dialogue AND page_took_part) AS dialogues_with_page
