@@ -63,6 +63,19 @@ class Settings(BaseSettings):
         description="Days raw events are kept after ingestion (ClickHouse TTL).",
     )
 
+    sql_max_execution_seconds: int = Field(
+        60, ge=1, description="Longest an analyst's query may run (read-only connection)."
+    )
+    sql_max_result_rows: int = Field(
+        1_000_000, ge=1, description="Most rows an analyst's query may return."
+    )
+    sql_max_result_bytes: int = Field(
+        256_000_000, ge=1, description="Most bytes an analyst's query may return."
+    )
+    sql_max_memory_bytes: int = Field(
+        2_000_000_000, ge=1, description="Most memory an analyst's query may use."
+    )
+
     pseudonym_secret: SecretStr | None = Field(
         None,
         description="HMAC key for people's ids. Unset: a random key in data_dir/pseudonym.key.",
@@ -115,6 +128,17 @@ class Settings(BaseSettings):
         from somepulse.config import config_file
 
         return config_file(name, self.config_dir)
+
+    @property
+    def sql_limits(self) -> dict[str, int | str]:
+        """ClickHouse settings of the analysts' read-only connection."""
+        return {
+            "max_execution_time": self.sql_max_execution_seconds,
+            "max_result_rows": self.sql_max_result_rows,
+            "max_result_bytes": self.sql_max_result_bytes,
+            "result_overflow_mode": "throw",
+            "max_memory_usage": self.sql_max_memory_bytes,
+        }
 
     @property
     def chdb_dir(self) -> Path:

@@ -1,63 +1,73 @@
-"""The worker's loopback HTTP endpoint: read-only SQL for analysts (chDB allows one
-process per directory, so queries must go through the worker while it runs), stats
-for the terminal, and health probes."""
+"""The worker's HTTP endpoint: read-only SQL for analysts (chDB allows one process per
+directory, so queries go through the worker while it runs), the typed status, health
+probes and Prometheus metrics.
+
+``/sql`` is the only door to data, so it is narrow: POST with a JSON body only (a
+browser cannot send that cross-site without a preflight), the per-start bearer token
+from the 0600 worker file, a loopback Host (no DNS rebinding) and no foreign Origin.
+The query is checked by the parser and runs on the read-only connection, in its own
+thread pool, so a slow analyst query never holds up ingestion. ``/metrics``,
+``/healthz``, ``/readyz`` and ``/stats`` carry no data of citizens and need no token.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import re
+import hmac
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from somepulse.store import Store, StoreError
+from somepulse.store import ReadOnlyStore, StoreError
+from somepulse.store.readonly import ReadOnlyError, check_read_only
 
-READ_ONLY = re.compile(r"^\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN|EXISTS)\b", re.IGNORECASE)
-
-
-class ReadOnlyError(ValueError):
-    pass
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def check_read_only(sql: str) -> str:
-    """Allow one read statement; refuse writes and statement chains."""
-    body = sql.strip().rstrip(";").strip()
-    if not READ_ONLY.match(body):
-        raise ReadOnlyError(
-            "only read statements are allowed (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN)"
-        )
-    if ";" in _strip_strings(body):
-        raise ReadOnlyError("one statement per request")
-    return body
+def is_loopback(host: str) -> bool:
+    return host.strip("[]") in LOOPBACK_HOSTS
 
 
-def _strip_strings(sql: str) -> str:
-    return re.sub(r"'(?:[^'\\]|\\.)*'", "''", sql)
+def _host_only(value: str) -> str:
+    return urlsplit(f"//{value}").hostname or ""
 
 
 def build_http_app(
-    store: Store,
+    store: ReadOnlyStore | None,
     executor: Executor,
     stats: Callable[[], dict[str, Any]],
     ready: Callable[[], bool],
     metrics: Callable[[], bytes] | None = None,
-    sql_enabled: bool = True,
+    token: str = "",
 ) -> web.Application:
+    """``store`` None: no SQL route (analysts reach a ClickHouse server directly)."""
+
     async def sql(request: web.Request) -> web.Response:
-        text = await request.text() if request.method == "POST" else request.query.get("q", "")
+        refusal = _refuse(request, token)
+        if refusal is not None:
+            return refusal
+        try:
+            doc = orjson.loads(await request.read())
+            text = doc["sql"] if isinstance(doc, dict) else None
+        except (orjson.JSONDecodeError, KeyError):
+            text = None
+        if not isinstance(text, str):
+            return _json({"error": 'send {"sql": "..."} as JSON'}, status=400)
         try:
             body = check_read_only(text)
         except ReadOnlyError as exc:
             return _json({"error": str(exc)}, status=400)
+        assert store is not None
         loop = asyncio.get_running_loop()
         try:
             rows = await loop.run_in_executor(executor, store.query, body)
         except StoreError as exc:
-            return _json({"error": str(exc)}, status=400)
+            return _json({"error": exc.reason}, status=400)
         return _json({"rows": rows})
 
     async def disabled(request: web.Request) -> web.Response:
@@ -77,10 +87,9 @@ def build_http_app(
         body = metrics() if metrics is not None else b""
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    app = web.Application()
+    app = web.Application(client_max_size=1_000_000)
     handlers: list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]] = [
-        ("GET", "/sql", sql if sql_enabled else disabled),
-        ("POST", "/sql", sql if sql_enabled else disabled),
+        ("POST", "/sql", sql if store is not None else disabled),
         ("GET", "/stats", stats_view),
         ("GET", "/healthz", healthz),
         ("GET", "/metrics", metrics_view),
@@ -89,6 +98,24 @@ def build_http_app(
     for method, path, handler in handlers:
         app.router.add_route(method, path, handler)
     return app
+
+
+def _refuse(request: web.Request, token: str) -> web.Response | None:
+    """The one-line reason a ``/sql`` request is refused, or None."""
+    if not is_loopback(_host_only(request.headers.get("Host", ""))):
+        return _json({"error": "Host must be a loopback address"}, status=403)
+    origin = request.headers.get("Origin")
+    if origin is not None and not is_loopback(urlsplit(origin).hostname or ""):
+        return _json({"error": f"requests from {origin} are not allowed"}, status=403)
+    if request.content_type != "application/json":
+        return _json({"error": "Content-Type must be application/json"}, status=415)
+    sent = request.headers.get("Authorization", "")
+    if not token or not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return _json(
+            {"error": "missing or wrong token (Authorization: Bearer, see the worker file)"},
+            status=401,
+        )
+    return None
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

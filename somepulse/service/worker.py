@@ -8,6 +8,7 @@ import contextlib
 import gc
 import logging
 import os
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,12 +21,12 @@ from aiohttp import web
 from somepulse.alerts.delivery import AlertmanagerClient
 from somepulse.alerts.detector import load_alert_config
 from somepulse.alerts.service import SurgeService
-from somepulse.embedded.broker import LOOPBACK, EmbeddedBroker, free_port
+from somepulse.embedded.broker import EmbeddedBroker, free_port
 from somepulse.live.state import LivePartitions
-from somepulse.service.http import build_http_app
+from somepulse.service.http import build_http_app, is_loopback
 from somepulse.service.runtime import Runtime
 from somepulse.settings import Settings
-from somepulse.store import Reference, open_prepared_store
+from somepulse.store import Reference, open_prepared_store, open_read_only
 from somepulse.streams.agents import register_ingest, register_surge
 from somepulse.streams.app import create_app
 from somepulse.streams.dead_letters import FaustDeadLetterPublisher
@@ -89,6 +90,13 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     """Run until SIGTERM/SIGINT. Starts an embedded broker when none is configured."""
     from faust import Worker
 
+    if settings.embedded_store and not is_loopback(settings.worker_bind):
+        # /sql is the embedded store's only door; it must not face a network
+        raise WorkerConfigError(
+            f"refusing to serve the embedded store's SQL on {settings.worker_bind}: "
+            "SOMEPULSE_WORKER_BIND must be loopback (127.0.0.1) unless "
+            "SOMEPULSE_CLICKHOUSE_URL points at a ClickHouse server"
+        )
     broker: EmbeddedBroker | None = None
     bootstrap = settings.kafka_bootstrap
     if bootstrap is None:
@@ -111,27 +119,30 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
         await runtime.assign(tp.partition for tp in assigned if tp.topic == settings.events_topic)
 
     port = settings.worker_port or free_port()
+    token = secrets.token_urlsafe(32)  # per start; only the 0600 worker file holds it
+    analysts = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analyst-sql")
+    read_only = open_read_only(settings) if settings.embedded_store else None
 
     @app.task  # type: ignore[untyped-decorator]
     async def _serve_http() -> None:
         await ensure_topics(bootstrap, settings)
         http = build_http_app(
-            runtime.store,
-            runtime.executor,
+            # analysts reach a ClickHouse server directly; the SQL route exists only
+            # for the embedded store, which one process owns
+            read_only,
+            analysts,
             lambda: runtime.status().model_dump(mode="json"),
             runtime.ready.is_set,
             lambda: runtime.metrics_text(
                 consumer_lag(app.consumer, settings.events_topic, runtime.pipeline.processed)
             ),
-            # analysts reach a ClickHouse server directly; the SQL route exists only
-            # for the embedded store, which one process owns
-            sql_enabled=settings.embedded_store,
+            token,
         )
         runner = web.AppRunner(http)
         await runner.setup()
         await web.TCPSite(runner, settings.worker_bind, port).start()
-        announce(settings.worker_file, port, bootstrap)
-        log.warning("worker ready: http://%s:%d, broker %s", LOOPBACK, port, bootstrap)
+        announce(settings.worker_file, port, bootstrap, token)
+        log.warning("worker ready: http://%s:%d, broker %s", settings.worker_bind, port, bootstrap)
 
     # The hot path allocates millions of short-lived, acyclic objects (validated events,
     # rows) that reference counting frees; default GC thresholds would also scan the
@@ -150,15 +161,32 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
             if info is None or info.get("pid") == os.getpid():
                 settings.worker_file.unlink(missing_ok=True)
         runtime.executor.shutdown(wait=True)
+        analysts.shutdown(wait=False, cancel_futures=True)
+        if read_only is not None:
+            read_only.close()
         runtime.store.close()
         if broker is not None:
             broker.stop()
 
 
-def announce(path: Path, port: int, bootstrap: str) -> None:
-    """Tell the CLI where this worker listens (pid, port, broker)."""
-    path.write_bytes(
-        orjson.dumps(
-            {"pid": os.getpid(), "port": port, "bootstrap": bootstrap, "started_at": time.time()}
-        )
+class WorkerConfigError(RuntimeError):
+    """A configuration the worker refuses to start with."""
+
+
+def announce(path: Path, port: int, bootstrap: str, token: str) -> None:
+    """Tell the CLI where this worker listens (pid, port, broker) and the token of its
+    ``/sql``: a new file, readable by this user only (0600), so other local users can
+    neither read the token nor swap the file."""
+    doc = orjson.dumps(
+        {
+            "pid": os.getpid(),
+            "port": port,
+            "bootstrap": bootstrap,
+            "started_at": time.time(),
+            "token": token,
+        }
     )
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(doc)

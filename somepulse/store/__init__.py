@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from somepulse.settings import Settings
-from somepulse.store.base import Store, StoreError
+from somepulse.store.base import ReadOnlyStore, Store, StoreError
 from somepulse.store.reference import Reference, sync_reference
 from somepulse.store.schema import (
     SchemaMissing,
@@ -28,6 +28,19 @@ def open_store(settings: Settings) -> Store:
         settings.clickhouse_password.get_secret_value(),
         settings.clickhouse_database,
     )
+
+
+def open_read_only(settings: Settings) -> ReadOnlyStore:
+    """Analysts' store: read-only by construction. Embedded: a chDB connection with
+    ``readonly=1`` and the limits; server: the configured (analyst) user, whose profile
+    is read-only (``deploy/clickhouse/users.d``)."""
+    if settings.clickhouse_url is None:
+        from somepulse.store.chdb import ReadOnlyChdbStore
+
+        return ReadOnlyChdbStore(
+            settings.chdb_dir, settings.clickhouse_database, settings.sql_limits
+        )
+    return open_store(settings)
 
 
 def prepare(store: Store, raw_retention_days: int, reference: Reference) -> list[int]:
@@ -56,11 +69,13 @@ def settings_reference(settings: Settings) -> Reference:
 
 
 __all__ = [
+    "ReadOnlyStore",
     "Reference",
     "SchemaMissing",
     "Store",
     "StoreError",
     "open_prepared_store",
+    "open_read_only",
     "open_store",
     "prepare",
     "require_schema",

@@ -56,6 +56,16 @@ class StoreError(RuntimeError):
         return text[:300]
 
 
+class ReadOnlyStore(Protocol):
+    """What analysts get: queries, nothing else."""
+
+    database: str
+
+    def query(self, sql: str) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
 class Store(Protocol):
     """What the pipeline needs from ClickHouse, nothing more."""
 

@@ -66,3 +66,42 @@ class ChdbStore:
     def close(self) -> None:
         with self._lock:
             self._session.close()
+
+
+class ReadOnlyChdbStore:
+    """Analysts' connection to the embedded store: its own chDB connection to the same
+    directory, opened with ``readonly=1`` and the limits in the connection itself, so
+    no query can write, change a setting or lift a limit (ClickHouse refuses
+    "Cannot modify 'readonly' setting in readonly mode"). It has its own lock: a slow
+    analyst query never waits for, or holds up, the writer's inserts."""
+
+    def __init__(self, path: Path, database: str, limits: dict[str, int | str]) -> None:
+        import chdb
+
+        self.database = database
+        params = "&".join(f"{k}={v}" for k, v in {"readonly": 1, **limits}.items())
+        self._dsn = f"{path}?{params}"
+        self._lock = threading.Lock()
+        try:
+            self._conn = chdb.connect(self._dsn)
+        except Exception as exc:
+            raise StoreError(f"cannot open chDB directory {path} read-only: {exc}") from exc
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        import chdb
+
+        with self._lock:
+            try:
+                result = self._conn.query(sql, "JSONEachRow")
+            except Exception as exc:
+                # a query stopped by a limit can leave rows in the connection that the
+                # next query would return (seen with chDB 26.x): start a fresh one
+                self._conn.close()
+                self._conn = chdb.connect(self._dsn)
+                raise StoreError(str(exc)) from exc
+        data = result.bytes()
+        return [orjson.loads(line) for line in data.splitlines() if line]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

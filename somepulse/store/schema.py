@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from somepulse.store import rollups
-from somepulse.store.base import Store
+from somepulse.store.base import ReadOnlyStore, Store
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -84,7 +84,7 @@ def views(db: str) -> tuple[str, ...]:
     return tuple(render(s, db) for s in statements)
 
 
-def applied(store: Store) -> set[int]:
+def applied(store: ReadOnlyStore) -> set[int]:
     db = store.database
     rows = store.query(
         f"SELECT count() AS n FROM system.tables WHERE database = '{db}' "
@@ -146,7 +146,7 @@ class SchemaMissing(Exception):
     """A read command found no schema: nothing has been stored yet."""
 
 
-def require_schema(store: Store) -> None:
+def require_schema(store: ReadOnlyStore) -> None:
     """For read paths: fail clearly when no worker ever prepared this store."""
     if MAX_MIGRATION not in applied(store):
         raise SchemaMissing(

@@ -16,5 +16,8 @@ def consumer_lag(consumer: Any, topic: str, processed: Mapping[int, int]) -> dic
         if tp.topic != topic:
             continue
         done = processed.get(tp.partition)
-        lag[tp.partition] = max(0, consumer.highwater(tp) - (done + 1 if done is not None else 0))
+        highwater = consumer.highwater(tp)
+        if highwater is None:  # nothing fetched from the partition yet
+            continue
+        lag[tp.partition] = max(0, highwater - (done + 1 if done is not None else 0))
     return lag

@@ -29,7 +29,6 @@ from rich.table import Table
 from somepulse.collectors.scenario.generator import ScenarioGenerator, iso
 from somepulse.schemas.privacy import Pseudonymiser
 from somepulse.settings import Settings
-from somepulse.tools.sql import http_json
 from somepulse.tools.stack import Stack
 
 
@@ -135,16 +134,14 @@ async def latency(
     stop = threading.Event()
 
     def poll() -> None:
-        url = f"{stack.worker_url}/sql"
         while not stop.is_set() or len(found) < len(probes):
             pending = [p for p in list(probes) if p not in found]
             if pending:
                 ids = ",".join(f"'{p}'" for p in pending[:500])
-                rows = http_json(
-                    url,
+                rows = stack.sql(
                     f"SELECT event_id FROM somepulse.events WHERE page_id = "
-                    f"'bench.probe' AND event_id IN ({ids})".encode(),
-                )["rows"]
+                    f"'bench.probe' AND event_id IN ({ids})"
+                )
                 now = time.perf_counter()
                 for row in rows:
                     found.setdefault(row["event_id"], now)
@@ -205,13 +202,10 @@ async def latency(
     stop.set()
     poller.join(40)
     waits = sorted(found[p] - probes[p] for p in probes if p in found)
-    stored = http_json(
-        f"{stack.worker_url}/sql",
-        (
-            b"SELECT quantiles(0.5, 0.99)(dateDiff('millisecond', occurred_at, ingested_at)) AS q "
-            b"FROM somepulse.events WHERE post_id = 'bench-post'"
-        ),
-    )["rows"][0]["q"]
+    stored = stack.sql(
+        "SELECT quantiles(0.5, 0.99)(dateDiff('millisecond', occurred_at, ingested_at)) AS q "
+        "FROM somepulse.events WHERE post_id = 'bench-post'"
+    )[0]["q"]
     return {
         "latency_rate_target": rate,
         "latency_rate_actual": sent / elapsed,

@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from somepulse.service.worker import WorkerConfigError
     from somepulse.store import SchemaMissing, StoreError
     from somepulse.tools.sql import QueryError
     from somepulse.tools.stack import StackError
@@ -194,7 +195,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             run_bench(settings, args.events, args.rate, args.latency_seconds, console)
         elif args.command == "config":
             print(markdown_table())
-    except (StackError, QueryError, StoreError, SchemaMissing) as exc:
+    except (StackError, QueryError, StoreError, SchemaMissing, WorkerConfigError) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1
     return 0

@@ -19,7 +19,6 @@ from somepulse.collectors.run import replay_scenario, stop_on_signals
 from somepulse.collectors.scenario.generator import ScenarioGenerator
 from somepulse.service.status import WorkerStatus
 from somepulse.settings import Settings
-from somepulse.tools.sql import http_json
 from somepulse.tools.stack import Stack
 
 MONTHLY_SQL = """
@@ -191,12 +190,9 @@ def run_demo(
         with console.status("waiting for the worker to store everything…"):
             stats = stack.wait_stored(report.events)
         console.print(f"stored {stats.events_stored:,} rows, {stats.dead_letters:,} dead letters")
-        rows = http_json(
-            f"{stack.worker_url}/sql",
-            MONTHLY_SQL.format(
-                db=settings.clickhouse_database, start=start.replace(day=1), end=end
-            ).encode(),
-        )["rows"]
+        rows = stack.sql(
+            MONTHLY_SQL.format(db=settings.clickhouse_database, start=start.replace(day=1), end=end)
+        )
     for table in monthly_tables(rows):
         console.print(table)
     console.print(

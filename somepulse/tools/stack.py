@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from types import TracebackType
+from typing import Any
 
 from rich.console import Console
 
@@ -18,7 +19,7 @@ from somepulse.service.status import WorkerStatus
 from somepulse.service.worker import read_worker_file
 from somepulse.settings import Settings
 from somepulse.streams.topics import ensure_topics
-from somepulse.tools.sql import QueryError, http_json
+from somepulse.tools.sql import QueryError, http_json, worker_sql
 
 
 class StackError(RuntimeError):
@@ -37,6 +38,7 @@ class Stack:
         self.broker: EmbeddedBroker | None = None
         self.worker: subprocess.Popen[bytes] | None = None
         self.worker_url = ""
+        self.token = ""
         self.bootstrap = settings.kafka_bootstrap or ""
         self._worker_env = worker_env or {}
 
@@ -102,6 +104,7 @@ class Stack:
             info = read_worker_file(self.settings.worker_file)
             if info and info["pid"] == self.worker.pid:
                 self.worker_url = f"http://127.0.0.1:{info['port']}"
+                self.token = str(info["token"])
                 try:
                     if http_json(f"{self.worker_url}/readyz", timeout=2.0)["ready"]:
                         self.console.print(
@@ -112,6 +115,10 @@ class Stack:
                     pass
             time.sleep(0.2)
         raise StackError(f"worker not ready within {timeout:.0f} s")
+
+    def sql(self, query: str, timeout: float = 120.0) -> list[dict[str, Any]]:
+        """A read query through the running worker's ``/sql``."""
+        return worker_sql(self.worker_url, self.token, query, timeout)
 
     def stats(self) -> WorkerStatus:
         return WorkerStatus.model_validate(http_json(f"{self.worker_url}/stats", timeout=10.0))

@@ -18,7 +18,6 @@ from somepulse.collectors.run import replay_scenario
 from somepulse.collectors.scenario.generator import ScenarioGenerator
 from somepulse.schemas.privacy import Pseudonymiser
 from somepulse.settings import Settings
-from somepulse.tools.sql import http_json
 from somepulse.tools.stack import Stack
 
 
@@ -29,8 +28,7 @@ def stack(settings: Settings) -> Iterator[Stack]:
 
 
 def sql(stack: Stack, query: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = http_json(f"{stack.worker_url}/sql", query.encode())["rows"]
-    return rows
+    return stack.sql(query)
 
 
 def publisher_for(stack: Stack, settings: Settings, **kw: Any) -> KafkaPublisher:

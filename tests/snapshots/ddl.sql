@@ -363,7 +363,6 @@ SELECT
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
 FULL OUTER JOIN page_followers USING (page_id, local_day)
-SETTINGS join_use_nulls = 0
 COMMENT 'per page and local day: posts, engagement, questions, replies, reach, impressions, followers';
 
 CREATE OR REPLACE VIEW somepulse.v_page_periods AS
@@ -412,12 +411,12 @@ questions AS (
     SELECT * FROM somepulse.v_questions
 ),
 direct AS (
-    SELECT page_id, in_reply_to, min(replied_at) AS replied_at
+    SELECT page_id, in_reply_to, toNullable(min(replied_at)) AS replied_at
     FROM somepulse.v_page_replies
     GROUP BY page_id, in_reply_to
 ),
 in_thread AS (
-    SELECT page_id, thread_id, replied_at
+    SELECT page_id, thread_id, replied_at, toNullable(replied_at) AS reply_or_null
     FROM somepulse.v_page_replies
     WHERE channel = 'message' AND thread_id != ''
 ),
@@ -425,12 +424,11 @@ matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
            q.post_id AS post_id, q.source AS source, q.asked_at AS asked_at,
            q.item_id AS item_id, q.thread_id AS thread_id,
-           d.replied_at AS direct_at, t.replied_at AS thread_at
+           d.replied_at AS direct_at, t.reply_or_null AS thread_at
     FROM questions AS q
     LEFT JOIN direct AS d ON d.page_id = q.page_id AND d.in_reply_to = q.item_id
     ASOF LEFT JOIN in_thread AS t
         ON t.page_id = q.page_id AND t.thread_id = q.thread_id AND t.replied_at >= q.asked_at
-    SETTINGS join_use_nulls = 1
 ),
 answered AS (
     SELECT * EXCEPT (direct_at, thread_at),
@@ -461,7 +459,6 @@ SELECT
     ifNull(dateDiff('second', asked_at, replied_at) <= 86400, false) AS answered_within_24h
 FROM answered
 LEFT JOIN office ON office.question_id = answered.question_id
-SETTINGS join_use_nulls = 1
 COMMENT 'per question: asked_at, first replied_at, calendar and office-hours minutes';
 
 CREATE OR REPLACE VIEW somepulse.v_open_questions AS
@@ -533,7 +530,6 @@ LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS comments FROM somepul
 LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS page_replies FROM somepulse.events
            WHERE kind = 'page_reply' AND channel = 'comment' GROUP BY page_id, post_id) AS r
     ON r.page_id = posts.page_id AND r.post_id = posts.post_id
-SETTINGS join_use_nulls = 1
 COMMENT 'per post: comments, is_dialogue (>= 3 comments), page_took_part';
 
 CREATE OR REPLACE VIEW somepulse.v_top_posts AS
@@ -570,7 +566,6 @@ LEFT JOIN (SELECT page_id, post_id, reach, impressions FROM somepulse.v_post_rea
     ON i.page_id = posts.page_id AND i.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, day, followers FROM somepulse.v_page_daily WHERE followers > 0) AS f
     ON f.page_id = posts.page_id AND f.day = somepulse_local_date(posts.page_id, posts.published_at)
-SETTINGS join_use_nulls = 1
 COMMENT 'per post: engagement, reach, engagement rate by reach and by followers, virality';
 
 CREATE OR REPLACE VIEW somepulse.v_top_words AS
@@ -610,7 +605,6 @@ FROM (
 LEFT JOIN (SELECT page_id, campaign_id, sum(engagement) AS engagement
            FROM somepulse.v_top_posts WHERE campaign_id != '' GROUP BY page_id, campaign_id) AS posts
     ON posts.page_id = spend.page_id AND posts.campaign_id = spend.campaign_id
-SETTINGS join_use_nulls = 1
 COMMENT 'per campaign: spend, reach, cost_per_contact, cpm, ctr, cost_per_engagement';
 
 CREATE OR REPLACE VIEW somepulse.v_engagement_rate_7d AS
@@ -662,8 +656,11 @@ FROM (
     FROM somepulse.v_page_quarterly AS q
     LEFT JOIN (SELECT page_id, name, peer_group, promise_minutes FROM somepulse.pages FINAL) AS pages
         ON pages.page_id = q.page_id
-    LEFT JOIN (SELECT page_id, period_start AS quarter, questions, response_rate,
-                      response_rate_24h, median_office_minutes, median_calendar_minutes
+    LEFT JOIN (SELECT page_id, period_start AS quarter, toNullable(questions) AS questions,
+                      toNullable(response_rate) AS response_rate,
+                      toNullable(response_rate_24h) AS response_rate_24h,
+                      toNullable(median_office_minutes) AS median_office_minutes,
+                      toNullable(median_calendar_minutes) AS median_calendar_minutes
                FROM somepulse.v_response_periods WHERE grain = 'quarter') AS r
         ON r.page_id = q.page_id AND r.quarter = q.quarter
     LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, countIf(is_dialogue) AS dialogues,
@@ -675,7 +672,6 @@ FROM (
                        (t_engagement_rate_7d, t_posts_per_day, t_growth_pct,
                         t_response_time_zero_at) AS targets
                 FROM somepulse.score_settings ORDER BY loaded_at DESC LIMIT 1) AS s
-    SETTINGS join_use_nulls = 1
 )
 COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';
 

@@ -49,8 +49,6 @@ SELECT
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
 FULL OUTER JOIN page_followers USING (page_id, local_day)
--- pinned: views that join this one with join_use_nulls = 1 must not change its types
-SETTINGS join_use_nulls = 0
 COMMENT 'per page and local day: posts, engagement, questions, replies, reach, impressions, followers';
 
 -- Per page and calendar month / quarter of local days. Reach is the sum of daily

@@ -6,19 +6,21 @@
 -- its question is matched all the same, and replays change nothing (FINAL).
 -- Minutes are calendar minutes and office minutes (the page's open hours, weekends
 -- and public holidays closed, from v_office_hours). Unanswered questions have NULL
--- reply times; their age is in v_open_questions.
+-- reply times; their age is in v_open_questions. No view relies on a session setting
+-- (analysts' connections are readonly=1 and cannot change one): a right-hand value
+-- that must be NULL when nothing matches is made Nullable where it is produced.
 CREATE OR REPLACE VIEW {db}.responses AS
 WITH
 questions AS (
     SELECT * FROM {db}.v_questions
 ),
 direct AS (
-    SELECT page_id, in_reply_to, min(replied_at) AS replied_at
+    SELECT page_id, in_reply_to, toNullable(min(replied_at)) AS replied_at
     FROM {db}.v_page_replies
     GROUP BY page_id, in_reply_to
 ),
 in_thread AS (
-    SELECT page_id, thread_id, replied_at
+    SELECT page_id, thread_id, replied_at, toNullable(replied_at) AS reply_or_null
     FROM {db}.v_page_replies
     WHERE channel = 'message' AND thread_id != ''
 ),
@@ -26,12 +28,11 @@ matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
            q.post_id AS post_id, q.source AS source, q.asked_at AS asked_at,
            q.item_id AS item_id, q.thread_id AS thread_id,
-           d.replied_at AS direct_at, t.replied_at AS thread_at
+           d.replied_at AS direct_at, t.reply_or_null AS thread_at
     FROM questions AS q
     LEFT JOIN direct AS d ON d.page_id = q.page_id AND d.in_reply_to = q.item_id
     ASOF LEFT JOIN in_thread AS t
         ON t.page_id = q.page_id AND t.thread_id = q.thread_id AND t.replied_at >= q.asked_at
-    SETTINGS join_use_nulls = 1
 ),
 answered AS (
     SELECT * EXCEPT (direct_at, thread_at),
@@ -62,7 +63,6 @@ SELECT
     ifNull(dateDiff('second', asked_at, replied_at) <= 86400, false) AS answered_within_24h
 FROM answered
 LEFT JOIN office ON office.question_id = answered.question_id
-SETTINGS join_use_nulls = 1
 COMMENT 'per question: asked_at, first replied_at, calendar and office-hours minutes';
 
 -- Questions without a reply, with their age now (calendar and office minutes).

@@ -18,7 +18,6 @@ LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS comments FROM {db}.ev
 LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS page_replies FROM {db}.events
            WHERE kind = 'page_reply' AND channel = 'comment' GROUP BY page_id, post_id) AS r
     ON r.page_id = posts.page_id AND r.post_id = posts.post_id
-SETTINGS join_use_nulls = 1
 COMMENT 'per post: comments, is_dialogue (>= 3 comments), page_took_part';
 
 -- Every post with its engagement, reach (latest post insights snapshot), engagement
@@ -58,7 +57,6 @@ LEFT JOIN (SELECT page_id, post_id, reach, impressions FROM {db}.v_post_reach) A
     ON i.page_id = posts.page_id AND i.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, day, followers FROM {db}.v_page_daily WHERE followers > 0) AS f
     ON f.page_id = posts.page_id AND f.day = {db}_local_date(posts.page_id, posts.published_at)
-SETTINGS join_use_nulls = 1
 COMMENT 'per post: engagement, reach, engagement rate by reach and by followers, virality';
 
 -- Most used words in the page's own posts, per month (stop words removed).
@@ -102,7 +100,6 @@ FROM (
 LEFT JOIN (SELECT page_id, campaign_id, sum(engagement) AS engagement
            FROM {db}.v_top_posts WHERE campaign_id != '' GROUP BY page_id, campaign_id) AS posts
     ON posts.page_id = spend.page_id AND posts.campaign_id = spend.campaign_id
-SETTINGS join_use_nulls = 1
 COMMENT 'per campaign: spend, reach, cost_per_contact, cpm, ctr, cost_per_engagement';
 
 -- Smampion's 7-day engagement rate per page and day: engagement over the last seven

@@ -39,8 +39,12 @@ FROM (
     FROM {db}.v_page_quarterly AS q
     LEFT JOIN (SELECT page_id, name, peer_group, promise_minutes FROM {db}.pages FINAL) AS pages
         ON pages.page_id = q.page_id
-    LEFT JOIN (SELECT page_id, period_start AS quarter, questions, response_rate,
-                      response_rate_24h, median_office_minutes, median_calendar_minutes
+    -- Nullable: a quarter without questions has no rate (the score counts it as met)
+    LEFT JOIN (SELECT page_id, period_start AS quarter, toNullable(questions) AS questions,
+                      toNullable(response_rate) AS response_rate,
+                      toNullable(response_rate_24h) AS response_rate_24h,
+                      toNullable(median_office_minutes) AS median_office_minutes,
+                      toNullable(median_calendar_minutes) AS median_calendar_minutes
                FROM {db}.v_response_periods WHERE grain = 'quarter') AS r
         ON r.page_id = q.page_id AND r.quarter = q.quarter
     LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, countIf(is_dialogue) AS dialogues,
@@ -52,6 +56,5 @@ FROM (
                        (t_engagement_rate_7d, t_posts_per_day, t_growth_pct,
                         t_response_time_zero_at) AS targets
                 FROM {db}.score_settings ORDER BY loaded_at DESC LIMIT 1) AS s
-    SETTINGS join_use_nulls = 1
 )
 COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';
