@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         "http://localhost:3000/d/somepulse-duty",
         description="The duty board's URL, linked from every alert.",
     )
+    grafana_token: SecretStr | None = Field(
+        None, description="Grafana service account token for `grafana push` (never an argument)."
+    )
+    grafana_token_file: Path | None = Field(
+        None, description="File holding that token (a Docker secret, mode 0600)."
+    )
     collector_metrics_port: int = Field(
         0, ge=0, description="Port of a collector's Prometheus /metrics (0 = not served)."
     )
@@ -114,6 +120,15 @@ class Settings(BaseSettings):
     worker_port: int = Field(
         0, ge=0, description="Loopback port of the worker's HTTP endpoint (0 = pick a free one)."
     )
+
+    def grafana_api_token(self) -> str:
+        """The token from the environment or its file; never from the command line,
+        where ``ps`` and shell history would see it."""
+        if self.grafana_token is not None:
+            return self.grafana_token.get_secret_value()
+        if self.grafana_token_file is not None:
+            return self.grafana_token_file.read_text().strip()
+        raise ValueError("set SOMEPULSE_GRAFANA_TOKEN or SOMEPULSE_GRAFANA_TOKEN_FILE")
 
     @property
     def embedded_broker(self) -> bool:

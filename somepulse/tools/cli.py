@@ -85,7 +85,6 @@ def _parser() -> argparse.ArgumentParser:
     gsub.add_parser("build", help="write dashboards and alert rules under deploy/grafana/")
     gpush = gsub.add_parser("push", help="upload them to a running Grafana (idempotent)")
     gpush.add_argument("--url", required=True, help="e.g. http://localhost:3000")
-    gpush.add_argument("--token", required=True, help="a service account token")
     gpush.add_argument(
         "--alertmanager-url",
         default=None,
@@ -159,9 +158,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from somepulse.alerts.detector import load_alert_config
             from somepulse.dashboards.push import push
 
+            try:
+                token = settings.grafana_api_token()
+            except ValueError as exc:
+                console.print(f"[red]error:[/] {exc}")
+                return 1
             report = push(
                 args.url,
-                args.token,
+                token,
                 _alertmanager_url(args, settings),
                 settings.clickhouse_database,
                 load_alert_config(settings.config_file("alerts.toml")),
@@ -195,7 +199,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             run_bench(settings, args.events, args.rate, args.latency_seconds, console)
         elif args.command == "config":
             print(markdown_table())
-    except (StackError, QueryError, StoreError, SchemaMissing, WorkerConfigError) as exc:
+    except (
+        StackError,
+        QueryError,
+        StoreError,
+        SchemaMissing,
+        WorkerConfigError,
+        ValueError,
+    ) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 1
     return 0
@@ -254,7 +265,10 @@ def _collector_metrics(settings: Settings) -> Any:
 
     metrics = CollectorMetrics()
     if settings.collector_metrics_port:
-        start_http_server(settings.collector_metrics_port, registry=metrics.registry)
+        # the configured address, not prometheus_client's default of every interface
+        start_http_server(
+            settings.collector_metrics_port, addr=settings.worker_bind, registry=metrics.registry
+        )
     return metrics
 
 
