@@ -23,6 +23,8 @@ def headers(letter: DeadLetter) -> list[tuple[str, bytes]]:
     ]
     if letter.index is not None:
         out.append(("source_index", str(letter.index).encode()))
+    out.append(("original_size", str(letter.original_size).encode()))
+    out.append(("sha256", letter.sha256.encode()))
     return out
 
 

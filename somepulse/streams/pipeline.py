@@ -187,6 +187,6 @@ class IngestPipeline:
         self.stats.dead_letters += len(dead)
         self.metrics.produced.labels(self.dead_letters.topic).inc(len(dead))
         for letter in dead:
-            reason = letter.reason.split(":", 1)[0]
-            self.metrics.dead.labels(reason.split(" (", 1)[0][:60]).inc()
+            reason = letter.reason_class  # a fixed set: never the input's own text
+            self.metrics.dead.labels(reason).inc()
             self.stats.dead_by_reason[reason] = self.stats.dead_by_reason.get(reason, 0) + 1

@@ -8,6 +8,7 @@ event never costs its neighbours.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +17,29 @@ from pydantic import ValidationError
 
 from somepulse.schemas.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, KINDS, Event, row_json
 
+# Bounds that keep one message from stopping ingestion (security review D1-D3): a dead
+# letter carries at most 64 KiB of the original (plus its size and SHA-256), a reason
+# of at most 300 characters, and one message yields at most 100 dead letters.
+MAX_DEAD_VALUE = 65_536
+MAX_REASON = 300
+MAX_DEAD_PER_MESSAGE = 100
+# the fixed set of reason classes (metric labels and /stats keys: never the input's text)
+REASON_CLASSES = (
+    "empty message",
+    "message too large",
+    "invalid JSON",
+    "unknown kind",
+    "missing 'kind' field",
+    "schema violation",
+    "too many invalid events",
+    "rejected by ClickHouse",
+)
+
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """An input that could not be stored, with why and where it came from."""
+    """An input that could not be stored, with why and where it came from. The value is
+    capped (``original_size`` and ``sha256`` identify the whole original)."""
 
     reason: str
     value: bytes
@@ -28,6 +48,26 @@ class DeadLetter:
     offset: int
     index: int | None = None  # position inside a batch message
     key: bytes | None = None  # the source message's key (the page id): same partition
+    original_size: int = 0
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.reason) > MAX_REASON:
+            object.__setattr__(self, "reason", self.reason[: MAX_REASON - 1] + "…")
+        if not self.original_size:
+            object.__setattr__(self, "original_size", len(self.value))
+            object.__setattr__(self, "sha256", hashlib.sha256(self.value).hexdigest())
+        if len(self.value) > MAX_DEAD_VALUE:
+            object.__setattr__(self, "value", self.value[:MAX_DEAD_VALUE])
+
+    @property
+    def reason_class(self) -> str:
+        return reason_class(self.reason)
+
+
+def reason_class(reason: str) -> str:
+    """One of ``REASON_CLASSES`` for any reason text."""
+    return next((c for c in REASON_CLASSES if reason.startswith(c)), "other")
 
 
 @dataclass
@@ -86,14 +126,22 @@ class MessageProcessor:
             items: list[tuple[int | None, Any]] = list(enumerate(doc))
         else:
             items = [(None, doc)]
+        dead: list[DeadLetter] = []
+        bad = 0
         for index, item in items:
             try:
                 out.events.append(EVENT_ADAPTER.validate_python(item))
             except ValidationError as exc:
-                raw = value if index is None else orjson.dumps(item)
-                out.dead.append(
-                    DeadLetter(describe(exc), raw, topic, partition, offset, index, key)
-                )
+                bad += 1
+                if bad <= MAX_DEAD_PER_MESSAGE:
+                    raw = value if index is None else orjson.dumps(item)
+                    dead.append(
+                        DeadLetter(describe(exc), raw, topic, partition, offset, index, key)
+                    )
+        if bad > MAX_DEAD_PER_MESSAGE:  # one letter for the whole message, not thousands
+            reason = f"too many invalid events: {bad} of {len(items)}; first: {dead[0].reason}"
+            dead = [DeadLetter(reason, value, topic, partition, offset, None, key)]
+        out.dead.extend(dead)
 
     def _rows(self, out: ProcessedMessage, partition: int, offset: int) -> None:
         keep = self.keep_text

@@ -77,3 +77,26 @@ def test_citizen_text_is_dropped_unless_kept() -> None:
     assert "text" not in orjson.loads(MessageProcessor("t").process(value, 0, 0).rows[0])
     kept = MessageProcessor("t", keep_text=True).process(value, 0, 0).rows[0]
     assert orjson.loads(kept)["text"] == "hei"
+
+
+def test_one_message_cannot_flood_the_dead_letter_topic() -> None:
+    """Security review D1-D3: a 1 MB array of integers, a 1 MB invalid message and
+    1 000 unique 20 KB kinds stay bounded: few, small dead letters with reasons from a
+    fixed set."""
+    proc = MessageProcessor("events", max_message_bytes=1_100_000)
+    ints = proc.process(b"[" + b",".join([b"1"] * 500_000) + b"]", 0, 1, b"p")
+    assert len(ints.dead) == 1 and ints.dead[0].reason_class == "too many invalid events"
+    assert ints.dead[0].reason.startswith("too many invalid events: 500000 of 500000")
+    assert len(ints.dead[0].value) == 65_536 and ints.dead[0].original_size > 1_000_000
+    big = proc.process(b"{" + b"x" * 1_050_000, 0, 2, b"p")
+    (letter,) = big.dead
+    assert len(letter.value) == 65_536 and len(letter.sha256) == 64
+    classes = set()
+    for i in range(1_000):
+        kind = f"k{i}" + "z" * 20_000
+        (letter,) = proc.process(orjson.dumps({"kind": kind}), 0, 3 + i, b"p").dead
+        assert len(letter.reason) <= 300
+        classes.add(letter.reason_class)
+    assert classes == {"unknown kind"}
+    # a good event after all of that is still processed
+    assert proc.process(orjson.dumps(ev(1)), 0, 9_999).events
