@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -20,7 +21,24 @@ class Platform(StrEnum):
     TIKTOK = "tiktok"
 
 
-Id = Annotated[str, Field(min_length=1, max_length=200)]
+# Ids are printable: no control, format (bidi) or separator characters, which would
+# reach dashboards, alert labels and e-mail subjects (security review D5). Checked in
+# pydantic's Rust core (a regex), not in Python.
+Id = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$",
+    ),
+]
+# Counts platforms report: non-negative and realistic (ClickHouse's UInt64 would wrap
+# 2**64 to 0 silently; no page reaches a trillion people).
+Count = Annotated[int, Field(ge=0, le=10**12)]
+# Dates and times the store can hold and the field can mean: nothing before 2004 (the
+# first social platforms) or past 2100 (ClickHouse's Date ends in 2149).
+EARLIEST = datetime(2004, 1, 1, tzinfo=UTC)
+Day = Annotated[date, Field(ge=date(2004, 1, 1), le=date(2100, 1, 1))]
 
 
 class EventBase(BaseModel):
@@ -35,4 +53,6 @@ class EventBase(BaseModel):
     post_id: Id | None = Field(None, description="The page's post the event belongs to, if any.")
     # A naive time is ambiguous (whose local time?): refused. AwareDatetime is checked in
     # pydantic's Rust core; the offset is kept and ClickHouse converts it to UTC on insert.
-    occurred_at: AwareDatetime = Field(description="Event time with offset; stored as UTC.")
+    occurred_at: AwareDatetime = Field(
+        ge=EARLIEST, description="Event time with offset; stored as UTC."
+    )

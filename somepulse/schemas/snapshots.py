@@ -3,18 +3,15 @@ derivable from single events, so it arrives as snapshots; the latest one wins)."
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
-
-from somepulse.schemas.base import EventBase
+from somepulse.schemas.base import Count, Day, EventBase
 
 
 class FollowerSnapshot(EventBase):
     kind: Literal["follower_snapshot"] = "follower_snapshot"
-    followers: int = Field(ge=0)
+    followers: Count
 
 
 class InsightsScope(StrEnum):
@@ -29,7 +26,7 @@ class InsightsSnapshot(EventBase):
 
     kind: Literal["insights_snapshot"] = "insights_snapshot"
     scope: InsightsScope
-    day: date
-    reach: int = Field(ge=0)
-    impressions: int = Field(ge=0)
-    video_views: int = Field(0, ge=0)
+    day: Day
+    reach: Count
+    impressions: Count
+    video_views: Count = 0

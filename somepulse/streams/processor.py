@@ -9,6 +9,7 @@ event never costs its neighbours.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,10 @@ REASON_CLASSES = (
     "schema violation",
     "too many invalid events",
     "rejected by ClickHouse",
+    "clock skew",
 )
+# an event from the future (a wrong clock, or an attempt to move the live watermark)
+MAX_AHEAD_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,26 @@ class MessageProcessor:
             self._slow_path(value, partition, offset, key, out)
         else:
             out.events.extend(parsed)
+        self._drop_future(out, partition, offset, key)
         self._rows(out, partition, offset)
         return out
+
+    def _drop_future(
+        self, out: ProcessedMessage, partition: int, offset: int, key: bytes | None
+    ) -> None:
+        """Dead-letter events more than a day ahead of this machine's clock."""
+        limit = time.time() + MAX_AHEAD_SECONDS
+        if all(e.occurred_at.timestamp() <= limit for e in out.events):
+            return  # the common case: one pass, no copies
+        kept = []
+        for event in out.events:
+            if event.occurred_at.timestamp() <= limit:
+                kept.append(event)
+                continue
+            reason = f"clock skew: occurred_at {event.occurred_at.isoformat()} is over a day ahead"
+            raw = EVENT_ADAPTER.dump_json(event)
+            out.dead.append(DeadLetter(reason, raw, self.topic, partition, offset, None, key))
+        out.events = kept
 
     def _slow_path(
         self, value: bytes, partition: int, offset: int, key: bytes | None, out: ProcessedMessage

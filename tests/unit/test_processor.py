@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import orjson
 
 from somepulse.streams.processor import MessageProcessor
@@ -100,3 +102,34 @@ def test_one_message_cannot_flood_the_dead_letter_topic() -> None:
     assert classes == {"unknown kind"}
     # a good event after all of that is still processed
     assert proc.process(orjson.dumps(ev(1)), 0, 9_999).events
+
+
+def test_implausible_values_are_refused_at_the_door() -> None:
+    """Security review D4-D5: counts that ClickHouse would wrap, dates outside what the
+    field and the store can mean, ids with control or bidi characters, and events from
+    the future (which would move the live watermark) become dead letters."""
+    proc = MessageProcessor("events")
+    snapshot = {
+        "kind": "insights_snapshot",
+        "event_id": "s1",
+        "platform": "facebook",
+        "page_id": "nav.jobblyst",
+        "occurred_at": "2020-03-12T06:00:00Z",
+        "scope": "page",
+        "day": "2020-03-11",
+        "reach": 1000,
+        "impressions": 2000,
+    }
+    assert proc.process(orjson.dumps(snapshot), 0, 0).events  # the plausible one passes
+    for patch, reason in (
+        ({"reach": 2**64}, "schema violation"),
+        ({"day": "2300-01-01"}, "schema violation"),
+        ({"occurred_at": "1999-12-31T23:00:00Z"}, "schema violation"),
+        ({"page_id": "nav\u202eevil"}, "schema violation"),
+        ({"page_id": "nav\x00x"}, "schema violation"),
+        ({"occurred_at": "2200-01-01T00:00:00Z"}, "clock skew"),
+    ):
+        out = proc.process(json.dumps(snapshot | patch).encode(), 0, 1)  # 2**64: not orjson
+        assert not out.events and [d.reason_class for d in out.dead] == [reason], patch
+    # a page id in another script is fine
+    assert proc.process(orjson.dumps(snapshot | {"page_id": "nå.sida"}), 0, 2).events
