@@ -24,6 +24,7 @@ from somepulse.alerts.observe import Observation
 from somepulse.alerts.stream import StreamDetector
 from somepulse.domain.pages import sql_string
 from somepulse.store import Store
+from somepulse.store.base import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class SurgeService:
                 if det.rule.name == row["r"]:
                     det.firing = True
                     bucket = int(row["alert_id"].rsplit("/", 1)[1])
-                    fired_at = datetime.fromisoformat(row["at"] + "+00:00")
+                    fired_at = parse_utc(row["at"])
                     self.fired[(row["page_id"], row["pf"], row["r"])] = (bucket, fired_at)
 
     def drop(self, page_ids: set[str]) -> None:

@@ -22,6 +22,7 @@ The rules:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -84,12 +85,6 @@ class Signal:
     reply: ReplyRef | None = None
     reach: ReachRef | None = None
 
-    @property
-    def counted(self) -> bool:
-        """Counted once per event id (a replay must add nothing); a reach snapshot is a
-        figure instead, and a later one revises it."""
-        return self.reach is None
-
 
 def is_question(event: Event) -> bool:
     if type(event) is Interaction:
@@ -101,7 +96,7 @@ def is_engagement(interaction_type: str) -> bool:
     return interaction_type in ENGAGEMENT_TYPES
 
 
-def engagement(counts: dict[str, int]) -> int:
+def engagement(counts: Mapping[str, int]) -> int:
     """Engagement from per-type counts keyed by interaction type."""
     return sum(counts.get(t, 0) for t in ENGAGEMENT_TYPES)
 

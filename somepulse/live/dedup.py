@@ -20,9 +20,6 @@ class Deduplicator:
         self._hours: list[int] = []  # heap of the hours held
         self.watermark = 0
 
-    def __len__(self) -> int:
-        return len(self._seen)
-
     def first(self, event_id: str, ts: int) -> bool:
         """True the first time an id is seen (and remember it)."""
         if event_id in self._seen:

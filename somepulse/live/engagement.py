@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from somepulse.domain.signals import COUNTERS, ENGAGEMENT_TYPES, Signal, virality
+from somepulse.domain.signals import COUNTERS, Signal, engagement, virality
+from somepulse.store.base import parse_utc
 
 PostKey = tuple[str, str, str]  # page_id, platform, post_id
 MinuteKey = tuple[str, str, str, datetime]
@@ -120,7 +121,7 @@ class LiveEngagement:
                     )
                     for name in ("engagement", "shares", "questions"):
                         row.setdefault(f"{name}_{minutes}m", 0)
-                    row[f"engagement_{minutes}m"] += sum(counter[t] for t in ENGAGEMENT_TYPES)
+                    row[f"engagement_{minutes}m"] += engagement(counter)
                     row[f"shares_{minutes}m"] += counter["share"]
                     row[f"questions_{minutes}m"] += counter["question"]
         return out
@@ -142,7 +143,7 @@ class LiveEngagement:
                 {
                     "post_id": post,
                     "platform": platform,
-                    "engagement": sum(c[t] for t in ENGAGEMENT_TYPES),
+                    "engagement": engagement(c),
                     "shares": c["share"],
                     "reach": reach,
                     "virality": virality(c["share"], reach),
@@ -163,8 +164,7 @@ class LiveEngagement:
             for (page, _platform, _post), counter in posts.items():
                 totals.setdefault(page, Counter()).update(counter)
         return {
-            page: {str(k): n for k, n in c.items()}
-            | {"engagement": sum(c[t] for t in ENGAGEMENT_TYPES)}
+            page: {str(k): n for k, n in c.items()} | {"engagement": engagement(c)}
             for page, c in totals.items()
         }
 
@@ -181,5 +181,4 @@ def _to_datetime(minute: EpochMinute) -> datetime:
 
 
 def _epoch(text: str) -> int:
-    """ClickHouse's 'YYYY-MM-DD HH:MM:SS[.mmm]' in UTC (toString) -> epoch seconds."""
-    return int(datetime.fromisoformat(text + "+00:00").timestamp())
+    return int(parse_utc(text).timestamp())

@@ -17,6 +17,7 @@ from typing import Any
 
 from somepulse.domain.pages import PageInfo
 from somepulse.domain.signals import QuestionRef, ReplyRef, Signal
+from somepulse.store.base import parse_utc
 
 
 @dataclass
@@ -201,7 +202,7 @@ class LiveQuestions:
         """Rebuild from ClickHouse: open questions, recent page replies (so that a
         question arriving after its reply is matched) and recent responses."""
         for row in reply_rows:
-            at = _ts(row["at"])
+            at = parse_utc(row["at"])
             key = (row["page_id"], row["in_reply_to"])
             if key not in self._replies or at < self._replies[key]:
                 self._replies[key] = at
@@ -218,7 +219,7 @@ class LiveQuestions:
                 q.question_id,
                 q.page_id,
                 q.asked_at,
-                _ts(row["replied"]),
+                parse_utc(row["replied"]),
                 float(row["calendar_minutes"]),
                 float(row["office_minutes"]),
             )
@@ -235,12 +236,7 @@ def _question_from(row: dict[str, Any]) -> Question:
         row["question_id"],
         row["page_id"],
         row["platform"],
-        _ts(row["asked"]),
+        parse_utc(row["asked"]),
         row["item_id"],
         row["thread_id"] or None,
     )
-
-
-def _ts(text: str) -> datetime:
-    """ClickHouse's 'YYYY-MM-DD HH:MM:SS.mmm' (UTC) as an aware datetime."""
-    return datetime.fromisoformat(text + "+00:00")

@@ -42,6 +42,8 @@ class LiveState:
     def take(self, signal: Signal) -> bool:
         """Apply one signal; True if it is new (counted signals are deduplicated by
         event id; a reach figure is always taken, a later one revises it)."""
+        # counted signals once per event id (a replay must add nothing); a reach figure
+        # is taken every time (a later snapshot revises it)
         if signal.reach is None and not self.seen.first(signal.event_id, signal.ts):
             return False
         self.page_ids.add(signal.page_id)

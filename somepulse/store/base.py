@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, Protocol
 
 # Rows carry ISO 8601 timestamps with offsets (pydantic's JSON); parse them exactly.
@@ -54,6 +55,12 @@ class StoreError(RuntimeError):
         text = " ".join(str(self).split())
         text = _PREFIX.sub("", text.split("DB::Exception: ", 1)[-1])
         return text[:300]
+
+
+def parse_utc(text: str) -> datetime:
+    """ClickHouse's ``toString`` of a UTC DateTime/DateTime64 ('YYYY-MM-DD HH:MM:SS[.mmm]')
+    as an aware datetime."""
+    return datetime.fromisoformat(text + "+00:00")
 
 
 class ReadOnlyStore(Protocol):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -51,7 +52,7 @@ def sync_reference(store: Store, ref: Reference, until_year: int | None = None) 
     known = _digests(store)
     loaded = []
     pages_doc = [p.model_dump(mode="json") for p in ref.pages]
-    sets = {
+    sets: dict[str, tuple[str, Callable[[int], None]]] = {
         "pages": (_digest(pages_doc, ref.default_tz, year), lambda v: _pages(store, ref, year, v)),
         "score": (_digest(ref.score.model_dump()), lambda v: _score(store, ref.score)),
         "stop_words": (_digest(sorted(ref.stop_words)), lambda v: _stop_words(store, ref)),
@@ -60,7 +61,7 @@ def sync_reference(store: Store, ref: Reference, until_year: int | None = None) 
         if known.get(name) == digest:
             continue
         version = time.time_ns() // 1000
-        load(version)  # type: ignore[no-untyped-call]
+        load(version)
         store.insert(
             "reference_digests",
             orjson.dumps({"name": name, "digest": digest, "version": version}),

@@ -12,6 +12,7 @@ from somepulse.dashboards.boards import DUTY
 from somepulse.dashboards.builder import SqlTarget, with_database
 from somepulse.dashboards.macros import expand
 from somepulse.settings import Settings
+from somepulse.store.base import parse_utc
 from somepulse.tools.sql import run_sql
 
 PANELS = (
@@ -50,7 +51,7 @@ def render_board(settings: Settings, out: Path, at: datetime | None, hours: int)
     ]
     if at is None:  # the newest event time: "now" for a live stack, the replay's end otherwise
         latest = run_sql(settings, f"SELECT toString(max(occurred_at)) AS t FROM {db}.events")
-        at = datetime.fromisoformat(latest[0]["t"] + "+00:00")
+        at = parse_utc(latest[0]["t"])
     start = at - timedelta(hours=hours)
     interval = max(3600, hours * 3600 // 48)
     panels = {p.title: p for p in DUTY.panels}

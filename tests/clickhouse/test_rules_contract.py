@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from somepulse.domain.score import GRADES, grade
-from somepulse.domain.signals import ENGAGEMENT_TYPES, classify, is_question, virality
+from somepulse.domain.signals import (
+    ENGAGEMENT_TYPES,
+    classify,
+    is_engagement,
+    is_question,
+    virality,
+)
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.schemas.events import Event
 from somepulse.schemas.interactions import InteractionType
@@ -138,7 +144,7 @@ def test_questions_are_the_same_in_python_and_sql(store: Store, loaded: list[Eve
 def test_engagement_is_the_same_in_python_and_sql(store: Store, loaded: list[Event]) -> None:
     for kind in InteractionType:
         (row,) = store.query(f"SELECT somepulse_is_engagement('interaction', '{kind}') AS e")
-        assert bool(row["e"]) == (kind in ENGAGEMENT_TYPES), kind
+        assert bool(row["e"]) == is_engagement(kind), kind
     python = sum(
         1 for e in loaded if (s := classify(e)) and set(s.counters) & set(ENGAGEMENT_TYPES)
     )
