@@ -7,8 +7,6 @@ checks that it is current.
 
 from __future__ import annotations
 
-import secrets
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -76,9 +74,13 @@ class Settings(BaseSettings):
         2_000_000_000, ge=1, description="Most memory an analyst's query may use."
     )
 
-    pseudonym_secret: SecretStr | None = Field(
+    pseudonym_key_file: Path | None = Field(
         None,
-        description="HMAC key for people's ids. Unset: a random key in data_dir/pseudonym.key.",
+        description="HMAC key file for people's ids (mode 0600; keep it outside data_dir, "
+        "e.g. a Docker secret). Unset: data_dir/pseudonym.key, created on first use.",
+    )
+    pseudonym_secret: SecretStr | None = Field(
+        None, description="The HMAC key itself (at least 32 bytes); prefer the key file."
     )
     keep_message_text: bool = Field(
         False, description="Carry citizens' comment/message text (off by default: privacy)."
@@ -164,17 +166,13 @@ class Settings(BaseSettings):
         """Where a running worker announces its pid and loopback port."""
         return self.data_dir / "worker.json"
 
-    @cached_property
-    def pseudonym_key(self) -> bytes:
-        """The HMAC key; generated once per data directory when not configured."""
-        if self.pseudonym_secret is not None:
-            return self.pseudonym_secret.get_secret_value().encode()
-        path = self.data_dir / "pseudonym.key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip().encode()
+    @property
+    def pseudonym_key_path(self) -> Path:
+        return self.pseudonym_key_file or self.data_dir / "pseudonym.key"
+
+    @property
+    def pseudonym_secret_text(self) -> str | None:
+        return None if self.pseudonym_secret is None else self.pseudonym_secret.get_secret_value()
 
 
 def markdown_table() -> str:

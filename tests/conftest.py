@@ -21,6 +21,7 @@ import pytest
 
 from somepulse.settings import Settings
 from somepulse.store import Store, open_prepared_store
+from tests.helpers import TEST_SECRET
 
 LAYERS = ("unit", "clickhouse", "integration")
 
@@ -62,7 +63,7 @@ def _unit_tests_do_no_io(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", pseudonym_secret="test-secret")  # type: ignore[arg-type]
+    return Settings(data_dir=tmp_path / "var", pseudonym_secret=TEST_SECRET)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=["chdb", "clickhouse-connect"])

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from concurrent.futures import Executor
+from typing import Any
 
 from somepulse.live.state import LivePartitions
+from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.store import Store
 from somepulse.streams.pipeline import IngestPipeline
 from somepulse.streams.processor import DeadLetter, MessageProcessor
 from somepulse.streams.writer import ClickHouseWriter
 from somepulse.telemetry import WorkerMetrics
+
+# a pseudonymisation secret for tests (the real minimum length: 32 bytes)
+TEST_SECRET = "test-secret-0123456789abcdef-0123456789"
+
+
+def person(name: str) -> str:
+    """A well-formed pseudonym for a test person (``p1_`` + 32 hex, as stored)."""
+    return "p1_" + hashlib.md5(name.encode()).hexdigest()
+
+
+_TEST_KEY = Pseudonymiser(TEST_SECRET.encode())
+
+
+def scrubbed(event: dict[str, Any]) -> dict[str, Any]:
+    """A generator event as a collector publishes it (people's ids pseudonymised)."""
+    return _TEST_KEY.scrub(event, keep_text=False)
 
 
 def interaction(i: int, kind: str = "share", **extra: object) -> dict[str, object]:
@@ -23,7 +42,7 @@ def interaction(i: int, kind: str = "share", **extra: object) -> dict[str, objec
         "post_id": "p1",
         "occurred_at": "2020-03-12T09:00:00Z",
         "interaction_type": kind,
-        "actor_id": "p1_a",
+        "actor_id": person("a"),
     } | extra
 
 

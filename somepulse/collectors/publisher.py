@@ -19,7 +19,8 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
-from somepulse.schemas.privacy import Pseudonymiser
+from somepulse.privacy.keys import keyring
+from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.settings import Settings
 from somepulse.telemetry import CollectorMetrics
 
@@ -60,7 +61,7 @@ class KafkaPublisher:
         bootstrap: str,
         topic: str,
         *,
-        pseudonymiser: Pseudonymiser | None,
+        pseudonymiser: Pseudonymiser,
         keep_text: bool = False,
         batch_events: int = 250,
         max_message_bytes: int = 1_048_576,
@@ -88,7 +89,7 @@ class KafkaPublisher:
         return cls(
             bootstrap,
             settings.events_topic,
-            pseudonymiser=Pseudonymiser(settings.pseudonym_key),
+            pseudonymiser=keyring(settings).current,
             keep_text=settings.keep_message_text,
             batch_events=settings.collector_batch_events,
             max_message_bytes=settings.max_message_bytes,
@@ -134,10 +135,11 @@ class KafkaPublisher:
             return
 
     async def publish(self, events: Iterable[dict[str, Any]]) -> None:
-        """Queue events (pseudonymised, text dropped) and send full page batches."""
+        """Queue events (pseudonymised, citizens' text dropped) and send full page
+        batches. Every object is scrubbed here, whatever it holds: nothing leaves a
+        collector with a person's platform id in it."""
         for event in events:
-            if self._pseudonymiser is not None:
-                self._pseudonymiser.scrub(event, keep_text=self._keep_text)
+            self._pseudonymiser.scrub(event, keep_text=self._keep_text)
             page = event.get("page_id") if isinstance(event.get("page_id"), str) else None
             batch = self._pending.setdefault(page, [])
             batch.append(event)
@@ -148,10 +150,6 @@ class KafkaPublisher:
             if len(batch) >= self._batch_events:
                 await self._send(page, self._pending.pop(page))
         await self._reap(limit=2_000)
-
-    async def publish_raw(self, key: bytes | None, value: bytes) -> None:
-        """Send bytes as they are (recorded files with lines that may be invalid)."""
-        await self._send_bytes(key, value, events=1)
 
     async def flush(self) -> PublishReport:
         for page in list(self._pending):

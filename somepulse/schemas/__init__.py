@@ -19,7 +19,6 @@ from somepulse.schemas.interactions import (
 )
 from somepulse.schemas.messages import Direction, PrivateMessage
 from somepulse.schemas.posts import PostFormat, PostPublished
-from somepulse.schemas.privacy import Pseudonymiser
 from somepulse.schemas.snapshots import FollowerSnapshot, InsightsScope, InsightsSnapshot
 
 __all__ = [
@@ -42,7 +41,6 @@ __all__ = [
     "PostFormat",
     "PostPublished",
     "PrivateMessage",
-    "Pseudonymiser",
     "ReactionType",
     "ReplyChannel",
     "row_json",

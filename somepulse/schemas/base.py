@@ -32,6 +32,10 @@ Id = Annotated[
         pattern=r"^[^\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$",
     ),
 ]
+# A person's (or a conversation's) id as stored: a keyed pseudonym, never a platform's
+# raw id. ``p2_<key id>_<hmac>``; ``p1_<hmac>`` from release 0.1 is still read.
+PSEUDONYM_PATTERN = r"^(p2_[0-9a-f]{8}_[0-9a-f]{32}|p1_[0-9a-f]{32})$"
+Pseudonym = Annotated[str, Field(pattern=PSEUDONYM_PATTERN)]
 # Counts platforms report: non-negative and realistic (ClickHouse's UInt64 would wrap
 # 2**64 to 0 silently; no page reaches a trillion people).
 Count = Annotated[int, Field(ge=0, le=10**12)]

@@ -42,7 +42,8 @@ EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 EVENT_LIST_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
 
-CITIZEN_TEXT = frozenset({"interaction", "private_message"})
+# Text people wrote: every kind's text except the page's own posts.
+CITIZEN_TEXT = frozenset(KINDS) - {"post_published"}
 _NO_TEXT: set[str] = {"text"}
 
 

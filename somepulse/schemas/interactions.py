@@ -7,7 +7,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from somepulse.schemas.base import EventBase, Id
+from somepulse.schemas.base import EventBase, Id, Pseudonym
 
 
 class InteractionType(StrEnum):
@@ -36,7 +36,7 @@ class Interaction(EventBase):
     post_id: Id
     interaction_type: InteractionType
     reaction_type: ReactionType | None = None
-    actor_id: Id = Field(description="Pseudonymised person id (keyed HMAC).")
+    actor_id: Pseudonym = Field(description="Pseudonymised person id (keyed HMAC).")
     comment_id: Id | None = Field(None, description="Id of this comment/reply.")
     parent_comment_id: Id | None = Field(None, description="Comment a reply answers.")
     is_question: bool = Field(False, description="The comment/reply asks the page something.")
@@ -70,5 +70,7 @@ class PageReply(EventBase):
     channel: ReplyChannel
     reply_id: Id
     in_reply_to: Id = Field(description="The comment id or message id answered.")
-    thread_id: Id | None = Field(None, description="Message thread (for channel=message).")
-    author_id: Id | None = Field(None, description="Pseudonymised staff id, if known.")
+    thread_id: Pseudonym | None = Field(
+        None, description="Pseudonymised message thread (for channel=message)."
+    )
+    author_id: Pseudonym | None = Field(None, description="Pseudonymised staff id, if known.")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from somepulse.schemas.base import EventBase, Id
+from somepulse.schemas.base import EventBase, Id, Pseudonym
 
 
 class Direction(StrEnum):
@@ -19,7 +19,7 @@ class PrivateMessage(EventBase):
     kind: Literal["private_message"] = "private_message"
     direction: Direction
     message_id: Id
-    thread_id: Id
-    actor_id: Id = Field(description="Pseudonymised person id (the citizen in the thread).")
+    thread_id: Pseudonym = Field(description="Pseudonymised conversation id.")
+    actor_id: Pseudonym = Field(description="Pseudonymised person id (the citizen in the thread).")
     is_question: bool = Field(False, description="An incoming message asking the page something.")
     text: str | None = Field(None, max_length=20_000, description="Only if text is kept.")

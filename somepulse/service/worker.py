@@ -23,6 +23,8 @@ from somepulse.alerts.detector import load_alert_config
 from somepulse.alerts.service import SurgeService
 from somepulse.embedded.broker import EmbeddedBroker, free_port
 from somepulse.live.state import LivePartitions
+from somepulse.privacy.keys import load_keyring
+from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.service.http import build_http_app, is_loopback
 from somepulse.service.runtime import Runtime
 from somepulse.settings import Settings
@@ -53,6 +55,19 @@ def read_worker_file(path: Path) -> dict[str, Any] | None:
     return info
 
 
+def worker_pseudonymiser(settings: Settings) -> Pseudonymiser | None:
+    """The key the worker pseudonymises stray raw ids with. One machine (embedded store)
+    shares its collectors' key, created on first use; deployed, the worker uses a key
+    only when one is given to it (collectors need it, the worker need not): then raw
+    ids are dead-lettered without their value instead."""
+    ring = load_keyring(
+        settings.pseudonym_key_path,
+        settings.pseudonym_secret_text,
+        create=settings.embedded_store,
+    )
+    return None if ring is None else ring.current
+
+
 def build_runtime(settings: Settings, app: faust.App) -> Runtime:
     reference = Reference.load(settings.config_dir)
     store = open_prepared_store(settings, reference)
@@ -61,7 +76,10 @@ def build_runtime(settings: Settings, app: faust.App) -> Runtime:
     live = LivePartitions({p.page_id: p for p in reference.pages}, assigned=set())
     pipeline = IngestPipeline(
         MessageProcessor(
-            settings.events_topic, settings.keep_message_text, settings.max_message_bytes
+            settings.events_topic,
+            settings.keep_message_text,
+            settings.max_message_bytes,
+            worker_pseudonymiser(settings),
         ),
         ClickHouseWriter(store, "events", executor, settings.insert_max_rows),
         FaustDeadLetterPublisher(app, settings.dlq_topic),

@@ -160,18 +160,10 @@ class IngestPipeline:
                 break
             partition, offset = p, o
         row = batch.rows[index]
-        try:
-            key: bytes | None = str(orjson.loads(row)["page_id"]).encode()
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            key = None
-        return DeadLetter(
-            f"rejected by ClickHouse: {reason}",
-            row,
-            self.processor.topic,
-            partition,
-            offset,
-            None,
-            key,
+        doc = orjson.loads(row)
+        key = str(doc.get("page_id", "")).encode() or None
+        return self.processor.letter(
+            f"rejected by ClickHouse: {reason}", row, partition, offset, key, None, doc
         )
 
     async def _publish_dead(self, dead: list[DeadLetter]) -> None:

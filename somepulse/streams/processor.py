@@ -16,14 +16,24 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from somepulse.privacy.pseudonyms import (
+    PERSON_FIELDS,
+    THREAD_FIELDS,
+    Pseudonymiser,
+    is_pseudonym,
+    redact,
+)
 from somepulse.schemas.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, KINDS, Event, row_json
 
 # Bounds that keep one message from stopping ingestion (security review D1-D3): a dead
-# letter carries at most 64 KiB of the original (plus its size and SHA-256), a reason
-# of at most 300 characters, and one message yields at most 100 dead letters.
+# letter carries at most 64 KiB (a redacted copy: see ``privacy.redact``) plus the
+# original's size and SHA-256, a reason of at most 300 characters; one message yields
+# at most 100 dead letters, and a message of more than 20,000 items (collectors send
+# 250) is refused whole instead of being judged item by item on the event loop.
 MAX_DEAD_VALUE = 65_536
 MAX_REASON = 300
 MAX_DEAD_PER_MESSAGE = 100
+MAX_ITEMS_PER_MESSAGE = 20_000
 # the fixed set of reason classes (metric labels and /stats keys: never the input's text)
 REASON_CLASSES = (
     "empty message",
@@ -33,6 +43,9 @@ REASON_CLASSES = (
     "missing 'kind' field",
     "schema violation",
     "too many invalid events",
+    "too many events",
+    "not pseudonymised",
+    "internal error",
     "rejected by ClickHouse",
     "clock skew",
 )
@@ -43,7 +56,8 @@ MAX_AHEAD_SECONDS = 86_400
 @dataclass(frozen=True)
 class DeadLetter:
     """An input that could not be stored, with why and where it came from. The value is
-    capped (``original_size`` and ``sha256`` identify the whole original)."""
+    a redacted copy, capped (``original_size`` and ``sha256`` identify the original,
+    which stays in the source topic at ``partition``/``offset`` for its retention)."""
 
     reason: str
     value: bytes
@@ -83,24 +97,27 @@ class ProcessedMessage:
 
 @dataclass(frozen=True)
 class MessageProcessor:
-    """Turns raw message bytes into JSONEachRow lines for the ``events`` table."""
+    """Turns raw message bytes into JSONEachRow lines for the ``events`` table.
+
+    With a ``pseudonymiser`` (the worker holds the key) a person's raw platform id is
+    pseudonymised here; without one, an event carrying one is dead-lettered. Either way
+    no raw id is stored, whoever produced the message (security review P1)."""
 
     topic: str
     keep_text: bool = False
     max_message_bytes: int = 1_048_576
+    pseudonymiser: Pseudonymiser | None = None
 
     def process(
         self, value: bytes | None, partition: int, offset: int, key: bytes | None = None
     ) -> ProcessedMessage:
         out = ProcessedMessage()
         if not value:
-            out.dead.append(
-                DeadLetter("empty message", b"", self.topic, partition, offset, None, key)
-            )
+            out.dead.append(self.letter("empty message", b"", partition, offset, key))
             return out
         if len(value) > self.max_message_bytes:
             reason = f"message too large: {len(value)} bytes > {self.max_message_bytes}"
-            out.dead.append(DeadLetter(reason, value, self.topic, partition, offset, None, key))
+            out.dead.append(self.letter(reason, value, partition, offset, key))
             return out
         try:
             parsed = (
@@ -116,6 +133,30 @@ class MessageProcessor:
         self._rows(out, partition, offset)
         return out
 
+    def letter(
+        self,
+        reason: str,
+        original: bytes,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        index: int | None = None,
+        doc: Any = None,
+    ) -> DeadLetter:
+        """A dead letter keeping a redacted copy of ``doc`` (nothing when None)."""
+        value = b"" if doc is None else orjson.dumps(redact(doc, self.pseudonymiser))
+        return DeadLetter(
+            reason,
+            value,
+            self.topic,
+            partition,
+            offset,
+            index,
+            key,
+            original_size=len(original),
+            sha256=hashlib.sha256(original).hexdigest(),
+        )
+
     def _drop_future(
         self, out: ProcessedMessage, partition: int, offset: int, key: bytes | None
     ) -> None:
@@ -130,40 +171,66 @@ class MessageProcessor:
                 continue
             reason = f"clock skew: occurred_at {event.occurred_at.isoformat()} is over a day ahead"
             raw = EVENT_ADAPTER.dump_json(event)
-            out.dead.append(DeadLetter(reason, raw, self.topic, partition, offset, None, key))
+            doc = orjson.loads(raw)
+            out.dead.append(self.letter(reason, raw, partition, offset, key, None, doc))
         out.events = kept
 
     def _slow_path(
         self, value: bytes, partition: int, offset: int, key: bytes | None, out: ProcessedMessage
     ) -> None:
-        topic = self.topic
         try:
             doc = orjson.loads(value)
         except orjson.JSONDecodeError as exc:
-            out.dead.append(
-                DeadLetter(f"invalid JSON: {exc}", value, topic, partition, offset, None, key)
-            )
+            out.dead.append(self.letter(f"invalid JSON: {exc}", value, partition, offset, key))
             return
-        if isinstance(doc, list):
-            items: list[tuple[int | None, Any]] = list(enumerate(doc))
-        else:
-            items = [(None, doc)]
+        items: list[tuple[int | None, Any]] = (
+            list(enumerate(doc)) if isinstance(doc, list) else [(None, doc)]
+        )
+        if len(items) > MAX_ITEMS_PER_MESSAGE:
+            reason = f"too many events: {len(items)} in one message > {MAX_ITEMS_PER_MESSAGE}"
+            out.dead.append(self.letter(reason, value, partition, offset, key))
+            return
         dead: list[DeadLetter] = []
         bad = 0
         for index, item in items:
-            try:
-                out.events.append(EVENT_ADAPTER.validate_python(item))
-            except ValidationError as exc:
-                bad += 1
-                if bad <= MAX_DEAD_PER_MESSAGE:
-                    raw = value if index is None else orjson.dumps(item)
-                    dead.append(
-                        DeadLetter(describe(exc), raw, topic, partition, offset, index, key)
-                    )
+            event, reason = self._judge(item)
+            if event is not None:
+                out.events.append(event)
+                continue
+            bad += 1
+            if bad <= MAX_DEAD_PER_MESSAGE:
+                raw = value if index is None else orjson.dumps(item)
+                dead.append(self.letter(reason, raw, partition, offset, key, index, item))
         if bad > MAX_DEAD_PER_MESSAGE:  # one letter for the whole message, not thousands
             reason = f"too many invalid events: {bad} of {len(items)}; first: {dead[0].reason}"
-            dead = [DeadLetter(reason, value, topic, partition, offset, None, key)]
+            dead = [self.letter(reason, value, partition, offset, key)]
         out.dead.extend(dead)
+
+    def _judge(self, item: Any) -> tuple[Event | None, str]:
+        """The event, or why not. A raw person id is pseudonymised when this worker holds
+        the key, and refused when it does not."""
+        if not isinstance(item, dict):
+            return None, "schema violation: an event must be a JSON object"
+        try:
+            return EVENT_ADAPTER.validate_python(item), ""
+        except ValidationError as exc:
+            raw_ids = [
+                name
+                for name in (*PERSON_FIELDS, *THREAD_FIELDS)
+                if item.get(name) is not None and not is_pseudonym(item[name])
+            ]
+            if not raw_ids:
+                return None, describe(exc)
+            if self.pseudonymiser is None:
+                return None, (
+                    f"not pseudonymised: {', '.join(raw_ids)} must be a pseudonym "
+                    "(p2_…); collectors pseudonymise, and this worker holds no key"
+                )
+        scrubbed = self.pseudonymiser.scrub(dict(item), keep_text=self.keep_text)
+        try:
+            return EVENT_ADAPTER.validate_python(scrubbed), ""
+        except ValidationError as exc:
+            return None, describe(exc)
 
     def _rows(self, out: ProcessedMessage, partition: int, offset: int) -> None:
         keep = self.keep_text

@@ -27,7 +27,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from somepulse.collectors.scenario.generator import ScenarioGenerator, iso
-from somepulse.schemas.privacy import Pseudonymiser
+from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.settings import Settings
 from somepulse.tools.stack import Stack
 

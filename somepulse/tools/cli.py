@@ -246,7 +246,8 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
 
             async def go_jsonl() -> None:
                 async with publisher:
-                    await replay_file(args.path, publisher)
+                    report = await replay_file(args.path, publisher)
+                console.print(report.summary())
 
             asyncio.run(go_jsonl())
         else:

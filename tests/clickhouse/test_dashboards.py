@@ -22,6 +22,7 @@ from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.settings import Settings
 from somepulse.store import Store, open_prepared_store
 from somepulse.telemetry import WorkerMetrics
+from tests.helpers import scrubbed
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVISIONING = ROOT / "deploy" / "grafana" / "provisioning"
@@ -70,7 +71,7 @@ def test_health_panels_use_metrics_the_worker_exports() -> None:
 def scenario_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     store = open_prepared_store(Settings(data_dir=tmp_path_factory.mktemp("boards")))  # type: ignore[call-arg]
     rows = [
-        row_json(EVENT_ADAPTER.validate_python(e), 0, 0)
+        row_json(EVENT_ADAPTER.validate_python(scrubbed(e)), 0, 0)
         for e in ScenarioGenerator(date(2019, 3, 1), date(2020, 3, 20), seed=1, pages=PAGES[:2])
     ]
     for start in range(0, len(rows), 100_000):

@@ -19,6 +19,7 @@ from somepulse.collectors.scenario.profiles import PAGES
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.settings import Settings
 from somepulse.store import Store, open_prepared_store
+from tests.helpers import scrubbed
 
 pytestmark = pytest.mark.clickhouse
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, St
     gen = ScenarioGenerator(date(2019, 1, 1), date(2020, 3, 20), seed=2020, pages=PAGES[:2])
     rows = []
     for event in gen:
-        detector.feed(event)
+        detector.feed(scrubbed(event))
         rows.append(
             row_json(EVENT_ADAPTER.validate_python(orjson.loads(orjson.dumps(event))), 0, 0)
         )

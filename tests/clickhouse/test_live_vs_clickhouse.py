@@ -20,6 +20,7 @@ from somepulse.live.state import LiveState
 from somepulse.settings import Settings
 from somepulse.store import Store, open_prepared_store
 from somepulse.streams.processor import MessageProcessor
+from tests.helpers import person
 
 pytestmark = pytest.mark.clickhouse
 BASE = datetime(2019, 3, 12, 7, 0, tzinfo=UTC)  # Tuesday 08:00 in Oslo
@@ -66,7 +67,7 @@ def build(actions: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
                 "kind": "interaction",
                 "post_id": f"p{a[2]}",
                 "interaction_type": kind,
-                "actor_id": "p1_x",
+                "actor_id": person("x"),
                 "is_question": question,
             }
             if kind == "reaction":
@@ -80,8 +81,8 @@ def build(actions: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
                 "kind": "private_message",
                 "direction": "in",
                 "message_id": f"m{n}",
-                "thread_id": f"t{a[2]}",
-                "actor_id": "p1_y",
+                "thread_id": person(f"t{a[2]}"),
+                "actor_id": person("y"),
                 "is_question": True,
             }
         else:  # a page reply to item number a[2]: a comment or a message, maybe in a thread
@@ -93,7 +94,7 @@ def build(actions: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
                 "in_reply_to": f"m{target}" if in_thread else f"c{target}",
             }
             if in_thread:
-                ev["thread_id"] = f"t{target % 3}"
+                ev["thread_id"] = person(f"t{target % 3}")
         events.append(ev)
     return events
 

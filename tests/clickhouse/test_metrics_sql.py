@@ -11,6 +11,7 @@ import pytest
 
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.store import Store
+from tests.helpers import person
 
 pytestmark = pytest.mark.clickhouse
 OSLO, STOCKHOLM = ZoneInfo("Europe/Oslo"), ZoneInfo("Europe/Stockholm")
@@ -42,7 +43,7 @@ def question(qid: str, when: str, page: str = "nav.foreldrepenger") -> bytes:
         event_id=qid,
         post_id="p1",
         interaction_type="comment",
-        actor_id="p1_x",
+        actor_id=person("x"),
         comment_id=f"c-{qid}",
         is_question=True,
     )
@@ -88,8 +89,8 @@ def test_response_times_in_office_and_calendar_minutes(store: Store) -> None:
             event_id="q6",
             direction="in",
             message_id="m-q6",
-            thread_id="t1",
-            actor_id="p1_y",
+            thread_id=person("t1"),
+            actor_id=person("y"),
             is_question=True,
         ),
         event(
@@ -98,7 +99,7 @@ def test_response_times_in_office_and_calendar_minutes(store: Store) -> None:
             channel="message",
             reply_id="r6",
             in_reply_to="m-other",
-            thread_id="t1",
+            thread_id=person("t1"),
         ),
         # Swedish midsummer eve closed: Thu 16:00 -> Mon 09:00 = 30 + 60 (closes 16:30)
         question("q8", at(STOCKHOLM, 2019, 6, 20, 16, 0), "region.exempel"),
@@ -206,7 +207,7 @@ def test_dialogues_with_and_without_the_page(store: Store) -> None:
             t,
             post_id=post,
             interaction_type=kind,
-            actor_id="p1_z",
+            actor_id=person("z"),
             comment_id=cid,
             **extra,
         )

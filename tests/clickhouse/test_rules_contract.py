@@ -24,6 +24,7 @@ from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.schemas.events import Event
 from somepulse.schemas.interactions import InteractionType
 from somepulse.store import Store
+from tests.helpers import person
 
 pytestmark = pytest.mark.clickhouse
 T0 = datetime(2020, 3, 12, 9, tzinfo=UTC)
@@ -46,7 +47,7 @@ def events() -> list[Event]:
         for question in (False, True):
             if question and kind not in ("comment", "reply"):
                 continue
-            extra: dict[str, Any] = {"interaction_type": kind, "actor_id": "p1_a"}
+            extra: dict[str, Any] = {"interaction_type": kind, "actor_id": person("a")}
             if kind == "reaction":
                 extra["reaction_type"] = "like"
             if kind in ("comment", "reply"):
@@ -68,8 +69,8 @@ def events() -> list[Event]:
                     "event_id": f"m-{direction}-{question}",
                     "direction": direction,
                     "message_id": f"msg-{direction}-{question}",
-                    "thread_id": "t1",
-                    "actor_id": "p1_b",
+                    "thread_id": person("t1"),
+                    "actor_id": person("b"),
                     "is_question": question,
                     "occurred_at": at(),
                 }
@@ -83,7 +84,7 @@ def events() -> list[Event]:
                 "channel": channel,
                 "reply_id": f"reply-{channel}",
                 "in_reply_to": target,
-                "thread_id": "t1" if channel == "message" else None,
+                "thread_id": person("t1") if channel == "message" else None,
                 "occurred_at": at(),
             }
         )

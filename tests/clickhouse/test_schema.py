@@ -24,6 +24,7 @@ from somepulse.store import (
 )
 from somepulse.store.reference import sync_reference
 from somepulse.store.schema import MAX_MIGRATION, MIGRATIONS, SQL_DIR, applied, split
+from tests.helpers import person
 
 pytestmark = pytest.mark.clickhouse
 RELEASE_0_1 = Path(__file__).parents[1] / "fixtures" / "release_0_1" / "ddl.sql.gz"
@@ -39,7 +40,7 @@ def comment(i: int, day: str = "2020-03-12", page: str = "nav.jobblyst") -> byte
             "post_id": "p1",
             "occurred_at": f"{day}T22:30:00Z",  # 23:30 in Oslo: same local day
             "interaction_type": "comment",
-            "actor_id": "p1_a",
+            "actor_id": person("a"),
             "comment_id": f"c{i}",
             "is_question": i % 2 == 0,
         }

@@ -12,6 +12,7 @@ from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.settings import Settings
 from somepulse.store import Store, open_prepared_store, open_store
 from somepulse.store.schema import ddl_text, migrate_tables
+from tests.helpers import person
 
 pytestmark = pytest.mark.clickhouse
 SNAPSHOT = Path(__file__).parents[1] / "snapshots" / "ddl.sql"
@@ -33,7 +34,7 @@ def row(event_id: str, ts: str = "2020-03-12T09:00:00.000Z", **extra: object) ->
             "post_id": "p1",
             "occurred_at": ts,
             "interaction_type": "comment",
-            "actor_id": "p1_a",
+            "actor_id": person("a"),
             "comment_id": f"c-{event_id}",
             "is_question": True,
         }

@@ -14,7 +14,7 @@ from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.store import Store, StoreError
 from somepulse.streams.pipeline import PreparedBatch
 from somepulse.streams.writer import ClickHouseWriter
-from tests.helpers import KeptDeadLetters, pipeline_on
+from tests.helpers import KeptDeadLetters, person, pipeline_on
 
 pytestmark = pytest.mark.clickhouse
 
@@ -29,7 +29,7 @@ def good(i: int) -> bytes:
             "post_id": "p1",
             "occurred_at": "2020-03-12T09:00:00Z",
             "interaction_type": "share",
-            "actor_id": "p1_a",
+            "actor_id": person("a"),
         }
     )
     return row_json(event, 0, i)

@@ -16,7 +16,7 @@ from rich.console import Console
 from somepulse.collectors.publisher import KafkaPublisher
 from somepulse.collectors.run import replay_scenario
 from somepulse.collectors.scenario.generator import ScenarioGenerator
-from somepulse.schemas.privacy import Pseudonymiser
+from somepulse.privacy.keys import keyring
 from somepulse.settings import Settings
 from somepulse.tools.stack import Stack
 
@@ -35,7 +35,7 @@ def publisher_for(stack: Stack, settings: Settings, **kw: Any) -> KafkaPublisher
     return KafkaPublisher(
         stack.bootstrap,
         settings.events_topic,
-        pseudonymiser=Pseudonymiser(settings.pseudonym_key),
+        pseudonymiser=keyring(settings).current,
         batch_events=settings.collector_batch_events,
         **kw,
     )

@@ -23,6 +23,7 @@ import pytest
 from somepulse.alerts.delivery import AlertmanagerClient, alertmanager_payload
 from somepulse.alerts.detector import SeriesDetector, Transition, load_alert_config
 from somepulse.embedded.broker import free_port, wait_for_port
+from tests.helpers import TEST_SECRET
 
 pytestmark = pytest.mark.integration
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -201,7 +202,7 @@ def test_worker_sends_the_march_surge_to_alertmanager(
     hook_url, _ = receiver
     am = Alertmanager(tmp_path, hook_url)
     am.start()
-    settings = Settings(data_dir=tmp_path / "var", pseudonym_secret="t")  # type: ignore[arg-type]
+    settings = Settings(data_dir=tmp_path / "var", pseudonym_secret=TEST_SECRET)  # type: ignore[arg-type]
     try:
         with Stack(
             settings,

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 from somepulse.embedded.broker import EmbeddedBroker, free_port
-from somepulse.schemas.privacy import Pseudonymiser
+from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.settings import Settings
 from somepulse.streams.topics import ensure_topics
 from somepulse.telemetry import CollectorMetrics

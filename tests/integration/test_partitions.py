@@ -37,6 +37,7 @@ from somepulse.streams.processor import MessageProcessor
 from somepulse.streams.topics import ensure_topics
 from somepulse.streams.writer import ClickHouseWriter
 from somepulse.telemetry import WorkerMetrics
+from tests.helpers import TEST_SECRET
 from tests.integration.conftest import publisher_for
 
 START, END = date(2020, 1, 20), date(2020, 3, 20)
@@ -198,7 +199,7 @@ async def consume(
 
 
 def test_survivor_equals_a_single_worker(tmp_path: Path) -> None:
-    base = Settings(data_dir=tmp_path / "var", pseudonym_secret="test")  # type: ignore[call-arg]
+    base = Settings(data_dir=tmp_path / "var", pseudonym_secret=TEST_SECRET)  # type: ignore[call-arg]
     broker = EmbeddedBroker(tmp_path / "broker.log").start()
     try:
         gen = ScenarioGenerator(START, END, seed=11)

@@ -15,7 +15,7 @@ LAYERS = (
     ("streams", "dashboards"),
     ("live", "alerts"),
     ("store", "collectors"),
-    ("domain",),
+    ("domain", "privacy"),
     ("schemas", "settings", "telemetry", "embedded"),
     ("config",),
 )

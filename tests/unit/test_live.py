@@ -6,6 +6,7 @@ from somepulse.live.engagement import LiveEngagement
 from somepulse.live.state import LiveState
 from somepulse.schemas import EVENT_ADAPTER
 from somepulse.schemas.events import Event
+from tests.helpers import person
 
 
 def ev(
@@ -15,7 +16,7 @@ def ev(
     question: bool = False,
     page: str = "nav.foreldrepenger",
 ) -> Event:
-    extra: dict[str, object] = {"interaction_type": kind, "actor_id": "p1_a"}
+    extra: dict[str, object] = {"interaction_type": kind, "actor_id": person("a")}
     if kind == "reaction":
         extra["reaction_type"] = "like"
     if kind == "comment":

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from somepulse.schemas import EVENT_ADAPTER, KINDS, AdSpend, Interaction, row_json
 from somepulse.schemas.export import JSON_DIR, render
+from tests.helpers import person
 
 BASE = {
     "event_id": "e1",
@@ -31,13 +32,13 @@ VALID = [
         "post_id": "p1",
         "interaction_type": "reaction",
         "reaction_type": "love",
-        "actor_id": "p1_x",
+        "actor_id": person("x"),
     },
     {
         "kind": "interaction",
         "post_id": "p1",
         "interaction_type": "comment",
-        "actor_id": "p1_x",
+        "actor_id": person("x"),
         "comment_id": "c1",
         "is_question": True,
     },
@@ -45,7 +46,7 @@ VALID = [
         "kind": "interaction",
         "post_id": "p1",
         "interaction_type": "reply",
-        "actor_id": "p1_y",
+        "actor_id": person("y"),
         "comment_id": "c2",
         "parent_comment_id": "c1",
     },
@@ -60,8 +61,8 @@ VALID = [
         "kind": "private_message",
         "direction": "in",
         "message_id": "m1",
-        "thread_id": "t1",
-        "actor_id": "p1_z",
+        "thread_id": person("t1"),
+        "actor_id": person("z"),
         "is_question": True,
     },
     {"kind": "follower_snapshot", "followers": 45000},
