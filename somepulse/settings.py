@@ -99,6 +99,15 @@ class Settings(BaseSettings):
     collector_connect_timeout: float = Field(
         60.0, gt=0, description="Seconds a collector keeps retrying a broker that is not up."
     )
+    ready_max_lag_messages: int = Field(
+        10_000, ge=1, description="/readyz turns red when the lag stays above this many messages."
+    )
+    ready_lag_grace_seconds: float = Field(
+        60.0, gt=0, description="How long the lag may stay above that before /readyz is red."
+    )
+    ready_stall_seconds: float = Field(
+        60.0, gt=0, description="/readyz is red when messages wait and none is processed this long."
+    )
     alertmanager_url: str | None = Field(
         None, description="Prometheus Alertmanager, e.g. http://alertmanager:9093. Unset: none."
     )

@@ -41,7 +41,7 @@ def build_http_app(
     store: ReadOnlyStore | None,
     executor: Executor,
     stats: Callable[[], dict[str, Any]],
-    ready: Callable[[], bool],
+    not_ready: Callable[[], list[str]],
     metrics: Callable[[], bytes] | None = None,
     token: str = "",
 ) -> web.Application:
@@ -80,8 +80,8 @@ def build_http_app(
         return _json({"status": "ok"})
 
     async def readyz(request: web.Request) -> web.Response:
-        ok = ready()
-        return _json({"ready": ok}, status=200 if ok else 503)
+        problems = not_ready()
+        return _json({"ready": not problems, "problems": problems}, status=503 if problems else 200)
 
     async def metrics_view(request: web.Request) -> web.Response:
         body = metrics() if metrics is not None else b""

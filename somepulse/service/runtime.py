@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,6 +21,7 @@ from somepulse.alerts.delivery import AlertmanagerClient
 from somepulse.alerts.service import SurgeService
 from somepulse.live.rebuild import known_pages, pages_of, rebuild_state
 from somepulse.live.state import LivePartitions
+from somepulse.service.readiness import Readiness
 from somepulse.service.status import WorkerStatus
 from somepulse.settings import Settings
 from somepulse.store import Store
@@ -40,6 +42,8 @@ class Runtime:
     metrics: WorkerMetrics
     alertmanager: AlertmanagerClient | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    readiness: Readiness | None = None
+    lag: Callable[[], dict[int, int]] = dict
     rebuilt: dict[int, int] = field(default_factory=dict)  # partition -> pages rebuilt
 
     async def assign(self, partitions: Iterable[int]) -> None:
@@ -67,11 +71,32 @@ class Runtime:
         log.warning("partitions %s assigned (rebuilt %s)", sorted(new), sorted(new - held))
         self.ready.set()
 
+    def not_ready(self) -> list[str]:
+        """Why ``/readyz`` is red (empty: ready)."""
+        if self.readiness is None:
+            self.readiness = Readiness(
+                self.settings.ready_max_lag_messages,
+                self.settings.ready_stall_seconds,
+                self.settings.ready_lag_grace_seconds,
+            )
+        try:
+            lag = self.lag()
+        except Exception:  # no consumer yet (start-up): no lag known
+            lag = {}
+        return self.readiness.problems(
+            now=time.time(),
+            rebuilding=not self.ready.is_set(),
+            stopped=self.pipeline.stopped,
+            lag=lag,
+            last_progress=self.pipeline.stats.last_progress_at,
+        )
+
     def status(self) -> WorkerStatus:
         live = self.live
         data = dict(self.pipeline.stats.__dict__)
         data["partitions"] = sorted(live.assigned or ())
-        data["ready"] = self.ready.is_set()
+        data["not_ready"] = self.not_ready()
+        data["ready"] = not data["not_ready"]
         watermark = live.watermark
         if watermark is not None:
             data["live_until"] = f"{watermark:%Y-%m-%d %H:%M} UTC"

@@ -41,6 +41,7 @@ class WorkerStatus(_Model):
     dead_letters: int
     dead_by_reason: dict[str, int]
     inserts: int
+    last_progress_at: float
     inflight_rows: int
     last_insert_rows: int
     last_insert_seconds: float
@@ -50,6 +51,7 @@ class WorkerStatus(_Model):
     # partitions this worker holds, and whether their state is rebuilt
     partitions: list[int] = []
     ready: bool = False
+    not_ready: list[str] = []  # why /readyz is red
     # live state (event time)
     live_until: str | None = None
     live_pages: dict[str, dict[str, int]] = {}

@@ -141,6 +141,10 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     analysts = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analyst-sql")
     read_only = open_read_only(settings) if settings.embedded_store else None
 
+    runtime.lag = lambda: consumer_lag(
+        app.consumer, settings.events_topic, runtime.pipeline.processed
+    )
+
     @app.task  # type: ignore[untyped-decorator]
     async def _serve_http() -> None:
         await ensure_topics(bootstrap, settings)
@@ -150,10 +154,8 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
             read_only,
             analysts,
             lambda: runtime.status().model_dump(mode="json"),
-            runtime.ready.is_set,
-            lambda: runtime.metrics_text(
-                consumer_lag(app.consumer, settings.events_topic, runtime.pipeline.processed)
-            ),
+            runtime.not_ready,
+            lambda: runtime.metrics_text(runtime.lag()),
             token,
         )
         runner = web.AppRunner(http)

@@ -53,6 +53,13 @@ def register_ingest(
             for event in events:
                 await stream.ack(event)
 
+        try:
+            await consume(stream, store_then_ack)
+        except Exception as exc:  # Faust only logs a crashed agent: /readyz shows it
+            pipeline.stopped = f"{type(exc).__name__}: {str(exc)[:200]}"
+            raise
+
+    async def consume(stream: faust.StreamT[bytes], store_then_ack: Any) -> None:
         inflight: asyncio.Future[None] | None = None
         # noack_take is on faust.Stream (not the StreamT protocol) and yields events,
         # although its annotation says values

@@ -14,12 +14,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 import orjson
 from aiokafka.errors import KafkaError
+from faust.exceptions import FaustError
 
 from somepulse.alerts.observe import Observation, observations
 from somepulse.domain.signals import Signal, classify
@@ -49,6 +50,7 @@ class IngestStats:
     dead_letters: int = 0
     dead_by_reason: dict[str, int] = field(default_factory=dict)
     inserts: int = 0
+    last_progress_at: float = field(default_factory=time.time)  # last batch prepared
     inflight_rows: int = 0
     last_insert_rows: int = 0
     last_insert_seconds: float = 0.0
@@ -84,6 +86,7 @@ class IngestPipeline:
         self.metrics = metrics
         self.stats = IngestStats()
         self.processed: dict[int, int] = {}  # partition -> last offset prepared (lag)
+        self.stopped: str | None = None  # why the ingest agent ended, if it did
 
     def prepare(self, messages: Sequence[RawMessage]) -> PreparedBatch:
         started = time.perf_counter()
@@ -96,7 +99,14 @@ class IngestPipeline:
         processed = self.processed
         for partition, offset, key, value in messages:
             processed[partition] = offset
-            result = self.processor.process(value, partition, offset, key)
+            try:
+                result = self.processor.process(value, partition, offset, key)
+                signals = [s for s in map(classify, result.events) if s is not None]
+            except Exception as exc:  # a bug must cost one message, never the agent
+                log.exception("processing failed at %d/%d", partition, offset)
+                reason = f"internal error: {type(exc).__name__} (see the worker log)"
+                dead.append(self.processor.letter(reason, value or b"", partition, offset, key))
+                continue
             dead.extend(result.dead)
             if not result.events:
                 continue
@@ -111,13 +121,11 @@ class IngestPipeline:
                     continue
                 touched[partition] = state
             take = state.take
-            for event in result.events:
-                signal = classify(event)
-                if signal is not None and take(signal):
-                    fresh.append(signal)
+            fresh.extend(signal for signal in signals if take(signal))
         for state in touched.values():
             state.evict()
         self.stats.inflight_rows += len(rows)
+        self.stats.last_progress_at = time.time()
         self.stats.prepare_seconds += time.perf_counter() - started
         topic = self.processor.topic
         self.metrics.messages.labels(topic).inc(len(messages))
@@ -176,6 +184,9 @@ class IngestPipeline:
                 log.error("dead-letter publish failed, retrying in %.1f s: %s", delay, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
+            except FaustError as exc:  # refused as such (size): keep the fingerprints
+                log.error("dead letters refused (%s); sending them without values", exc)
+                dead = [replace(letter, value=b"") for letter in dead]
         self.stats.dead_letters += len(dead)
         self.metrics.produced.labels(self.dead_letters.topic).inc(len(dead))
         for letter in dead:
