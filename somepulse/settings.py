@@ -60,6 +60,17 @@ class Settings(BaseSettings):
         ge=1,
         description="Days raw events are kept after ingestion (ClickHouse TTL).",
     )
+    text_retention_days: int = Field(
+        30,
+        ge=1,
+        description="Days citizens' text is kept when keep_message_text is on (a column TTL).",
+    )
+    events_topic_retention_hours: int = Field(
+        168, ge=1, description="How long the broker keeps raw events (Kafka retention.ms)."
+    )
+    dlq_topic_retention_hours: int = Field(
+        72, ge=1, description="How long the broker keeps dead letters (retention.ms)."
+    )
 
     sql_max_execution_seconds: int = Field(
         60, ge=1, description="Longest an analyst's query may run (read-only connection)."

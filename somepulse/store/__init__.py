@@ -43,10 +43,12 @@ def open_read_only(settings: Settings) -> ReadOnlyStore:
     return open_store(settings)
 
 
-def prepare(store: Store, raw_retention_days: int, reference: Reference) -> list[int]:
+def prepare(
+    store: Store, raw_retention_days: int, reference: Reference, text_retention_days: int = 30
+) -> list[int]:
     """The worker's start: migrate tables, (re)define functions, load changed
     reference data, re-create views. Returns the migrations newly applied."""
-    new = migrate_tables(store, raw_retention_days)
+    new = migrate_tables(store, raw_retention_days, text_retention_days)
     create_functions(store)
     sync_reference(store, reference)
     create_views(store)
@@ -57,7 +59,12 @@ def open_prepared_store(settings: Settings, reference: Reference | None = None) 
     """The writer's store (worker, demo, tests): opened and prepared."""
     store = open_store(settings)
     try:
-        prepare(store, settings.raw_retention_days, reference or settings_reference(settings))
+        prepare(
+            store,
+            settings.raw_retention_days,
+            reference or settings_reference(settings),
+            settings.text_retention_days,
+        )
     except BaseException:
         store.close()
         raise

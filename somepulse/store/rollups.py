@@ -48,6 +48,13 @@ PARTITION BY toYYYYMM({r.column})
 ORDER BY (page_id, platform, {r.column}, post_id, subtype)
 COMMENT 'rollup: uniqExact states per {r.unit}, page, post and interaction type \
 (read v_{r.table})'"""
+    view = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.{r.table}_mv TO {{db}}.{r.table} AS\n"
+    return table, view + select_statement(r)
+
+
+def select_statement(r: Rollup, condition: str = "") -> str:
+    """The rollup's rows computed from its source: the materialized view's query, and
+    the recomputation of a slice after an erasure (``condition`` on the source)."""
     if r.source == "events":
         states = (
             "uniqExactState(event_id) AS events,\n"
@@ -60,13 +67,17 @@ COMMENT 'rollup: uniqExact states per {r.unit}, page, post and interaction type 
             "    uniqExactMergeState(questions) AS questions"
         )
         where = ""
-    view = f"""CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.{r.table}_mv TO {{db}}.{r.table} AS
-SELECT
+    if condition:
+        where = (
+            f"\nWHERE ({where.removeprefix(chr(10) + 'WHERE ')}) AND ({condition})"
+            if where
+            else f"\nWHERE {condition}"
+        )
+    return f"""SELECT
     page_id, platform, post_id, {r.bucket} AS {r.column}, subtype,
     {states}
 FROM {{db}}.{r.source}{where}
 GROUP BY page_id, platform, post_id, {r.column}, subtype"""
-    return table, view
 
 
 def view_statement(r: Rollup, name: str | None = None, bucket: str | None = None) -> str:

@@ -49,6 +49,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
     (10, "alerts", _file("010_alerts.sql")),
     (11, "drop_daily_rollup", _file("011_drop_daily_rollup.sql")),
     (12, "reference_data", _file("012_reference_data.sql")),
+    (13, "erasure_log", _file("013_erasure_log.sql")),
 )
 MAX_MIGRATION = MIGRATIONS[-1][0]
 
@@ -95,7 +96,9 @@ def applied(store: ReadOnlyStore) -> set[int]:
     return {int(r["version"]) for r in store.query(f"SELECT version FROM {db}.schema_migrations")}
 
 
-def migrate_tables(store: Store, raw_retention_days: int) -> list[int]:
+def migrate_tables(
+    store: Store, raw_retention_days: int, text_retention_days: int = 30
+) -> list[int]:
     """Apply the migrations not yet recorded, in order; return their versions."""
     db = store.database
     store.command(f"CREATE DATABASE IF NOT EXISTS {db}")
@@ -116,7 +119,7 @@ def migrate_tables(store: Store, raw_retention_days: int) -> list[int]:
             f"VALUES ({migration.version}, '{migration.name}')"
         )
         new.append(migration.version)
-    apply_retention(store, raw_retention_days)
+    apply_retention(store, raw_retention_days, text_retention_days)
     return new
 
 
@@ -130,15 +133,28 @@ def create_views(store: Store) -> None:
         store.command(statement)
 
 
-def apply_retention(store: Store, days: int) -> None:
-    """Keep the raw-events TTL equal to the setting (a changed setting takes effect)."""
+def apply_retention(store: Store, days: int, text_days: int = 30) -> None:
+    """Keep the events' TTLs equal to the settings (a changed setting takes effect):
+    rows after ``days``; text people wrote after ``text_days`` (the page's own post text
+    lives as long as its row)."""
     db = store.database
     rows = store.query(
-        f"SELECT engine_full FROM system.tables WHERE database = '{db}' AND name = 'events'"
+        f"SELECT engine_full, create_table_query FROM system.tables "
+        f"WHERE database = '{db}' AND name = 'events'"
     )
-    if rows and f"toIntervalDay({days})" not in rows[0]["engine_full"]:
+    if not rows:
+        return
+    if f"toIntervalDay({days})" not in rows[0]["engine_full"]:
         store.command(
             f"ALTER TABLE {db}.events MODIFY TTL toDateTime(ingested_at) + INTERVAL {days} DAY"
+        )
+    text_ttl = (
+        "toDateTime(ingested_at) + "
+        f"toIntervalDay(if(kind = 'post_published', {days}, {min(text_days, days)}))"
+    )
+    if text_ttl not in rows[0]["create_table_query"].replace("\\'", "'"):
+        store.command(
+            f"ALTER TABLE {db}.events MODIFY COLUMN text String DEFAULT '' TTL {text_ttl}"
         )
 
 

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from somepulse.settings import Settings
@@ -24,13 +25,22 @@ log = logging.getLogger(__name__)
 class TopicSpec:
     name: str
     partitions: int
+    retention_hours: int  # how long the broker keeps what it holds (retention.ms)
+
+    @property
+    def configs(self) -> dict[str, str]:
+        return {"retention.ms": str(self.retention_hours * 3_600_000)}
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """Raw events are kept a week (enough to replay into a rebuilt store); dead letters,
+    which may hold redacted copies of bad input, three days; alerts a month."""
     return [
-        TopicSpec(settings.events_topic, settings.topic_partitions),
-        TopicSpec(settings.dlq_topic, 1),
-        TopicSpec(settings.alerts_topic, 1),
+        TopicSpec(
+            settings.events_topic, settings.topic_partitions, settings.events_topic_retention_hours
+        ),
+        TopicSpec(settings.dlq_topic, 1, settings.dlq_topic_retention_hours),
+        TopicSpec(settings.alerts_topic, 1, 24 * 30),
     ]
 
 
@@ -50,7 +60,12 @@ async def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.
         existing = set(await admin.list_topics())
         wanted = topic_specs(settings)
         new = [
-            NewTopic(spec.name, num_partitions=spec.partitions, replication_factor=1)
+            NewTopic(
+                spec.name,
+                num_partitions=spec.partitions,
+                replication_factor=1,
+                topic_configs=spec.configs,
+            )
             for spec in wanted
             if spec.name not in existing
         ]
@@ -58,6 +73,7 @@ async def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.
             # a concurrent starter may win the race; it creates the same specs
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
+        await _keep_retention(admin, [s for s in wanted if s.name in existing])
         described = await admin.describe_topics([s.name for s in wanted])
         for spec, info in zip(wanted, described, strict=True):
             got = len(info.get("partitions", []))
@@ -67,3 +83,31 @@ async def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.
                 )
     finally:
         await admin.close()
+
+
+async def _keep_retention(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> None:
+    """Existing topics get the configured retention too (a changed setting takes
+    effect). A broker that cannot change it (the embedded one has no AlterConfigs; its
+    topics live in memory and end with it) is named in the log, never fatal."""
+    if not specs:
+        return
+    try:
+        described = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, s.name) for s in specs]
+        )
+        current = {
+            name: {entry[0]: entry[1] for entry in entries}
+            for response in described
+            for _code, _msg, _type, name, entries in response.resources
+        }
+        stale = [
+            s
+            for s in specs
+            if current.get(s.name, {}).get("retention.ms") != s.configs["retention.ms"]
+        ]
+        if stale:
+            await admin.alter_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, s.name, s.configs) for s in stale]
+            )
+    except Exception as exc:  # a broker's refusal must not stop the worker
+        log.warning("could not set topic retention (%s): %s", type(exc).__name__, exc)

@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--latency-seconds", type=float, default=20.0)
 
     sub.add_parser("config", help="print every SOMEPULSE_* setting as a Markdown table")
+    from somepulse.tools.subject import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from somepulse.privacy.keys import KeyFileError
     from somepulse.service.worker import WorkerConfigError
     from somepulse.store import SchemaMissing, StoreError
     from somepulse.tools.sql import QueryError
@@ -197,6 +201,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from somepulse.tools.bench import run_bench
 
             run_bench(settings, args.events, args.rate, args.latency_seconds, console)
+        elif args.command in ("erase", "subject-export", "keys"):
+            from somepulse.tools.subject import run_subject_command
+
+            return run_subject_command(args, settings, console)
         elif args.command == "config":
             print(markdown_table())
     except (
@@ -205,6 +213,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
         StoreError,
         SchemaMissing,
         WorkerConfigError,
+        KeyFileError,
         ValueError,
     ) as exc:
         console.print(f"[red]error:[/] {exc}")

@@ -101,7 +101,7 @@ def test_upgrade_of_a_release_0_1_store_keeps_every_row(settings: Settings) -> N
         )
         assert before == [{"c": 10, "q": 5}]
 
-        assert prepare(store, settings.raw_retention_days, Reference.load()) == [11, 12]
+        assert prepare(store, settings.raw_retention_days, Reference.load()) == [11, 12, 13]
 
         assert store.query("SELECT count() AS n FROM somepulse.events") == [{"n": 10}]
         # the daily view now comes from the hourly rollup, by local day: same numbers
@@ -203,5 +203,36 @@ def test_read_paths_never_write(settings: Settings) -> None:
         require_schema(store)
         names = {r["name"] for r in store.query("SHOW TABLES FROM somepulse")}
         assert "v_top_words" not in names
+    finally:
+        store.close()
+
+
+def test_citizens_text_expires_before_the_row(settings: Settings) -> None:
+    """Security review R1: kept citizens' text has its own, shorter TTL; the page's own
+    post text lives as long as its row; a changed setting takes effect at start."""
+    store = open_prepared_store(settings)
+    try:
+        old = "2026-01-01 00:00:00.000"  # well past 30 days, within 730
+        rows = [
+            {"event_id": "q", "kind": "interaction", "platform": "facebook", "page_id": "nav",
+             "occurred_at": "2025-12-31 12:00:00", "text": "Kari, 01017012345",
+             "ingested_at": old},
+            {"event_id": "p", "kind": "post_published", "platform": "facebook", "page_id": "nav",
+             "occurred_at": "2025-12-31 12:00:00", "text": "Nye regler for dagpenger",
+             "ingested_at": old},
+        ]  # fmt: skip
+        store.insert("events", b"\n".join(orjson.dumps(r) for r in rows))
+        store.command("OPTIMIZE TABLE somepulse.events FINAL")
+        texts = store.query("SELECT event_id, text FROM somepulse.events ORDER BY event_id")
+        assert texts == [
+            {"event_id": "p", "text": "Nye regler for dagpenger"},
+            {"event_id": "q", "text": ""},
+        ]
+        prepare(store, 730, Reference.load(), text_retention_days=7)
+        (table,) = store.query(
+            "SELECT create_table_query AS q FROM system.tables "
+            "WHERE database = 'somepulse' AND name = 'events'"
+        )
+        assert "if(kind = 'post_published', 730, 7)" in table["q"]
     finally:
         store.close()

@@ -43,8 +43,9 @@ def test_people_are_pseudonymous_and_citizen_text_is_not_stored(
     row = sql(
         stack,
         """
-        SELECT countIf(actor_id != '' AND NOT startsWith(actor_id, 'p1_')) AS raw_ids,
-               countIf(actor_id LIKE 'p1_%') AS pseudonyms,
+        SELECT countIf(NOT match(actor_id, '^(p2_[0-9a-f]{8}_[0-9a-f]{32})?$')
+                       OR NOT match(thread_id, '^(p2_[0-9a-f]{8}_[0-9a-f]{32})?$')) AS raw_ids,
+               countIf(actor_id LIKE 'p2_%') AS pseudonyms,
                countIf(text != '' AND kind IN ('interaction', 'private_message')) AS texts,
                countIf(text != '' AND kind = 'post_published') AS post_texts
         FROM somepulse.events""",

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from somepulse.settings import Settings
 from somepulse.tools.sql import http_json
@@ -89,3 +91,29 @@ def http_json_text(url: str) -> str:
 
     with urllib.request.urlopen(url, timeout=10) as response:
         return str(response.read().decode())
+
+
+def test_topics_keep_data_only_as_long_as_configured(stack: Stack, settings: Settings) -> None:
+    """Security review R1: dead letters and raw events do not live on the broker for
+    its default; retention.ms comes from the settings."""
+
+    async def retention() -> dict[str, str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap)
+        await admin.start()
+        try:
+            names = [settings.events_topic, settings.dlq_topic]
+            described = await admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
+            )
+        finally:
+            await admin.close()
+        return {
+            name: dict((e[0], e[1]) for e in entries)["retention.ms"]
+            for response in described
+            for _code, _msg, _type, name, entries in response.resources
+        }
+
+    assert asyncio.run(retention()) == {
+        settings.events_topic: str(168 * 3_600_000),
+        settings.dlq_topic: str(72 * 3_600_000),
+    }

@@ -52,7 +52,7 @@ def test_the_wheel_holds_one_package_and_its_data_and_runs_the_demo(tmp_path: Pa
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOMEPULSE_")}
-    env |= {"PYTHONPATH": str(site), "SOMEPULSE_PSEUDONYM_SECRET": "wheel-test"}
+    env |= {"PYTHONPATH": str(site), "SOMEPULSE_PSEUDONYM_SECRET": "wheel-test-" + "0" * 32}
     where = subprocess.run(
         [sys.executable, "-c", "import somepulse; print(somepulse.__file__)"],
         cwd=elsewhere,

@@ -202,6 +202,25 @@ ENGINE = ReplacingMergeTree(at)
 ORDER BY name
 COMMENT 'digest of each loaded reference set (pages, score, stop words)';
 
+-- migration 013_erasure_log
+CREATE TABLE IF NOT EXISTS somepulse.erasure_log
+(
+    request_id      UUID,
+    action          LowCardinality(String) COMMENT 'erase or export',
+    at              DateTime64(3, 'UTC'),
+    operator        String COMMENT 'the OS user who ran the command',
+    reference       String COMMENT 'the case number the data-protection officer gave',
+    platform        LowCardinality(String),
+    key_ids         Array(String) COMMENT 'pseudonym keys the person was looked up with',
+    events          UInt64 COMMENT 'rows of the person deleted or exported',
+    page_replies    UInt64 COMMENT 'page replies to the person deleted',
+    rollup_hours    UInt64 COMMENT 'page-post-hours of the rollups recomputed',
+    not_reached     String COMMENT 'what the command could not erase'
+)
+ENGINE = MergeTree
+ORDER BY at
+COMMENT 'audit of erasure and access requests, without the person''s identity';
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question) ->
     is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
