@@ -5,13 +5,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit clickhouse integration bench schemas ddl-snapshot config clean system-deps
+.PHONY: demo test lock lint typecheck unit clickhouse integration bench schemas ddl-snapshot config clean system-deps
 
-$(STAMP): pyproject.toml
+# Dependencies from the lock file, every artifact checked against its SHA-256 (security
+# review V1); then the project itself without resolving anything again. setuptools is
+# upgraded past CVE-2025-47273 (V2).
+$(STAMP): pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=78.1.1'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve both lock files (after a change to pyproject.toml's dependencies).
+lock: $(STAMP)
+	$(BIN)/pip install --quiet 'uv>=0.9'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+	  --python-version 3.11 -q -o requirements/dev.lock
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
+	  --python-version 3.11 -q -o requirements/worker.lock
 
 demo: $(STAMP)
 	$(BIN)/somepulse demo

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     clickhouse_password: SecretStr = Field(
         SecretStr(""), description="ClickHouse password (server mode)."
     )
+    clickhouse_password_file: Path | None = Field(
+        None, description="File holding the ClickHouse password (a Docker secret)."
+    )
     clickhouse_database: str = Field("somepulse", description="Database holding all tables.")
     raw_retention_days: int = Field(
         730,
@@ -142,6 +145,12 @@ class Settings(BaseSettings):
     worker_port: int = Field(
         0, ge=0, description="Loopback port of the worker's HTTP endpoint (0 = pick a free one)."
     )
+
+    def clickhouse_secret(self) -> str:
+        """The ClickHouse password: from its file when one is given, else the variable."""
+        if self.clickhouse_password_file is not None:
+            return self.clickhouse_password_file.read_text().strip()
+        return self.clickhouse_password.get_secret_value()
 
     def grafana_api_token(self) -> str:
         """The token from the environment or its file; never from the command line,

@@ -25,7 +25,7 @@ def open_store(settings: Settings) -> Store:
     return ClickHouseStore(
         settings.clickhouse_url,
         settings.clickhouse_user,
-        settings.clickhouse_password.get_secret_value(),
+        settings.clickhouse_secret(),
         settings.clickhouse_database,
     )
 

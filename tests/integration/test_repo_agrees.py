@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import yaml  # type: ignore[import-untyped]
 
@@ -33,15 +34,22 @@ def test_readme_has_exactly_the_two_setup_commands() -> None:
     assert "make test" in ci
 
 
-def compose_config() -> dict[str, Any]:
-    """The compose file as Debian's docker-compose validates and resolves it."""
+COMPOSE_SPEC = Path("/usr/lib/python3/dist-packages/compose/config/compose_spec.json")
+
+
+def compose_config(tmp_path: Path) -> dict[str, Any]:
+    """The compose file as Debian's docker-compose validates and resolves it (with the
+    secrets that deploy/make-secrets.sh creates, in a copy of the checkout's files)."""
     binary = shutil.which("docker-compose")
     if binary is None:
         pytest.fail("docker-compose is not installed (apt-get install docker-compose; make does)")
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path)
+    shutil.copytree(ROOT / "deploy", tmp_path / "deploy")
+    subprocess.run([tmp_path / "deploy" / "make-secrets.sh"], check=True, capture_output=True)
     out = subprocess.run(
-        [binary, "-f", str(ROOT / "docker-compose.yml"), "--profile", "scenario", "config"],
-        env={**os.environ, "SOMEPULSE_PSEUDONYM_SECRET": "test"},
-        cwd=ROOT,
+        [binary, "-f", str(tmp_path / "docker-compose.yml"), "--profile", "scenario", "config"],
+        env={k: v for k, v in os.environ.items() if not k.startswith("SOMEPULSE_")},
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         check=True,
@@ -51,8 +59,131 @@ def compose_config() -> dict[str, Any]:
     return doc
 
 
-def test_compose_topics_and_env_agree_with_settings() -> None:
-    compose = compose_config()
+def test_compose_file_follows_the_compose_specification() -> None:
+    """Validated against the Compose Specification's JSON schema (the copy Debian's
+    docker-compose ships and validates with), not only parsed."""
+    import jsonschema
+
+    raw = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "version" not in raw  # the specification, not a legacy 2.x/3.x format
+    schema = orjson.loads(COMPOSE_SPEC.read_bytes())
+    jsonschema.validate(raw, schema)
+
+
+def test_compose_needs_its_secrets_and_never_defaults_a_password(tmp_path: Path) -> None:
+    """Security review C1: without deploy/make-secrets.sh the stack refuses to start
+    (no default password anywhere); secrets are files, not environment variables."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    for default in (":-change-me", ":-analyst", ":-grafana", ":-admin"):
+        assert default not in text
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path)
+    binary = shutil.which("docker-compose")
+    assert binary is not None
+    out = subprocess.run(
+        [binary, "config"],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SOMEPULSE_")},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0 and "make-secrets.sh" in out.stderr
+    compose = compose_config(tmp_path)
+    secrets = compose["secrets"]
+    assert {s["file"].rsplit("/", 1)[1] for s in secrets.values()} == {
+        "clickhouse_writer_password",
+        "clickhouse_analyst_password",
+        "clickhouse_grafana_password",
+        "grafana_admin_password",
+        "pseudonym.key",
+    }
+    assert oct((tmp_path / "secrets").stat().st_mode & 0o777) == "0o700"
+    assert oct((tmp_path / "secrets" / "pseudonym.key").stat().st_mode & 0o777) == "0o600"
+    for service in compose["services"].values():
+        for name in service.get("environment") or {}:
+            assert "PASSWORD" not in name or name.endswith("_FILE"), name
+            assert "SECRET" not in name, name
+
+
+# Directories the images write at start or at run time (their entrypoints, data dirs).
+WRITTEN_BY_IMAGE = {
+    "clickhouse": ["/etc/clickhouse-server/users.d", "/etc/clickhouse-server/config.d",
+                   "/var/lib/clickhouse"],
+    "kafka": ["/var/lib/kafka/data"],
+    "grafana": ["/var/lib/grafana"],
+    "prometheus": ["/prometheus"],
+    "alertmanager": ["/alertmanager"],
+    "worker": ["/data"],
+    "collector": ["/data"],
+}  # fmt: skip
+
+
+def mount(spec: str | dict[str, Any]) -> dict[str, Any]:
+    """A volume entry in the long form, whichever form the resolver printed."""
+    if isinstance(spec, dict):
+        return spec
+    source, target, *mode = spec.split(":")
+    kind = "bind" if source.startswith(("/", ".")) else "volume"
+    return {"source": source, "target": target, "type": kind, "read_only": mode == ["ro"]}
+
+
+def test_every_service_is_pinned_healthy_and_keeps_its_data(tmp_path: Path) -> None:
+    """Security review C2 and C8, ecosystem review §0: no read-only mount over a
+    directory an image writes (the ClickHouse entrypoint writes into users.d), every
+    image pinned to a full version, a health check and a volume where each writes."""
+    compose = compose_config(tmp_path)
+    for name, service in compose["services"].items():
+        image = service.get("image", "")
+        assert re.search(r":\d+\.\d+\.\d+", image) or re.search(r":v\d+\.\d+\.\d+", image), (
+            name,
+            image,
+        )
+        assert ":latest" not in image
+        if name != "collector":  # a one-shot replay
+            assert "healthcheck" in service, name
+            assert service.get("restart") == "unless-stopped", name
+        mounts = service.get("volumes", [])
+        targets = {m["target"]: m for m in map(mount, mounts)}
+        for written in WRITTEN_BY_IMAGE.get(name, []):
+            over = [m for t, m in targets.items() if t == written]
+            assert not any(m.get("read_only") for m in over), (name, written)
+        # each data directory the image writes is a named volume
+        data = WRITTEN_BY_IMAGE.get(name, [])[-1:]
+        for written in data:
+            assert written in targets and targets[written]["type"] == "volume", (name, written)
+    kafka = compose["services"]["kafka"]["environment"]
+    assert kafka["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "--require-hashes -r requirements/worker.lock" in dockerfile
+    assert re.search(r"^USER \d+", dockerfile, re.M)  # not root
+    grafana = (ROOT / "deploy" / "grafana" / "Dockerfile").read_text()
+    grafana_version = re.search(r"FROM grafana/grafana:(\d+)\.(\d+)\.(\d+)", grafana)
+    assert grafana_version is not None
+    # CVE-2026-21720 is fixed from 12.3.1 on the 12 line
+    assert tuple(map(int, grafana_version.groups())) >= (12, 3, 1)
+    assert re.search(r"grafana-clickhouse-datasource \d+\.\d+\.\d+", grafana)
+
+
+def test_lock_files_cover_every_dependency() -> None:
+    """Security review V1: CI and the image install from lock files with hashes."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for lock, deps in (
+        ("worker.lock", project["dependencies"]),
+        ("dev.lock", project["dependencies"] + project["optional-dependencies"]["dev"]),
+    ):
+        text = (ROOT / "requirements" / lock).read_text()
+        pinned = {m.group(1).lower() for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", text, re.M)}
+        for dep in deps:
+            name = re.split(r"[<>=\[ ;]", dep, maxsplit=1)[0].lower()
+            assert name in pinned, (lock, name)
+        unhashed = re.findall(r"^\S+==\S+\n(?!    --hash=sha256:)", text, re.M)
+        assert not unhashed, (lock, unhashed)
+    assert "--require-hashes -r requirements/dev.lock" in (ROOT / "Makefile").read_text()
+
+
+def test_compose_topics_and_env_agree_with_settings(tmp_path: Path) -> None:
+    compose = compose_config(tmp_path)
     services = compose["services"]
     assert {"kafka", "clickhouse", "worker", "collector"} <= set(services)
     env = services["worker"]["environment"]
