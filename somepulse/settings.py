@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     alertmanager_url: str | None = Field(
         None, description="Prometheus Alertmanager, e.g. http://alertmanager:9093. Unset: none."
     )
+    alertmanager_token_file: Path | None = Field(
+        None, description="Bearer token for an Alertmanager behind an authenticating proxy."
+    )
+    alertmanager_ca_file: Path | None = Field(
+        None, description="CA bundle that signs the Alertmanager's TLS certificate."
+    )
     board_url: str = Field(
         "http://localhost:3000/d/somepulse-duty",
         description="The duty board's URL, linked from every alert.",

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl as ssl_
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
@@ -106,10 +108,28 @@ def firing_payload(row: dict[str, Any], board_url: str) -> dict[str, Any]:
     }
 
 
+def redacted(url: str) -> str:
+    """The URL for a log line: credentials in it (user:password@) replaced."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+# What waits for an Alertmanager that is away: transitions beyond this are dropped
+# oldest first (the firing set is re-posted whole once it is back, so nothing firing
+# is lost; only the history of transitions in between is).
+MAX_PENDING = 10_000
+
+
 @dataclass
 class AlertmanagerClient:
     url: str
     max_backoff: float = 30.0
+    token: str | None = None  # bearer token of an authenticating proxy
+    ca_file: str | None = None  # a private CA's bundle
     pending: list[dict[str, Any]] = field(default_factory=list)
     firing: dict[str, dict[str, Any]] = field(default_factory=dict)
     delivered: int = 0
@@ -119,6 +139,8 @@ class AlertmanagerClient:
     def submit(self, key: str, alert: dict[str, Any]) -> None:
         alert = dict(alert, _queued=time.monotonic())
         self.pending.append(alert)
+        if len(self.pending) > MAX_PENDING:
+            del self.pending[: len(self.pending) - MAX_PENDING]
         if "endsAt" in alert:
             self.firing.pop(key, None)
         else:
@@ -128,7 +150,12 @@ class AlertmanagerClient:
     async def run(self) -> None:
         """Deliver pending alerts; re-post firing ones every minute."""
         delay = 0.5
-        async with aiohttp.ClientSession() as session:
+        ssl: ssl_.SSLContext | bool = (
+            ssl_.create_default_context(cafile=self.ca_file) if self.ca_file else True
+        )
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        connector = aiohttp.TCPConnector(ssl=ssl)
+        async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 60.0)
@@ -147,7 +174,7 @@ class AlertmanagerClient:
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     log.warning(
                         "Alertmanager at %s unreachable (%s); retrying in %.1f s",
-                        self.url,
+                        redacted(self.url),
                         exc,
                         delay,
                     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from grafana_client.api import GrafanaApi
 from grafana_client.client import GrafanaClientError
@@ -26,6 +27,22 @@ class PushReport:
 
 def _missing(exc: GrafanaClientError) -> bool:
     return getattr(exc, "status_code", None) == 404
+
+
+def check_url(url: str, *, insecure: bool) -> None:
+    """The token travels with every request: over TLS with verification, unless the
+    operator says ``--insecure`` (or Grafana is on this machine)."""
+    parts = urlsplit(url)
+    if insecure:
+        return
+    if "verify=false" in parts.query.lower():
+        raise ValueError("the URL turns TLS verification off (verify=false): pass --insecure")
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not local:
+        raise ValueError(
+            f"{parts.scheme}:// would send the Grafana token in clear: use https:// "
+            "or pass --insecure"
+        )
 
 
 def push(

@@ -87,7 +87,17 @@ def build_runtime(settings: Settings, app: faust.App) -> Runtime:
         metrics,
     )
     alertmanager = (
-        AlertmanagerClient(settings.alertmanager_url) if settings.alertmanager_url else None
+        AlertmanagerClient(
+            settings.alertmanager_url,
+            token=(
+                settings.alertmanager_token_file.read_text().strip()
+                if settings.alertmanager_token_file
+                else None
+            ),
+            ca_file=str(settings.alertmanager_ca_file) if settings.alertmanager_ca_file else None,
+        )
+        if settings.alertmanager_url
+        else None
     )
 
     async def publish_alert(key: bytes, value: bytes) -> None:

@@ -84,7 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     gsub = grafana.add_subparsers(dest="action", required=True)
     gsub.add_parser("build", help="write dashboards and alert rules under deploy/grafana/")
     gpush = gsub.add_parser("push", help="upload them to a running Grafana (idempotent)")
-    gpush.add_argument("--url", required=True, help="e.g. http://localhost:3000")
+    gpush.add_argument("--url", required=True, help="e.g. https://grafana.example.org")
+    gpush.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow http:// to a remote Grafana, or verify=false in --url",
+    )
     gpush.add_argument(
         "--alertmanager-url",
         default=None,
@@ -160,9 +165,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             return run_report(settings, args.period, args.csv, console)
         elif args.command == "grafana" and args.action == "push":
             from somepulse.alerts.detector import load_alert_config
-            from somepulse.dashboards.push import push
+            from somepulse.dashboards.push import check_url, push
 
             try:
+                check_url(args.url, insecure=args.insecure)
                 token = settings.grafana_api_token()
             except ValueError as exc:
                 console.print(f"[red]error:[/] {exc}")

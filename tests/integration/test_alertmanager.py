@@ -229,3 +229,44 @@ def test_worker_sends_the_march_surge_to_alertmanager(
             )
     finally:
         am.stop()
+
+
+def test_an_alertmanager_behind_an_authenticating_proxy_is_reached(tmp_path: Path) -> None:
+    """Security review A1: a bearer token (from a file) reaches a proxy that demands it;
+    the URL in the log carries no credentials; a long outage keeps a bounded queue."""
+    from aiohttp import web
+
+    from somepulse.alerts.delivery import MAX_PENDING, redacted
+
+    received: list[Any] = []
+
+    async def alerts(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer s3cret-token":
+            return web.Response(status=401)
+        received.append(await request.json())
+        return web.json_response({})
+
+    async def go() -> None:
+        app = web.Application()
+        app.router.add_post("/api/v2/alerts", alerts)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        client = AlertmanagerClient(f"http://127.0.0.1:{port}", token="s3cret-token")
+        task = asyncio.create_task(client.run())
+        try:
+            fired = spike()
+            client.submit("a1", alertmanager_payload(fired, fired.at, "http://g/d/x"))
+            await wait_until(lambda: received, 5)
+        finally:
+            task.cancel()
+            await runner.cleanup()
+
+    asyncio.run(go())
+    assert received[0][0]["labels"]["rule"] == "comment_burst"
+    assert redacted("https://am:pw@alerts.example:9093/x") == "https://***@alerts.example:9093/x"
+    client = AlertmanagerClient("http://127.0.0.1:9")
+    for i in range(MAX_PENDING + 5):
+        client.submit(f"k{i}", {"labels": {}, "endsAt": "x"})
+    assert len(client.pending) == MAX_PENDING
