@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lock lint typecheck unit clickhouse integration bench schemas ddl-snapshot config clean system-deps
+.PHONY: demo test lock lint typecheck unit clickhouse integration kafka bench schemas ddl-snapshot config clean system-deps
 
 # Dependencies from the lock file, every artifact checked against its SHA-256 (security
 # review V1); then the project itself without resolving anything again. setuptools is
@@ -28,12 +28,14 @@ lock: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/somepulse demo
 
-# Debian's Alertmanager for the alert-delivery tests (a real one, started by the tests)
-# and Debian's docker-compose to validate docker-compose.yml (no Docker engine here)
+# Debian's Alertmanager for the alert-delivery tests (a real one, started by the tests),
+# Debian's docker-compose to validate docker-compose.yml (no Docker engine here), and
+# Java 17 + Maven for Apache Kafka in tests/kafka (jars from Maven Central, cached)
 system-deps:
-	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null || { \
+	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null \
+	  && command -v java >/dev/null && command -v mvn >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    prometheus-alertmanager docker-compose; }
+	    prometheus-alertmanager docker-compose openjdk-17-jre-headless maven; }
 
 test: lint typecheck system-deps
 	$(BIN)/pytest -p no:cacheprovider tests
@@ -53,6 +55,9 @@ clickhouse: $(STAMP)
 
 integration: $(STAMP) system-deps
 	$(BIN)/pytest tests/integration
+
+kafka: $(STAMP) system-deps
+	$(BIN)/pytest tests/kafka
 
 bench: $(STAMP)
 	$(BIN)/somepulse bench

@@ -18,6 +18,9 @@ new clickhouse_writer_password 24
 new clickhouse_analyst_password 24
 new clickhouse_grafana_password 24
 new grafana_admin_password 24
+new kafka_admin_password 24
+new kafka_worker_password 24
+new kafka_collector_password 24
 new pseudonym.key 32
 chmod 600 secrets/pseudonym.key
 # passwords are read by the servers' own users (ClickHouse, Grafana): readable inside

@@ -7,7 +7,9 @@ checks that it is current.
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +32,16 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = Field(
         None,
         description="Kafka bootstrap servers. Unset: start the embedded Tansu broker.",
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="How clients reach Kafka (deployed: SASL_PLAINTEXT or SASL_SSL)."
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        "SCRAM-SHA-512", description="SASL mechanism when the protocol is SASL_*."
+    )
+    kafka_username: str | None = Field(None, description="Kafka SASL user (worker, collector).")
+    kafka_password_file: Path | None = Field(
+        None, description="File holding that user's Kafka password (a Docker secret)."
     )
     events_topic: str = Field("somepulse.events.v1", description="Topic of all events.")
     dlq_topic: str = Field("somepulse.events.dlq.v1", description="Dead-letter topic.")
@@ -151,6 +163,38 @@ class Settings(BaseSettings):
     worker_port: int = Field(
         0, ge=0, description="Loopback port of the worker's HTTP endpoint (0 = pick a free one)."
     )
+
+    def as_env(self) -> dict[str, str]:
+        """The settings given explicitly, as the environment of a child process (the
+        embedded stack's worker gets what its parent was configured with)."""
+        env = {}
+        for name in self.model_fields_set:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            env[f"SOMEPULSE_{name.upper()}"] = str(value)
+        return env
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Keyword arguments of every aiokafka client (producer, consumer, admin)."""
+        if self.kafka_security_protocol == "PLAINTEXT":
+            return {}
+        if self.kafka_username is None or self.kafka_password_file is None:
+            raise ValueError(
+                f"{self.kafka_security_protocol} needs SOMEPULSE_KAFKA_USERNAME and "
+                "SOMEPULSE_KAFKA_PASSWORD_FILE"
+            )
+        options: dict[str, Any] = {
+            "security_protocol": self.kafka_security_protocol,
+            "sasl_mechanism": self.kafka_sasl_mechanism,
+            "sasl_plain_username": self.kafka_username,
+            "sasl_plain_password": self.kafka_password_file.read_text().strip(),
+        }
+        if self.kafka_security_protocol == "SASL_SSL":
+            options["ssl_context"] = ssl.create_default_context()
+        return options
 
     def clickhouse_secret(self) -> str:
         """The ClickHouse password: from its file when one is given, else the variable."""

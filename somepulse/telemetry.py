@@ -27,6 +27,11 @@ class WorkerMetrics:
         self.dead = Counter(
             "somepulse_dead_letters_total", "Dead letters by reason", ["reason"], registry=r
         )
+        self.unknown_pages = Counter(
+            "somepulse_unknown_page_events_total",
+            "Events of pages not in pages.toml (stored, flagged: add the page or find the sender)",
+            registry=r,
+        )
         self.stored = Counter(
             "somepulse_rows_stored_total", "Rows inserted into ClickHouse", ["table"], registry=r
         )

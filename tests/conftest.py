@@ -5,7 +5,9 @@ says so, and a unit test that does is a failure):
   network connection raise ``UnitTestIO``;
 * ``tests/clickhouse/``: a real ClickHouse engine (chDB), marked ``clickhouse``;
 * ``tests/integration/``: real processes (embedded broker, workers, Alertmanager,
-  HTTP stand-ins of external services), marked ``integration``.
+  HTTP stand-ins of external services), marked ``integration``;
+* ``tests/kafka/``: Apache Kafka from Maven (``tests/kafka_broker.py``), the deployed
+  stack's broker with its users and ACLs, marked ``kafka``.
 
 Nothing of Kafka or ClickHouse is mocked in any layer.
 """
@@ -23,7 +25,7 @@ from somepulse.settings import Settings
 from somepulse.store import Store, open_prepared_store
 from tests.helpers import TEST_SECRET
 
-LAYERS = ("unit", "clickhouse", "integration")
+LAYERS = ("unit", "clickhouse", "integration", "kafka")
 
 
 class UnitTestIO(RuntimeError):
@@ -38,7 +40,7 @@ def _layer(node: Any) -> str | None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         layer = _layer(item)
-        if layer in ("clickhouse", "integration"):
+        if layer in ("clickhouse", "integration", "kafka"):
             item.add_marker(layer)
 
 

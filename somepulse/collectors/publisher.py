@@ -68,6 +68,7 @@ class KafkaPublisher:
         connect_timeout: float = 60.0,
         on_retry: Callable[[str], None] | None = None,
         metrics: CollectorMetrics | None = None,
+        client_options: dict[str, Any] | None = None,
     ) -> None:
         self.bootstrap, self.topic = bootstrap, topic
         self._pseudonymiser = pseudonymiser
@@ -75,6 +76,7 @@ class KafkaPublisher:
         self._batch_events = batch_events
         self._max_bytes = max_message_bytes
         self._connect_timeout = connect_timeout
+        self._client_options = client_options or {}  # SASL of a deployed broker
         self._on_retry = on_retry or (lambda msg: log.warning("%s", msg))
         self.metrics = metrics
         self._pending: dict[str | None, list[Any]] = {}
@@ -94,6 +96,7 @@ class KafkaPublisher:
             batch_events=settings.collector_batch_events,
             max_message_bytes=settings.max_message_bytes,
             connect_timeout=settings.collector_connect_timeout,
+            client_options=settings.kafka_client_options(),
             **extra,
         )
 
@@ -111,6 +114,7 @@ class KafkaPublisher:
                 max_batch_size=2 * self._max_bytes,
                 max_request_size=4 * self._max_bytes,
                 request_timeout_ms=30_000,
+                **self._client_options,
             )
             try:
                 await producer.start()

@@ -40,6 +40,7 @@ class WorkerStatus(_Model):
     events_stored: int
     dead_letters: int
     dead_by_reason: dict[str, int]
+    unknown_pages: dict[str, int] = {}
     inserts: int
     last_progress_at: float
     inflight_rows: int

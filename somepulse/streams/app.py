@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import faust
+from faust.types.auth import SASLMechanism
 
 from somepulse.settings import Settings
+
+
+def credentials(settings: Settings) -> faust.SASLCredentials | None:
+    """The worker's Kafka user (deployed brokers admit only authenticated clients)."""
+    options = settings.kafka_client_options()
+    if not options:
+        return None
+    return faust.SASLCredentials(
+        username=options["sasl_plain_username"],
+        password=options["sasl_plain_password"],
+        mechanism=SASLMechanism(options["sasl_mechanism"]),
+        ssl_context=options.get("ssl_context"),
+    )
 
 
 def create_app(settings: Settings, bootstrap: str) -> faust.App:
     return faust.App(
         settings.consumer_group,
         broker=f"kafka://{bootstrap}",
+        broker_credentials=credentials(settings),
         store="memory://",
         # No changelog-backed tables: the embedded broker answers end offsets wrongly,
         # which breaks changelog recovery. State that matters lives in ClickHouse.

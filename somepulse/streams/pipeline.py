@@ -25,12 +25,14 @@ from faust.exceptions import FaustError
 from somepulse.alerts.observe import Observation, observations
 from somepulse.domain.signals import Signal, classify
 from somepulse.live.state import LivePartitions, LiveState
+from somepulse.schemas.events import Event
 from somepulse.streams.processor import DeadLetter, MessageProcessor
 from somepulse.streams.writer import ClickHouseWriter
 from somepulse.telemetry import WorkerMetrics
 
 log = logging.getLogger(__name__)
 RawMessage = tuple[int, int, bytes | None, bytes | None]  # partition, offset, key, value
+MAX_UNKNOWN_NAMES = 20
 
 
 class DeadLetterPublisher(Protocol):
@@ -49,6 +51,9 @@ class IngestStats:
     events_stored: int = 0
     dead_letters: int = 0
     dead_by_reason: dict[str, int] = field(default_factory=dict)
+    # events of pages the directory does not know: stored, and named here (at most
+    # MAX_UNKNOWN_NAMES of them: the names come from input) so someone looks
+    unknown_pages: dict[str, int] = field(default_factory=dict)
     inserts: int = 0
     last_progress_at: float = field(default_factory=time.time)  # last batch prepared
     inflight_rows: int = 0
@@ -97,6 +102,7 @@ class IngestPipeline:
         touched: dict[int, LiveState] = {}
         newest = None
         processed = self.processed
+        known = self.live.pages
         for partition, offset, key, value in messages:
             processed[partition] = offset
             try:
@@ -110,6 +116,10 @@ class IngestPipeline:
             dead.extend(result.dead)
             if not result.events:
                 continue
+            if result.events[0].page_id not in known or any(
+                e.page_id not in known for e in result.events
+            ):
+                self._flag_unknown(result.events)
             last = result.events[-1].occurred_at
             newest = last if newest is None or last > newest else newest
             positions.append((len(rows), partition, offset))
@@ -156,6 +166,16 @@ class IngestPipeline:
             stats.last_insert_seconds = result.seconds
             stats.insert_seconds += result.seconds
             stats.last_insert_at = time.time()
+
+    def _flag_unknown(self, events: Sequence[Event]) -> None:
+        known, seen = self.live.pages, self.stats.unknown_pages
+        for event in events:
+            page = event.page_id
+            if page in known:
+                continue
+            self.metrics.unknown_pages.inc()
+            name = page if page in seen or len(seen) < MAX_UNKNOWN_NAMES else "(others)"
+            seen[name] = seen.get(name, 0) + 1
 
     async def handle(self, messages: Sequence[RawMessage]) -> None:
         await self.store(self.prepare(messages))

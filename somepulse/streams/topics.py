@@ -47,7 +47,9 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 async def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.0) -> None:
     """Create missing topics; warn when an existing one has other partition counts."""
     deadline = asyncio.get_running_loop().time() + timeout
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **settings.kafka_client_options()
+    )
     while True:
         try:
             await admin.start()

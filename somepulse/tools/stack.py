@@ -76,7 +76,7 @@ class Stack:
         self.start_worker()
 
     def start_worker(self, timeout: float = 90.0) -> None:
-        env = dict(os.environ)
+        env = dict(os.environ) | self.settings.as_env()
         env.update(
             {
                 "SOMEPULSE_KAFKA_BOOTSTRAP": self.bootstrap,

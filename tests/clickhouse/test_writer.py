@@ -14,6 +14,7 @@ from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.store import Store, StoreError
 from somepulse.streams.pipeline import PreparedBatch
 from somepulse.streams.writer import ClickHouseWriter
+from somepulse.telemetry import WorkerMetrics
 from tests.helpers import KeptDeadLetters, person, pipeline_on
 
 pytestmark = pytest.mark.clickhouse
@@ -107,3 +108,29 @@ def test_transient_errors_are_retried_until_stored(store: Store) -> None:
         result = asyncio.run(writer.write([good(i) for i in range(10)]))
     assert (result.rows, result.rejected, flaky.calls) == (10, [], 4)
     assert store.query("SELECT count() AS n FROM somepulse.events FINAL") == [{"n": 10}]
+
+
+def test_events_of_unknown_pages_are_stored_and_flagged(store: Store) -> None:
+    """Security review D5: a page id the directory does not know is stored (a new page
+    is data) but named in /stats and counted in a metric, with a bounded list of names
+    (they come from input)."""
+    from somepulse.domain.pages import load_pages
+    from somepulse.live.state import LivePartitions
+    from somepulse.streams.pipeline import MAX_UNKNOWN_NAMES
+
+    metrics = WorkerMetrics()
+    with ThreadPoolExecutor(1) as executor:
+        pipeline = pipeline_on(store, executor, KeptDeadLetters(), 100, metrics)
+        pipeline.live = LivePartitions({p.page_id: p for p in load_pages()}, assigned={0})
+        known = {k: v for k, v in orjson.loads(good(1)).items() if not k.startswith("kafka_")}
+        messages = [orjson.dumps(known)] + [
+            orjson.dumps(known | {"event_id": f"u{i}", "page_id": f"nav.fake{i}"})
+            for i in range(MAX_UNKNOWN_NAMES + 5)
+        ]
+        batch = pipeline.prepare([(0, n, None, m) for n, m in enumerate(messages)])
+        asyncio.run(pipeline.store(batch))
+    assert pipeline.stats.events_stored == len(messages)
+    seen = pipeline.stats.unknown_pages
+    assert len(seen) == MAX_UNKNOWN_NAMES + 1 and seen["(others)"] == 5
+    assert "nav.jobblyst" not in seen
+    assert metrics.unknown_pages._value.get() == MAX_UNKNOWN_NAMES + 5

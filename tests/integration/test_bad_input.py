@@ -113,12 +113,14 @@ def test_bad_messages_go_to_the_dead_letter_topic(
     assert int(after) == len(valid) + gen.truth.events
 
 
-async def produce_raw(bootstrap: str, topic: str, values: list[bytes]) -> None:
+async def produce_raw(
+    bootstrap: str, topic: str, values: list[bytes], key: bytes | None = None
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=4_000_000)
     await producer.start()
     try:
         for value in values:
-            await producer.send_and_wait(topic, value)
+            await producer.send_and_wait(topic, value, key=key)
     finally:
         await producer.stop()
 

@@ -95,6 +95,9 @@ def test_compose_needs_its_secrets_and_never_defaults_a_password(tmp_path: Path)
         "clickhouse_grafana_password",
         "grafana_admin_password",
         "pseudonym.key",
+        "kafka_admin_password",
+        "kafka_worker_password",
+        "kafka_collector_password",
     }
     assert oct((tmp_path / "secrets").stat().st_mode & 0o777) == "0o700"
     assert oct((tmp_path / "secrets" / "pseudonym.key").stat().st_mode & 0o777) == "0o600"
@@ -151,7 +154,7 @@ def test_every_service_is_pinned_healthy_and_keeps_its_data(tmp_path: Path) -> N
         for written in data:
             assert written in targets and targets[written]["type"] == "volume", (name, written)
     kafka = compose["services"]["kafka"]["environment"]
-    assert kafka["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+    assert kafka["KAFKA_DATA_DIR"] == "/var/lib/kafka/data"
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "--require-hashes -r requirements/worker.lock" in dockerfile
     assert re.search(r"^USER \d+", dockerfile, re.M)  # not root
@@ -191,8 +194,7 @@ def test_compose_topics_and_env_agree_with_settings(tmp_path: Path) -> None:
     assert set(env) <= fields, set(env) - fields
     assert env["SOMEPULSE_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["SOMEPULSE_CLICKHOUSE_URL"].startswith("http://clickhouse:8123")
-    kafka_listeners = services["kafka"]["environment"]["KAFKA_LISTENERS"]
-    assert "9092" in kafka_listeners
+    assert "PORT=${KAFKA_PORT:-9092}" in (ROOT / "deploy" / "kafka" / "start.sh").read_text()
     assert {"grafana", "prometheus", "alertmanager"} <= set(services)
     # Prometheus scrapes the port the worker listens on; alerts go where Alertmanager is
     prometheus = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
