@@ -8,33 +8,79 @@ compute identical office-hours minutes.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from somepulse.config import config_file
+from somepulse.schemas.base import Platform
 
 DEFAULT_PAGES_FILE = config_file("pages.toml")
+
+
+# What a page's own account id looks like on each platform (what webhooks, streams and
+# APIs send): a typo here would silently drop a page's events at the door.
+ACCOUNT_FORMATS: dict[Platform, tuple[str, str]] = {
+    Platform.FACEBOOK: (r"^\d{5,20}$", "the numeric Facebook page id"),
+    Platform.MESSENGER: (r"^\d{5,20}$", "the numeric Facebook page id"),
+    Platform.INSTAGRAM: (r"^\d{5,20}$", "the numeric Instagram professional account id"),
+    Platform.THREADS: (r"^\d{5,20}$", "the numeric Threads user id"),
+    Platform.BLUESKY: (
+        r"^did:(plc:[a-z2-7]{24}|web:[a-z0-9.-]+)$",
+        "a DID (did:plc:… or did:web:…)",
+    ),
+    Platform.MASTODON: (r"^@?[A-Za-z0-9_]+@[a-z0-9.-]+\.[a-z]{2,}$", "user@instance"),
+    Platform.YOUTUBE: (r"^UC[A-Za-z0-9_-]{22}$", "the channel id (UC + 22 characters)"),
+    Platform.LINKEDIN: (r"^(urn:li:organization:)?\d{3,20}$", "urn:li:organization:<number>"),
+    Platform.X: (r"^\d{1,20}$", "the numeric X user id"),
+    Platform.TIKTOK: (r"^[A-Za-z0-9_.-]{2,64}$", "the TikTok open id"),
+}
+
+
+class PagesFileError(ValueError):
+    """A page directory that cannot be used, with the file and line to fix."""
 
 
 class PageInfo(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    page_id: str
+    page_id: str = Field(min_length=1, max_length=200)
     name: str
-    platform: str
+    platform: Platform
+    # the page's own account id per platform (a Facebook page and its Messenger inbox
+    # share one id); maps what platforms send to this page
+    accounts: dict[Platform, str] = {}
     country: str = Field(pattern=r"^[A-Z]{2}$")
     tz: str
     opens: time
     closes: time
     promise_minutes: int = Field(gt=0)
     peer_group: str = "default"
+
+    @field_validator("accounts")
+    @classmethod
+    def _account_formats(cls, accounts: dict[Platform, str]) -> dict[Platform, str]:
+        for platform, account in accounts.items():
+            pattern, what = ACCOUNT_FORMATS[platform]
+            if not re.match(pattern, account):
+                raise ValueError(f"{platform.value} account {account!r} is not {what}")
+        return accounts
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, tz: str) -> str:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {tz!r}") from None
+        return tz
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -81,10 +127,77 @@ def closed_days(country: str) -> holidays.HolidayBase:
 
 
 def load_pages(path: Path = DEFAULT_PAGES_FILE) -> list[PageInfo]:
-    with path.open("rb") as fh:
-        doc = tomllib.load(fh)
+    """The directory, checked: every page valid, ids and accounts unique. Errors name
+    the file and the line of the page (``pages.toml:14: page 'nav.x': …``)."""
+    text = path.read_text()
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PagesFileError(f"{path}: {exc}") from None
     defaults = doc.get("defaults", {})
-    return [PageInfo.model_validate(defaults | page) for page in doc.get("page", [])]
+    pages: list[PageInfo] = []
+    for index, page in enumerate(doc.get("page", [])):
+        where = f"{path}:{_line_of(text, index)}"
+        name = page.get("page_id", f"#{index + 1}")
+        try:
+            pages.append(PageInfo.model_validate(defaults | page))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
+            )
+            raise PagesFileError(f"{where}: page {name!r}: {problems}") from None
+    seen: dict[str, int] = {}
+    for index, page in enumerate(pages):
+        if page.page_id in seen:
+            where = f"{path}:{_line_of(text, index)}"
+            raise PagesFileError(f"{where}: page_id {page.page_id!r} appears twice")
+        seen[page.page_id] = index
+    try:
+        account_index(pages)
+    except PagesFileError as exc:
+        raise PagesFileError(f"{path}: {exc}") from None
+    return pages
+
+
+def _line_of(text: str, index: int) -> int:
+    """The line of the ``index``-th page's ``page_id`` (else of its ``[[page]]``)."""
+    lines = text.splitlines()
+    headers = [n for n, line in enumerate(lines, start=1) if line.strip() == "[[page]]"]
+    if index >= len(headers):
+        return 0
+    end = headers[index + 1] if index + 1 < len(headers) else len(lines) + 1
+    for number in range(headers[index], end):
+        if re.match(r"\s*page_id\s*=", lines[number - 1]):
+            return number
+    return headers[index]
+
+
+def account_index(pages: list[PageInfo]) -> dict[tuple[str, str], str]:
+    """(platform, account id as platforms send it) -> page id, for every page's accounts.
+    A Mastodon account is indexed with and without its leading @, a LinkedIn
+    organisation with and without its URN prefix."""
+    index: dict[tuple[str, str], str] = {}
+    for page in pages:
+        for platform, account in page.accounts.items():
+            for form in _forms(platform, account):
+                owner = index.setdefault((platform.value, form), page.page_id)
+                if owner != page.page_id:
+                    raise PagesFileError(
+                        f"{platform.value} account {account!r} belongs to both "
+                        f"{owner!r} and {page.page_id!r}"
+                    )
+    return index
+
+
+def _forms(platform: Platform, account: str) -> tuple[str, ...]:
+    if platform is Platform.MASTODON:
+        bare = account.lstrip("@")
+        return (bare, "@" + bare)
+    if platform is Platform.LINKEDIN:
+        number = account.removeprefix("urn:li:organization:")
+        return (number, "urn:li:organization:" + number)
+    return (account,)
 
 
 def local_date_sql(

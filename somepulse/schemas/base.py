@@ -14,11 +14,20 @@ SCHEMA_VERSION = 1
 class Platform(StrEnum):
     FACEBOOK = "facebook"
     INSTAGRAM = "instagram"
-    LINKEDIN = "linkedin"
-    TWITTER = "twitter"
+    MESSENGER = "messenger"
+    THREADS = "threads"
+    BLUESKY = "bluesky"
+    MASTODON = "mastodon"
     YOUTUBE = "youtube"
-    SNAPCHAT = "snapchat"
+    LINKEDIN = "linkedin"
+    X = "x"
     TIKTOK = "tiktok"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Platform | None:
+        # release 0.1 called X "twitter": its events and replays still read. pydantic
+        # asks this only for a value outside the enum, so the hot path pays nothing.
+        return cls.X if value == "twitter" else None
 
 
 # Ids are printable: no control, format (bidi) or separator characters, which would
@@ -53,7 +62,15 @@ class EventBase(BaseModel):
     schema_version: int = Field(SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION)
     event_id: Id = Field(description="Globally unique; storage is idempotent on it.")
     platform: Platform
-    page_id: Id = Field(description="The organisation's page/account on the platform.")
+    page_id: Id = Field(
+        description="The organisation's page (pages.toml). May be left out when account_id "
+        "is given: the worker fills it in from the page directory."
+    )
+    account_id: Id | None = Field(
+        None,
+        description="The page's own account id on the platform (Facebook page id, Instagram "
+        "user id, Bluesky DID, …), as the platform sent it; checked against pages.toml.",
+    )
     post_id: Id | None = Field(None, description="The page's post the event belongs to, if any.")
     # A naive time is ambiguous (whose local time?): refused. AwareDatetime is checked in
     # pydantic's Rust core; the offset is kept and ClickHouse converts it to UTC on insert.

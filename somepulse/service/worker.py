@@ -21,6 +21,7 @@ from aiohttp import web
 from somepulse.alerts.delivery import AlertmanagerClient
 from somepulse.alerts.detector import load_alert_config
 from somepulse.alerts.service import SurgeService
+from somepulse.domain.pages import account_index
 from somepulse.embedded.broker import EmbeddedBroker, free_port
 from somepulse.live.state import LivePartitions
 from somepulse.privacy.keys import load_keyring
@@ -80,6 +81,7 @@ def build_runtime(settings: Settings, app: faust.App) -> Runtime:
             settings.keep_message_text,
             settings.max_message_bytes,
             worker_pseudonymiser(settings),
+            account_index(list(reference.pages)),
         ),
         ClickHouseWriter(store, "events", executor, settings.insert_max_rows),
         FaustDeadLetterPublisher(app, settings.dlq_topic),

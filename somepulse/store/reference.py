@@ -101,6 +101,7 @@ def _pages(store: Store, ref: Reference, year: int, version: int) -> None:
                     "page_id": p.page_id,
                     "name": p.name,
                     "platform": p.platform,
+                    "accounts": {k.value: v for k, v in p.accounts.items()},
                     "country": p.country,
                     "tz": p.tz,
                     "opens": p.opens.strftime("%H:%M"),

@@ -50,6 +50,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
     (11, "drop_daily_rollup", _file("011_drop_daily_rollup.sql")),
     (12, "reference_data", _file("012_reference_data.sql")),
     (13, "erasure_log", _file("013_erasure_log.sql")),
+    (14, "accounts", _file("014_accounts.sql")),
 )
 MAX_MIGRATION = MIGRATIONS[-1][0]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from somepulse.privacy.pseudonyms import (
     is_pseudonym,
     redact,
 )
+from somepulse.schemas.base import Platform
 from somepulse.schemas.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, KINDS, Event, row_json
 
 # Bounds that keep one message from stopping ingestion (security review D1-D3): a dead
@@ -45,6 +47,8 @@ REASON_CLASSES = (
     "too many invalid events",
     "too many events",
     "not pseudonymised",
+    "unknown account",
+    "account mismatch",
     "internal error",
     "rejected by ClickHouse",
     "clock skew",
@@ -107,6 +111,8 @@ class MessageProcessor:
     keep_text: bool = False
     max_message_bytes: int = 1_048_576
     pseudonymiser: Pseudonymiser | None = None
+    # (platform, account id) -> page id, from pages.toml (``domain.pages.account_index``)
+    accounts: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def process(
         self, value: bytes | None, partition: int, offset: int, key: bytes | None = None
@@ -129,6 +135,8 @@ class MessageProcessor:
             self._slow_path(value, partition, offset, key, out)
         else:
             out.events.extend(parsed)
+        if any(e.account_id is not None for e in out.events):
+            self._check_accounts(out, partition, offset, key)
         self._drop_future(out, partition, offset, key)
         self._rows(out, partition, offset)
         return out
@@ -156,6 +164,33 @@ class MessageProcessor:
             original_size=len(original),
             sha256=hashlib.sha256(original).hexdigest(),
         )
+
+    def _check_accounts(
+        self, out: ProcessedMessage, partition: int, offset: int, key: bytes | None
+    ) -> None:
+        """An event naming the page's platform account must name one of pages.toml's
+        accounts, and the page that account belongs to."""
+        kept = []
+        for event in out.events:
+            account = event.account_id
+            owner = None if account is None else self.accounts.get((event.platform, account))
+            if account is None or owner == event.page_id:
+                kept.append(event)
+                continue
+            if owner is None:
+                reason = (
+                    f"unknown account: {event.platform} account {account[:80]!r} is no "
+                    "page's in pages.toml"
+                )
+            else:
+                reason = (
+                    f"account mismatch: {event.platform} account {account[:80]!r} belongs "
+                    f"to page {owner!r}, not {event.page_id[:80]!r}"
+                )
+            raw = EVENT_ADAPTER.dump_json(event)
+            doc = orjson.loads(raw)
+            out.dead.append(self.letter(reason, raw, partition, offset, key, None, doc))
+        out.events = kept
 
     def _drop_future(
         self, out: ProcessedMessage, partition: int, offset: int, key: bytes | None
@@ -211,6 +246,14 @@ class MessageProcessor:
         the key, and refused when it does not."""
         if not isinstance(item, dict):
             return None, "schema violation: an event must be a JSON object"
+        if "page_id" not in item and isinstance(item.get("account_id"), str):
+            page = self._page_of(item)
+            if page is None:
+                return None, (
+                    f"unknown account: {str(item.get('platform'))[:40]} account "
+                    f"{item['account_id'][:80]!r} is no page's in pages.toml"
+                )
+            item = item | {"page_id": page}
         try:
             return EVENT_ADAPTER.validate_python(item), ""
         except ValidationError as exc:
@@ -231,6 +274,13 @@ class MessageProcessor:
             return EVENT_ADAPTER.validate_python(scrubbed), ""
         except ValidationError as exc:
             return None, describe(exc)
+
+    def _page_of(self, item: dict[str, Any]) -> str | None:
+        try:
+            platform = Platform(str(item.get("platform")))
+        except ValueError:
+            return None
+        return self.accounts.get((platform.value, item["account_id"]))
 
     def _rows(self, out: ProcessedMessage, partition: int, offset: int) -> None:
         keep = self.keep_text

@@ -101,7 +101,7 @@ def test_upgrade_of_a_release_0_1_store_keeps_every_row(settings: Settings) -> N
         )
         assert before == [{"c": 10, "q": 5}]
 
-        assert prepare(store, settings.raw_retention_days, Reference.load()) == [11, 12, 13]
+        assert prepare(store, settings.raw_retention_days, Reference.load()) == [11, 12, 13, 14]
 
         assert store.query("SELECT count() AS n FROM somepulse.events") == [{"n": 10}]
         # the daily view now comes from the hourly rollup, by local day: same numbers

@@ -166,3 +166,29 @@ def test_store_reopens_with_data(settings: Settings) -> None:
         assert st.query("SELECT event_id FROM somepulse.events") == [{"event_id": "keep"}]
     finally:
         st.close()
+
+
+def test_the_account_an_event_named_is_stored_and_pages_know_theirs(store: Store) -> None:
+    from somepulse.schemas import EVENT_ADAPTER, row_json
+
+    event = EVENT_ADAPTER.validate_python(
+        {
+            "kind": "post_published",
+            "event_id": "acc1",
+            "platform": "facebook",
+            "page_id": "nav.jobblyst",
+            "account_id": "100000000000102",
+            "post_id": "p1",
+            "occurred_at": "2026-01-05T10:00:00Z",
+            "format": "text",
+        }
+    )
+    store.insert("events", row_json(event, 0, 0))
+    assert store.query("SELECT account_id FROM somepulse.events WHERE event_id = 'acc1'") == [
+        {"account_id": "100000000000102"}
+    ]
+    rows = store.query(
+        "SELECT accounts['messenger'] AS m FROM somepulse.pages FINAL "
+        "WHERE page_id = 'nav.jobblyst'"
+    )
+    assert rows == [{"m": "100000000000102"}]

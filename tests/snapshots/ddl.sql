@@ -221,6 +221,15 @@ ENGINE = MergeTree
 ORDER BY at
 COMMENT 'audit of erasure and access requests, without the person''s identity';
 
+-- migration 014_accounts
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS account_id String DEFAULT ''
+    COMMENT 'the page''s own platform account the event named, if any' AFTER page_id;
+
+ALTER TABLE somepulse.pages
+    ADD COLUMN IF NOT EXISTS accounts Map(LowCardinality(String), String)
+    COMMENT 'platform -> the page''s account id on it' AFTER platform;
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question) ->
     is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
