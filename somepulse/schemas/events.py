@@ -14,7 +14,7 @@ from somepulse.schemas.ads import AdSpend
 from somepulse.schemas.interactions import Interaction, PageReply
 from somepulse.schemas.messages import PrivateMessage
 from somepulse.schemas.posts import PostPublished
-from somepulse.schemas.snapshots import FollowerSnapshot, InsightsSnapshot
+from somepulse.schemas.snapshots import FollowerSnapshot, InsightsSnapshot, MetricSnapshot
 
 Event = Annotated[
     PostPublished
@@ -23,6 +23,7 @@ Event = Annotated[
     | PrivateMessage
     | FollowerSnapshot
     | InsightsSnapshot
+    | MetricSnapshot
     | AdSpend,
     Field(discriminator="kind"),
 ]
@@ -34,6 +35,7 @@ EVENT_MODELS: tuple[type[Any], ...] = (
     PrivateMessage,
     FollowerSnapshot,
     InsightsSnapshot,
+    MetricSnapshot,
     AdSpend,
 )
 KINDS: tuple[str, ...] = tuple(m.model_fields["kind"].default for m in EVENT_MODELS)

@@ -21,6 +21,7 @@ from pathlib import Path
 import orjson
 
 from somepulse.config import config_file
+from somepulse.domain.measures import CatalogueMetric, load_catalogue
 from somepulse.domain.pages import PageInfo, load_pages, local_date_sql, sql_string
 from somepulse.domain.score import ScoreConfig, load_score_config
 from somepulse.domain.stopwords import STOP_WORDS
@@ -34,6 +35,7 @@ DEFAULT_TZ = "Europe/Oslo"
 class Reference:
     pages: tuple[PageInfo, ...]
     score: ScoreConfig
+    metrics: tuple[CatalogueMetric, ...]
     stop_words: frozenset[str] = STOP_WORDS
     default_tz: str = DEFAULT_TZ
 
@@ -43,6 +45,7 @@ class Reference:
         return cls(
             tuple(load_pages(config_file("pages.toml", config_dir))),
             load_score_config(config_file("score.toml", config_dir)),
+            tuple(load_catalogue(config_file("metrics.toml", config_dir))),
         )
 
 
@@ -56,6 +59,10 @@ def sync_reference(store: Store, ref: Reference, until_year: int | None = None) 
         "pages": (_digest(pages_doc, ref.default_tz, year), lambda v: _pages(store, ref, year, v)),
         "score": (_digest(ref.score.model_dump()), lambda v: _score(store, ref.score)),
         "stop_words": (_digest(sorted(ref.stop_words)), lambda v: _stop_words(store, ref)),
+        "metrics": (
+            _digest([m.model_dump(mode="json") for m in ref.metrics]),
+            lambda v: _metrics(store, ref, v),
+        ),
     }
     for name, (digest, load) in sets.items():
         if known.get(name) == digest:
@@ -87,6 +94,36 @@ def _digests(store: Store) -> dict[str, str]:
 
 def _digest(*parts: object) -> str:
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _metrics(store: Store, ref: Reference, version: int) -> None:
+    """The catalogue under a new version; readers take each metric's latest (FINAL), and
+    metrics dropped from the file are deleted."""
+    if ref.metrics:
+        store.insert(
+            "metric_catalogue",
+            b"\n".join(
+                orjson.dumps(
+                    {
+                        "platform": m.platform.value,
+                        "scope": m.scope.value,
+                        "metric": m.name,
+                        "measure": m.measure,
+                        "period": m.period.value,
+                        "series": m.series,
+                        "valid_from": m.valid_from.isoformat(),
+                        "valid_until": (m.valid_until or date(2149, 6, 6)).isoformat(),
+                        "definition": m.definition,
+                        "version": version,
+                    }
+                )
+                for m in ref.metrics
+            ),
+        )
+    store.command(
+        f"ALTER TABLE {store.database}.metric_catalogue DELETE WHERE version < {version} "
+        "SETTINGS mutations_sync = 2"
+    )
 
 
 def _pages(store: Store, ref: Reference, year: int, version: int) -> None:

@@ -51,6 +51,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
     (12, "reference_data", _file("012_reference_data.sql")),
     (13, "erasure_log", _file("013_erasure_log.sql")),
     (14, "accounts", _file("014_accounts.sql")),
+    (15, "metric_snapshots", _file("015_metric_snapshots.sql")),
 )
 MAX_MIGRATION = MIGRATIONS[-1][0]
 

@@ -101,7 +101,7 @@ def test_upgrade_of_a_release_0_1_store_keeps_every_row(settings: Settings) -> N
         )
         assert before == [{"c": 10, "q": 5}]
 
-        assert prepare(store, settings.raw_retention_days, Reference.load()) == [11, 12, 13, 14]
+        assert prepare(store, settings.raw_retention_days, Reference.load()) == [11, 12, 13, 14, 15]
 
         assert store.query("SELECT count() AS n FROM somepulse.events") == [{"n": 10}]
         # the daily view now comes from the hourly rollup, by local day: same numbers
@@ -132,9 +132,12 @@ def test_a_new_page_changes_data_not_ddl(store: Store) -> None:
     extra = PageInfo.model_validate(
         ref.pages[0].model_dump()
         | {"page_id": "island.page", "name": "Ísland", "tz": "Atlantic/Reykjavik", "country": "IS"}
+        | {"accounts": {}}
     )
     before = store.query("SELECT count() AS n FROM somepulse.pages FINAL")
-    assert sync_reference(store, Reference((*ref.pages, extra), ref.score)) == ["pages"]
+    assert sync_reference(store, Reference((*ref.pages, extra), ref.score, ref.metrics)) == [
+        "pages"
+    ]
     assert store.query("SELECT count() AS n FROM somepulse.pages FINAL") == [
         {"n": before[0]["n"] + 1}
     ]
@@ -145,7 +148,9 @@ def test_a_new_page_changes_data_not_ddl(store: Store) -> None:
         "AS oslo"
     )
     assert rows == [{"ice": "2020-03-12", "oslo": "2020-03-13"}]
-    assert sync_reference(store, Reference((*ref.pages, extra), ref.score)) == []  # unchanged
+    assert (
+        sync_reference(store, Reference((*ref.pages, extra), ref.score, ref.metrics)) == []
+    )  # unchanged
 
 
 def test_score_weights_are_data(store: Store) -> None:
@@ -179,7 +184,7 @@ def test_score_weights_are_data(store: Store) -> None:
             )
         }
     )
-    assert sync_reference(store, Reference(ref.pages, only_rate)) == ["score"]
+    assert sync_reference(store, Reference(ref.pages, only_rate, ref.metrics)) == ["score"]
     assert store.query(query) == [{"score": 90.0}]  # the response rate alone
 
 

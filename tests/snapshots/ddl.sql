@@ -230,6 +230,40 @@ ALTER TABLE somepulse.pages
     ADD COLUMN IF NOT EXISTS accounts Map(LowCardinality(String), String)
     COMMENT 'platform -> the page''s account id on it' AFTER platform;
 
+-- migration 015_metric_snapshots
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS metric LowCardinality(String) DEFAULT ''
+        COMMENT 'metric_snapshot: the platform''s metric name' AFTER day,
+    ADD COLUMN IF NOT EXISTS period LowCardinality(String) DEFAULT ''
+        COMMENT 'metric_snapshot: day, week, days_28, month, lifetime, total' AFTER metric,
+    ADD COLUMN IF NOT EXISTS value Int64 DEFAULT 0
+        COMMENT 'metric_snapshot: the value (LinkedIn daily values can be negative)' AFTER period,
+    ADD COLUMN IF NOT EXISTS breakdown String DEFAULT ''
+        COMMENT 'metric_snapshot: breakdown value, e.g. is_from_ads:true' AFTER value,
+    ADD COLUMN IF NOT EXISTS source LowCardinality(String) DEFAULT ''
+        COMMENT 'metric_snapshot: webhook, poll, export or generator' AFTER breakdown,
+    ADD COLUMN IF NOT EXISTS api_version LowCardinality(String) DEFAULT ''
+        COMMENT 'metric_snapshot: the platform API version, e.g. v25.0' AFTER source,
+    ADD COLUMN IF NOT EXISTS fetched_at DateTime64(3, 'UTC') DEFAULT toDateTime64(0, 3, 'UTC')
+        COMMENT 'metric_snapshot: when the value was fetched (the latest fetch wins)' AFTER api_version;
+
+CREATE TABLE IF NOT EXISTS somepulse.metric_catalogue
+(
+    platform     LowCardinality(String),
+    scope        LowCardinality(String),
+    metric       String,
+    measure      LowCardinality(String),
+    period       LowCardinality(String),
+    series       String,
+    valid_from   Date,
+    valid_until  Date COMMENT '2149-06-06 when still current',
+    definition   String,
+    version      UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (platform, scope, metric)
+COMMENT 'platform metric -> SoMe Pulse measure, validity and series (config/metrics.toml)';
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question) ->
     is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
@@ -709,3 +743,74 @@ SELECT alert_id, page_id, platform, rule, metric, severity, at AS fired_at, obse
 FROM somepulse.alerts FINAL
 WHERE state = 'firing' AND alert_id NOT IN (SELECT alert_id FROM somepulse.alerts WHERE state = 'resolved')
 COMMENT 'alerts firing now';
+
+CREATE OR REPLACE VIEW somepulse.v_metric_snapshots AS
+SELECT page_id, platform, scope, post_id, metric, period, day, breakdown,
+       argMax(events.value, events.fetched_at) AS value,
+       argMax(events.source, events.fetched_at) AS source,
+       argMax(events.api_version, events.fetched_at) AS api_version,
+       max(events.fetched_at) AS latest_fetch
+FROM somepulse.events
+WHERE kind = 'metric_snapshot'
+GROUP BY page_id, platform, scope, post_id, metric, period, day, breakdown
+COMMENT 'per page, metric, period, day and breakdown: the latest fetched value and its provenance';
+
+CREATE OR REPLACE VIEW somepulse.v_measures AS
+SELECT s.page_id AS page_id, s.platform AS platform, s.scope AS scope, s.post_id AS post_id,
+       c.measure AS measure, s.day AS day, s.period AS period, s.value AS value,
+       s.metric AS metric, c.series AS series, c.valid_from AS valid_from,
+       s.day >= c.valid_from AND s.day < c.valid_until AS within_validity,
+       s.source AS source, s.api_version AS api_version, s.latest_fetch AS fetched_at
+FROM somepulse.v_metric_snapshots AS s
+INNER JOIN (SELECT * FROM somepulse.metric_catalogue FINAL) AS c
+    ON c.platform = s.platform AND c.scope = s.scope AND c.metric = s.metric
+WHERE s.breakdown = ''
+COMMENT 'metric snapshots as SoMe Pulse measures (reach, views, follows, clicks, shares) with their series';
+
+CREATE OR REPLACE VIEW somepulse.v_unknown_metrics AS
+SELECT s.platform AS platform, s.scope AS scope, s.metric AS metric,
+       count() AS snapshots, min(s.day) AS first_day, max(s.day) AS last_day
+FROM somepulse.v_metric_snapshots AS s
+LEFT ANTI JOIN (SELECT * FROM somepulse.metric_catalogue FINAL) AS c
+    ON c.platform = s.platform AND c.scope = s.scope AND c.metric = s.metric
+GROUP BY platform, scope, metric
+COMMENT 'metrics collectors delivered that the catalogue does not know (add them to metrics.toml)';
+
+CREATE OR REPLACE VIEW somepulse.v_measures_daily AS
+SELECT page_id, platform, measure, day,
+       argMax(value, valid_from) AS value,
+       argMax(metric, valid_from) AS metric,
+       argMax(series, valid_from) AS series
+FROM somepulse.v_measures
+WHERE scope = 'page' AND period IN ('day', 'total')
+GROUP BY page_id, platform, measure, day
+COMMENT 'per page, measure and day: the newest metric delivered that day (the successor wins in an overlap)';
+
+CREATE OR REPLACE VIEW somepulse.v_measure_yoy AS
+WITH pairs AS (
+    SELECT c.page_id AS page_id, c.measure AS measure, c.day AS day,
+           argMax(c.value, c.valid_from) AS value_now,
+           argMax(p.value, c.valid_from) AS value_year_before,
+           argMax(c.series, c.valid_from) AS series
+    FROM somepulse.v_measures AS c
+    INNER JOIN somepulse.v_measures AS p
+        ON p.page_id = c.page_id AND p.measure = c.measure AND p.series = c.series
+       AND p.period = c.period AND p.scope = c.scope AND p.day = c.day - 364
+    WHERE c.scope = 'page' AND c.period IN ('day', 'total')
+    GROUP BY page_id, measure, day
+)
+SELECT d.page_id AS page_id, d.platform AS platform, d.measure AS measure, d.day AS day,
+       d.value AS value, d.metric AS metric,
+       pr.series != '' AS comparable,
+       if(pr.series != '', pr.value_now, d.value) AS compared_value,
+       pr.value_year_before AS value_year_before,
+       pr.series AS compared_series,
+       if(pr.series != '', round(pr.value_now / nullIf(pr.value_year_before, 0), 4), NULL) AS ratio,
+       multiIf(pr.series != '', '',
+               prev.metric = '', 'no value a year before',
+               concat('series break: ', prev.metric, ' a year before, ', d.metric, ' now')) AS break
+FROM somepulse.v_measures_daily AS d
+LEFT JOIN pairs AS pr ON pr.page_id = d.page_id AND pr.measure = d.measure AND pr.day = d.day
+LEFT JOIN somepulse.v_measures_daily AS prev
+    ON prev.page_id = d.page_id AND prev.measure = d.measure AND prev.day = d.day - 364
+COMMENT 'per page, measure and day: the year-before value within one series, or why there is none';

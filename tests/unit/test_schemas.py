@@ -83,6 +83,17 @@ VALID = [
         "clicks": 700,
         "reach": 30000,
     },
+    {
+        "kind": "metric_snapshot",
+        "scope": "page",
+        "metric": "page_total_media_view_unique",
+        "period": "day",
+        "day": "2020-03-11",
+        "value": 17000,
+        "source": "poll",
+        "api_version": "v25.0",
+        "fetched_at": "2020-03-12T06:00:00Z",
+    },
 ]
 
 

@@ -1,0 +1,138 @@
+"""Totals in the platforms' own terms become SoMe Pulse's measures through the metric
+catalogue, and year-over-year comparisons stay within one series: across Meta's
+2025–2026 renames they compare like with like, or say that the series broke.
+Hand-worked: every expected number is written out below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from somepulse.config import PACKAGED
+from somepulse.schemas import EVENT_ADAPTER, row_json
+from somepulse.settings import Settings
+from somepulse.store import Reference, Store, open_prepared_store
+
+pytestmark = pytest.mark.clickhouse
+_n = 0
+
+
+def snapshot(metric: str, day: str, value: int, fetched: str = "T06:00:00Z", **kw: Any) -> bytes:
+    global _n
+    _n += 1
+    fields = {
+        "kind": "metric_snapshot",
+        "event_id": f"m{_n}",
+        "platform": "facebook",
+        "page_id": "nav.foreldrepenger",
+        "occurred_at": f"{day}T23:59:59+01:00",
+        "scope": "page",
+        "metric": metric,
+        "period": "day",
+        "day": day,
+        "value": value,
+        "source": "poll",
+        "api_version": "v25.0",
+        "fetched_at": f"{day}{fetched}",
+    } | kw
+    return row_json(EVENT_ADAPTER.validate_python(fields), 0, _n)
+
+
+@pytest.fixture
+def measured(settings: Settings, tmp_path: Path) -> Any:
+    config = tmp_path / "config"
+    config.mkdir()
+    # the packaged catalogue, plus a made-up rename that keeps its series (a bridge)
+    (config / "metrics.toml").write_text(
+        (PACKAGED / "metrics.toml").read_text()
+        + """
+[[metric]]
+platform = "mastodon"
+scope = "page"
+name = "followers"
+measure = "follows"
+period = "total"
+series = "mastodon.account.followers"
+from = "2026-01-01"
+definition = "a rename of followers_count (test)"
+"""
+    )
+    store = open_prepared_store(settings, Reference.load(config))
+    rows = [
+        # 2025-03-12 and 364 days later, 2026-03-11 (both Wednesdays): the old reach
+        # metric both days, and its successor as well in 2026 (the overlap year)
+        snapshot("page_impressions_unique", "2025-03-12", 1000),
+        snapshot("page_impressions_unique", "2026-03-11", 1500),
+        snapshot("page_total_media_view_unique", "2026-03-11", 1800),
+        # 2025-07-02 → 2026-07-01: only the old metric then, only the new one now
+        snapshot("page_impressions_unique", "2025-07-02", 1200),
+        snapshot("page_total_media_view_unique", "2026-07-01", 2000),
+        # a later fetch of the same day revises it
+        snapshot("page_total_media_view_unique", "2026-07-01", 2100, "T18:00:00Z"),
+        # nothing a year before
+        snapshot("page_total_media_view_unique", "2026-07-02", 2200),
+        # a metric the catalogue does not know, and a breakdown (not a page total)
+        snapshot("page_mystery", "2026-07-01", 5),
+        snapshot("page_media_view", "2026-07-01", 900, breakdown="is_from_ads:true"),
+        # a bridged rename on Mastodon: one series under two names
+        snapshot("followers_count", "2025-07-02", 400, platform="mastodon",
+                 page_id="nav.social", period="total"),
+        snapshot("followers", "2026-07-01", 500, platform="mastodon",
+                 page_id="nav.social", period="total"),
+        # a post's shares: a lifetime total of the post, measure shares
+        snapshot("shares", "2026-07-01", 42, scope="post", post_id="p9", period="lifetime"),
+    ]  # fmt: skip
+    store.insert("events", b"\n".join(rows))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def q(store: Store, sql: str) -> list[dict[str, Any]]:
+    return store.query(sql)
+
+
+def test_the_successor_wins_a_day_and_the_latest_fetch_wins_a_metric(measured: Store) -> None:
+    daily = q(
+        measured,
+        "SELECT toString(day) AS d, value, metric FROM somepulse.v_measures_daily "
+        "WHERE page_id = 'nav.foreldrepenger' AND measure = 'reach' ORDER BY d",
+    )
+    assert daily == [
+        {"d": "2025-03-12", "value": 1000, "metric": "page_impressions_unique"},
+        {"d": "2025-07-02", "value": 1200, "metric": "page_impressions_unique"},
+        {"d": "2026-03-11", "value": 1800, "metric": "page_total_media_view_unique"},
+        {"d": "2026-07-01", "value": 2100, "metric": "page_total_media_view_unique"},
+        {"d": "2026-07-02", "value": 2200, "metric": "page_total_media_view_unique"},
+    ]
+    shares = q(measured, "SELECT post_id, value FROM somepulse.v_measures WHERE measure = 'shares'")
+    assert shares == [{"post_id": "p9", "value": 42}]
+    unknown = q(measured, "SELECT metric, snapshots FROM somepulse.v_unknown_metrics")
+    assert unknown == [{"metric": "page_mystery", "snapshots": 1}]
+
+
+def test_year_over_year_stays_within_one_series_or_names_the_break(measured: Store) -> None:
+    yoy = q(
+        measured,
+        "SELECT page_id, toString(day) AS d, value, comparable, compared_value, "
+        "value_year_before, ratio, break FROM somepulse.v_measure_yoy "
+        "WHERE measure IN ('reach', 'follows') ORDER BY page_id, d",
+    )
+    by_day = {(r["page_id"], r["d"]): r for r in yoy}
+    # the overlap year: both days have the old metric, so the comparison uses it
+    overlap = by_day[("nav.foreldrepenger", "2026-03-11")]
+    assert (overlap["value"], overlap["comparable"], overlap["compared_value"]) == (1800, 1, 1500)
+    assert (overlap["value_year_before"], overlap["ratio"], overlap["break"]) == (1000, 1.5, "")
+    # after the switch: no common series, no ratio, and the break is named
+    switched = by_day[("nav.foreldrepenger", "2026-07-01")]
+    assert (switched["comparable"], switched["ratio"]) == (0, None)
+    assert switched["break"] == (
+        "series break: page_impressions_unique a year before, page_total_media_view_unique now"
+    )
+    assert by_day[("nav.foreldrepenger", "2026-07-02")]["break"] == "no value a year before"
+    # a rename within a series is a bridge: compared as one quantity
+    bridged = by_day[("nav.social", "2026-07-01")]
+    assert (bridged["comparable"], bridged["ratio"], bridged["break"]) == (1, 1.25, "")
