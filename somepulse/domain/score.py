@@ -1,6 +1,7 @@
-"""The 0-100 page score and its grade bands (domain.md), configured in
-``somepulse/config/score.toml`` and rendered into the league-table view as SQL, so that
-analysts see the same number the report prints."""
+"""The 0-100 page score's configuration (``somepulse/config/score.toml``) and its grade
+bands (domain.md). The score itself has one home, the SQL function ``{db}_score``
+(``store/sql/functions.sql``), which the league-table view, the report and the board
+read, so analysts see the number the report prints."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ class ScoreTargets(BaseModel):
     posts_per_day: float = Field(1.0, gt=0)
     growth_pct: float = Field(3.0, gt=0)
     response_time_zero_at: float = Field(4.0, gt=1)
+    # fewer questions in a period than this: response rate and time are "insufficient
+    # data", left out of the score, and the grade says "limited basis" (Meta asks ≥ 10
+    # messages before it shows a page's responsiveness)
+    min_questions: int = Field(10, ge=0)
 
 
 class ScoreConfig(BaseModel):
@@ -60,32 +65,3 @@ def grade(score: float) -> str:
         if score >= bound:
             return name
     return GRADES[-1][1]
-
-
-def sub_scores_sql(cfg: ScoreConfig) -> dict[str, str]:
-    """Each sub-score as SQL over the league table's columns, clamped to [0, 1]."""
-    t = cfg.targets
-    return {
-        "response_rate": "ifNull(response_rate, 1)",
-        "response_time": (
-            "if(median_office_minutes IS NULL, 1, least(1, greatest(0, "
-            f"1 - (median_office_minutes - promise_minutes) / ({t.response_time_zero_at - 1} "
-            "* promise_minutes))))"
-        ),
-        "engagement_rate": (f"least(1, ifNull(engagement_rate_7d, 0) / {t.engagement_rate_7d})"),
-        "dialogue_participation": "if(dialogues = 0, 1, dialogues_with_page / dialogues)",
-        "activity": f"least(1, posts_per_day / {t.posts_per_day})",
-        "growth": f"least(1, greatest(0, ifNull(follower_growth_pct, 0) / {t.growth_pct}))",
-    }
-
-
-def score_sql(cfg: ScoreConfig) -> str:
-    weights = cfg.weights.model_dump()
-    total = sum(weights.values()) or 1.0
-    parts = [f"{w} * ({sql})" for name, sql in sub_scores_sql(cfg).items() if (w := weights[name])]
-    return f"round(100 * ({' + '.join(parts)}) / {total}, 1)"
-
-
-def grade_sql(column: str) -> str:
-    branches = ", ".join(f"{column} >= {bound}, '{name}'" for bound, name in GRADES[:-1])
-    return f"multiIf({branches}, '{GRADES[-1][1]}')"

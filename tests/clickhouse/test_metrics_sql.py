@@ -236,24 +236,33 @@ def test_dialogues_with_and_without_the_page(store: Store) -> None:
 
 
 def test_score_weighting_and_grade(store: Store) -> None:
-    from somepulse.domain.score import grade, grade_sql, load_score_config, score_sql
+    from somepulse.domain.score import grade
 
-    # by hand, with deploy/score.toml's weights 3,3,2,2,1,1 (sum 12):
+    # by hand, with score.toml's weights 3,3,2,2,1,1 and targets (2 % ER, 1 post a
+    # day, +3 % growth, 0 at 4x the promise, 10 questions at least):
     #   response rate 0.9                       -> 0.9   x3 = 2.7
     #   median 180 office min, promise 120, 0 at 4x (480): 1 - 60/360 = 0.8333 x3 = 2.5
     #   ER 7d 1 % of a 2 % target               -> 0.5   x2 = 1.0
     #   5 of 10 dialogues with the page         -> 0.5   x2 = 1.0
     #   2 posts a day, target 1 (capped)        -> 1.0   x1 = 1.0
     #   growth 1.5 % of a 3 % target            -> 0.5   x1 = 0.5
-    #   (8.7 / 12) * 100 = 72.5 -> "good" (65-79)
-    cfg = load_score_config()
-    row = store.query(
-        f"SELECT {score_sql(cfg)} AS score, {grade_sql(score_sql(cfg))} AS grade FROM (SELECT "
-        "0.9 AS response_rate, 180 AS median_office_minutes, 120 AS promise_minutes, "
-        "0.01 AS engagement_rate_7d, 10 AS dialogues, 5 AS dialogues_with_page, "
-        "2 AS posts_per_day, 1.5 AS follower_growth_pct)"
-    )[0]
-    assert row == {"score": 72.5, "grade": "good"}
+    #   40 questions: (8.7 / 12) * 100 = 72.5 -> "good" (65-79)
+    #   3 questions: response rate and time left out with their weights:
+    #       (1.0 + 1.0 + 1.0 + 0.5) / 6 = 58.3, graded on a limited basis
+    #   3 questions and no dialogues: (1.0 + 1.0 + 0.5) / 4 = 62.5 (no dialogue is not
+    #       full marks any more)
+    #   40 questions but no reply measured: (2.7 + 1 + 1 + 1 + 0.5) / 9 = 68.9
+    def score(questions: int, median: str, dialogues: int) -> float:
+        row = store.query(
+            f"SELECT somepulse_score({questions}, 0.9, {median}, 120, 0.01, {dialogues}, 5, "
+            "2, 1.5, (3, 3, 2, 2, 1, 1), (0.02, 1.0, 3.0, 4.0, 10)) AS score"
+        )[0]
+        return float(row["score"])
+
+    assert score(40, "180", 10) == 72.5
+    assert score(3, "180", 10) == 58.3
+    assert score(3, "180", 0) == 62.5
+    assert score(40, "CAST(NULL AS Nullable(Float64))", 10) == 68.9
     assert [grade(s) for s in (100, 97, 92, 85, 70, 50, 35, 10)] == [
         "perfect",
         "world class",
@@ -264,3 +273,32 @@ def test_score_weighting_and_grade(store: Store) -> None:
         "not passed",
         "failed",
     ]
+
+
+def test_few_questions_make_a_limited_basis_ranked_apart(store: Store) -> None:
+    """Score point 8: a page with fewer questions than score.toml's minimum (10) gets no
+    response sub-scores (never full marks for silence), a grade that says "limited
+    basis", and a rank after every page scored on its full basis."""
+    batch = []
+    for page, asked in (("nav.jobblyst", 12), ("nav.foreldrepenger", 2)):
+        for i in range(asked):
+            when = at(OSLO, 2020, 3, 10, 9, i)
+            batch.append(question(f"{page}-q{i}", when, page))
+            # jobblyst answers in 3 hours, foreldrepenger in a minute
+            minutes = 181 if page == "nav.jobblyst" else 1
+            batch.append(reply(f"{page}-q{i}", at(OSLO, 2020, 3, 10, 9 + minutes // 60,
+                                                    i + minutes % 60), page))  # fmt: skip
+    store.insert("events", b"\n".join(batch))
+    rows = {
+        r["page_id"]: r
+        for r in store.query(
+            "SELECT page_id, questions, limited_basis, grade, rank_score "
+            "FROM somepulse.v_league_table WHERE period = '2020Q1'"
+        )
+    }
+    full, limited = rows["nav.jobblyst"], rows["nav.foreldrepenger"]
+    assert (full["questions"], full["limited_basis"]) == (12, 0)
+    assert (limited["questions"], limited["limited_basis"]) == (2, 1)
+    assert limited["grade"].endswith(" (limited basis)")
+    assert "limited" not in full["grade"]
+    assert full["rank_score"] < limited["rank_score"]

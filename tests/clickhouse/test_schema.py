@@ -101,7 +101,14 @@ def test_upgrade_of_a_release_0_1_store_keeps_every_row(settings: Settings) -> N
         )
         assert before == [{"c": 10, "q": 5}]
 
-        assert prepare(store, settings.raw_retention_days, Reference.load()) == [11, 12, 13, 14, 15]
+        assert prepare(store, settings.raw_retention_days, Reference.load()) == [
+            11,
+            12,
+            13,
+            14,
+            15,
+            16,
+        ]
 
         assert store.query("SELECT count() AS n FROM somepulse.events") == [{"n": 10}]
         # the daily view now comes from the hourly rollup, by local day: same numbers
@@ -163,10 +170,10 @@ def test_score_weights_are_data(store: Store) -> None:
     #   growth 1.5 % of a 3 % target            -> 0.5   x1 = 0.5
     #   (8.7 / 12) * 100 = 72.5 -> "good" (65-79)
     query = (
-        "SELECT somepulse_score(0.9, 180, 120, 0.01, 10, 5, 2, 1.5, "
+        "SELECT somepulse_score(40, 0.9, 180, 120, 0.01, 10, 5, 2, 1.5, "
         "(w_response_rate, w_response_time, w_engagement_rate, w_dialogue_participation, "
         "w_activity, w_growth), (t_engagement_rate_7d, t_posts_per_day, t_growth_pct, "
-        "t_response_time_zero_at)) AS score FROM somepulse.score_settings "
+        "t_response_time_zero_at, t_min_questions)) AS score FROM somepulse.score_settings "
         "ORDER BY loaded_at DESC LIMIT 1"
     )
     assert store.query(query) == [{"score": 72.5}]

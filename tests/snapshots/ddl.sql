@@ -264,6 +264,10 @@ ENGINE = ReplacingMergeTree(version)
 ORDER BY (platform, scope, metric)
 COMMENT 'platform metric -> SoMe Pulse measure, validity and series (config/metrics.toml)';
 
+-- migration 016_score_min_questions
+ALTER TABLE somepulse.score_settings
+    ADD COLUMN IF NOT EXISTS t_min_questions Float64 DEFAULT 10 AFTER t_response_time_zero_at;
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question) ->
     is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
@@ -278,17 +282,23 @@ CREATE OR REPLACE FUNCTION somepulse_grade AS (score) -> multiIf(
     score >= 80, 'really good', score >= 65, 'good', score >= 45, 'OK',
     score >= 30, 'not passed', 'failed');
 
-CREATE OR REPLACE FUNCTION somepulse_score AS (response_rate, median_office_minutes,
+CREATE OR REPLACE FUNCTION somepulse_limited_basis AS (questions, t) -> ifNull(questions, 0) < t.5;
+
+CREATE OR REPLACE FUNCTION somepulse_score AS (questions, response_rate, median_office_minutes,
     promise_minutes, engagement_rate_7d, dialogues, dialogues_with_page, posts_per_day,
     follower_growth_pct, w, t) -> round(100 * (
-        w.1 * ifNull(response_rate, 1)
-      + w.2 * if(median_office_minutes IS NULL, 1, least(1, greatest(0,
+        if(somepulse_limited_basis(questions, t), 0, w.1 * ifNull(response_rate, 0))
+      + if(somepulse_limited_basis(questions, t) OR median_office_minutes IS NULL, 0,
+           w.2 * least(1, greatest(0,
                  1 - (median_office_minutes - promise_minutes) / ((t.4 - 1) * promise_minutes))))
       + w.3 * least(1, ifNull(engagement_rate_7d, 0) / t.1)
-      + w.4 * if(dialogues = 0, 1, dialogues_with_page / dialogues)
+      + if(dialogues = 0, 0, w.4 * dialogues_with_page / dialogues)
       + w.5 * least(1, posts_per_day / t.2)
       + w.6 * least(1, greatest(0, ifNull(follower_growth_pct, 0) / t.3))
-    ) / greatest(w.1 + w.2 + w.3 + w.4 + w.5 + w.6, 1e-9), 1);
+    ) / greatest(toFloat64(
+        if(somepulse_limited_basis(questions, t), 0, w.1)
+      + if(somepulse_limited_basis(questions, t) OR median_office_minutes IS NULL, 0, w.2)
+      + w.3 + if(dialogues = 0, 0, w.4) + w.5 + w.6), 1e-9), 1);
 
 -- views (every start)
 CREATE OR REPLACE VIEW somepulse.v_questions AS
@@ -683,11 +693,12 @@ COMMENT 'per page and day: engagement of the last 7 days / followers';
 CREATE OR REPLACE VIEW somepulse.v_league_table AS
 SELECT
     * EXCEPT (weights, targets),
-    somepulse_score(response_rate, median_office_minutes, promise_minutes, engagement_rate_7d,
-               dialogues, dialogues_with_page, posts_per_day, follower_growth_pct,
-               weights, targets) AS score,
-    somepulse_grade(score) AS grade,
-    rank() OVER (PARTITION BY quarter ORDER BY score DESC) AS rank_score,
+    somepulse_score(questions, response_rate, median_office_minutes, promise_minutes,
+               engagement_rate_7d, dialogues, dialogues_with_page, posts_per_day,
+               follower_growth_pct, weights, targets) AS score,
+    somepulse_limited_basis(questions, targets) AS limited_basis,
+    if(limited_basis, concat(somepulse_grade(score), ' (limited basis)'), somepulse_grade(score)) AS grade,
+    rank() OVER (PARTITION BY quarter ORDER BY limited_basis, score DESC) AS rank_score,
     rank() OVER (PARTITION BY quarter ORDER BY followers DESC) AS rank_followers,
     rank() OVER (PARTITION BY quarter ORDER BY ifNull(follower_growth_pct, 0) DESC) AS rank_growth,
     rank() OVER (PARTITION BY quarter ORDER BY posts_per_day DESC) AS rank_activity,
@@ -732,7 +743,7 @@ FROM (
     CROSS JOIN (SELECT (w_response_rate, w_response_time, w_engagement_rate,
                         w_dialogue_participation, w_activity, w_growth) AS weights,
                        (t_engagement_rate_7d, t_posts_per_day, t_growth_pct,
-                        t_response_time_zero_at) AS targets
+                        t_response_time_zero_at, t_min_questions) AS targets
                 FROM somepulse.score_settings ORDER BY loaded_at DESC LIMIT 1) AS s
 )
 COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';

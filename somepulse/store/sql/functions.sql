@@ -21,18 +21,29 @@ CREATE OR REPLACE FUNCTION {db}_grade AS (score) -> multiIf(
     score >= 80, 'really good', score >= 65, 'good', score >= 45, 'OK',
     score >= 30, 'not passed', 'failed');
 
+-- A period's response figures rest on too few questions to score (t.5 = the minimum,
+-- score.toml's min_questions): Kommunikationsanalys marks such a page "limited basis".
+CREATE OR REPLACE FUNCTION {db}_limited_basis AS (questions, t) -> ifNull(questions, 0) < t.5;
+
 -- The 0-100 score: the weighted mean of six sub-scores in [0, 1]. w = weights
 -- (response rate, response time, engagement rate, dialogue participation, activity,
 -- growth), t = targets (engagement rate 7d, posts per day, growth %, response time
--- falls to 0 at this multiple of the promise); both come from score_settings.
-CREATE OR REPLACE FUNCTION {db}_score AS (response_rate, median_office_minutes,
+-- falls to 0 at this multiple of the promise, minimum questions); both come from
+-- score_settings. Missing data earns nothing and costs nothing: with too few questions
+-- the response rate and time, and without dialogues the dialogue participation, are
+-- left out of the mean with their weights (never counted as met).
+CREATE OR REPLACE FUNCTION {db}_score AS (questions, response_rate, median_office_minutes,
     promise_minutes, engagement_rate_7d, dialogues, dialogues_with_page, posts_per_day,
     follower_growth_pct, w, t) -> round(100 * (
-        w.1 * ifNull(response_rate, 1)
-      + w.2 * if(median_office_minutes IS NULL, 1, least(1, greatest(0,
+        if({db}_limited_basis(questions, t), 0, w.1 * ifNull(response_rate, 0))
+      + if({db}_limited_basis(questions, t) OR median_office_minutes IS NULL, 0,
+           w.2 * least(1, greatest(0,
                  1 - (median_office_minutes - promise_minutes) / ((t.4 - 1) * promise_minutes))))
       + w.3 * least(1, ifNull(engagement_rate_7d, 0) / t.1)
-      + w.4 * if(dialogues = 0, 1, dialogues_with_page / dialogues)
+      + if(dialogues = 0, 0, w.4 * dialogues_with_page / dialogues)
       + w.5 * least(1, posts_per_day / t.2)
       + w.6 * least(1, greatest(0, ifNull(follower_growth_pct, 0) / t.3))
-    ) / greatest(w.1 + w.2 + w.3 + w.4 + w.5 + w.6, 1e-9), 1);
+    ) / greatest(toFloat64(
+        if({db}_limited_basis(questions, t), 0, w.1)
+      + if({db}_limited_basis(questions, t) OR median_office_minutes IS NULL, 0, w.2)
+      + w.3 + if(dialogues = 0, 0, w.4) + w.5 + w.6), 1e-9), 1);

@@ -4,11 +4,13 @@
 CREATE OR REPLACE VIEW {db}.v_league_table AS
 SELECT
     * EXCEPT (weights, targets),
-    {db}_score(response_rate, median_office_minutes, promise_minutes, engagement_rate_7d,
-               dialogues, dialogues_with_page, posts_per_day, follower_growth_pct,
-               weights, targets) AS score,
-    {db}_grade(score) AS grade,
-    rank() OVER (PARTITION BY quarter ORDER BY score DESC) AS rank_score,
+    {db}_score(questions, response_rate, median_office_minutes, promise_minutes,
+               engagement_rate_7d, dialogues, dialogues_with_page, posts_per_day,
+               follower_growth_pct, weights, targets) AS score,
+    {db}_limited_basis(questions, targets) AS limited_basis,
+    if(limited_basis, concat({db}_grade(score), ' (limited basis)'), {db}_grade(score)) AS grade,
+    -- pages on a limited basis are ranked after every page scored on its full basis
+    rank() OVER (PARTITION BY quarter ORDER BY limited_basis, score DESC) AS rank_score,
     rank() OVER (PARTITION BY quarter ORDER BY followers DESC) AS rank_followers,
     rank() OVER (PARTITION BY quarter ORDER BY ifNull(follower_growth_pct, 0) DESC) AS rank_growth,
     rank() OVER (PARTITION BY quarter ORDER BY posts_per_day DESC) AS rank_activity,
@@ -39,7 +41,7 @@ FROM (
     FROM {db}.v_page_quarterly AS q
     LEFT JOIN (SELECT page_id, name, peer_group, promise_minutes FROM {db}.pages FINAL) AS pages
         ON pages.page_id = q.page_id
-    -- Nullable: a quarter without questions has no rate (the score counts it as met)
+    -- Nullable: a quarter without questions has no rate (the score leaves it out)
     LEFT JOIN (SELECT page_id, period_start AS quarter, toNullable(questions) AS questions,
                       toNullable(response_rate) AS response_rate,
                       toNullable(response_rate_24h) AS response_rate_24h,
@@ -54,7 +56,7 @@ FROM (
     CROSS JOIN (SELECT (w_response_rate, w_response_time, w_engagement_rate,
                         w_dialogue_participation, w_activity, w_growth) AS weights,
                        (t_engagement_rate_7d, t_posts_per_day, t_growth_pct,
-                        t_response_time_zero_at) AS targets
+                        t_response_time_zero_at, t_min_questions) AS targets
                 FROM {db}.score_settings ORDER BY loaded_at DESC LIMIT 1) AS s
 )
 COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';
