@@ -57,6 +57,12 @@ class PageInfo(BaseModel):
     # the page's own account id per platform (a Facebook page and its Messenger inbox
     # share one id); maps what platforms send to this page
     accounts: dict[Platform, str] = {}
+    # Which page replies stop the response clock (automated ones do not): replies sent
+    # through one of `automated_reply_apps`; when `human_reply_apps` is set, through
+    # any other app than those; `automated_replies_answer = true` counts every reply
+    human_reply_apps: tuple[str, ...] = ()
+    automated_reply_apps: tuple[str, ...] = ()
+    automated_replies_answer: bool = False
     country: str = Field(pattern=r"^[A-Z]{2}$")
     tz: str
     opens: time

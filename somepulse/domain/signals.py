@@ -13,7 +13,9 @@ The rules:
   private message marked as a question;
 * **engagement**: reactions + comments + shares + clicks (views and replies under
   comments are not engagement with the page's post in the field's definition);
-* **reply**: the page answering a comment or a message;
+* **reply**: the page answering a comment or a message; an automated reply (an instant
+  reply, an away message, a chatbot: ``counts_as_answer``) is kept but does not stop
+  the response clock, unless the page says it should;
 * **reach of a day**: the page's latest insights snapshot for that day (a later
   snapshot revises an earlier one, never adds to it);
 * **virality**: shares ÷ reach of the same post (Facebook's classic definition uses
@@ -26,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from somepulse.domain.pages import PageInfo
 from somepulse.schemas.events import Event
 from somepulse.schemas.interactions import Interaction, PageReply, ReplyChannel
 from somepulse.schemas.messages import Direction, PrivateMessage
@@ -59,6 +62,8 @@ class QuestionRef:
 class ReplyRef:
     in_reply_to: str
     thread_id: str | None  # set only for replies by private message
+    automated: bool = False
+    app_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,17 @@ def is_question(event: Event) -> bool:
     if type(event) is Interaction:
         return event.is_question
     return type(event) is PrivateMessage and event.direction is _IN and event.is_question
+
+
+def counts_as_answer(automated: bool, app_id: str, page: PageInfo | None) -> bool:
+    """Whether a page reply stops the response clock (SQL: ``{db}_counts_as_answer``)."""
+    if page is None:
+        return not automated
+    if page.automated_replies_answer:
+        return True
+    if automated or app_id in page.automated_reply_apps:
+        return False
+    return not (page.human_reply_apps and app_id and app_id not in page.human_reply_apps)
 
 
 def is_engagement(interaction_type: str) -> bool:
@@ -124,7 +140,8 @@ def classify(event: Event) -> Signal | None:
     if kind is PageReply:
         reply: PageReply = event  # type: ignore[assignment]
         thread = reply.thread_id if reply.channel is _MESSAGE and reply.thread_id else None
-        return _signal(reply, (), reply=ReplyRef(reply.in_reply_to, thread))
+        ref = ReplyRef(reply.in_reply_to, thread, reply.automated, reply.app_id or "")
+        return _signal(reply, (), reply=ref)
     if kind is InsightsSnapshot:
         snap: InsightsSnapshot = event  # type: ignore[assignment]
         day = int(datetime(snap.day.year, snap.day.month, snap.day.day, tzinfo=UTC).timestamp())
@@ -162,6 +179,7 @@ __all__ = [
     "ReplyRef",
     "Signal",
     "classify",
+    "counts_as_answer",
     "engagement",
     "is_engagement",
     "is_question",

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from somepulse.domain.pages import PageInfo
-from somepulse.domain.signals import QuestionRef, ReplyRef, Signal
+from somepulse.domain.signals import QuestionRef, ReplyRef, Signal, counts_as_answer
 from somepulse.store.base import parse_utc
 
 
@@ -77,6 +77,8 @@ class LiveQuestions:
 
     def _reply(self, signal: Signal, ref: ReplyRef, at: datetime) -> None:
         page = signal.page_id
+        if not counts_as_answer(ref.automated, ref.app_id, self.pages.get(page)):
+            return  # stored, but an automated reply answers nobody
         key = (page, ref.in_reply_to)
         if key not in self._replies or at < self._replies[key]:
             self._replies[key] = at

@@ -75,7 +75,7 @@ def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str])
     replies = store.query(
         f"SELECT event_id, page_id, in_reply_to, toString(channel) AS channel, thread_id, "
         f"toString(replied_at) AS at FROM {db}.v_page_replies "
-        f"WHERE {where_pages} AND replied_at >= {since}"
+        f"WHERE {where_pages} AND answers AND replied_at >= {since}"
     )
     open_rows = store.query(
         f"SELECT question_id, page_id, toString(platform) AS platform, item_id, thread_id, "

@@ -74,3 +74,9 @@ class PageReply(EventBase):
         None, description="Pseudonymised message thread (for channel=message)."
     )
     author_id: Pseudonym | None = Field(None, description="Pseudonymised staff id, if known.")
+    automated: bool = Field(
+        False, description="Sent by software (instant reply, away message, chatbot)."
+    )
+    app_id: Id | None = Field(
+        None, description="The app that sent it, as the platform says (Messenger echo app_id)."
+    )

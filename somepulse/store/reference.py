@@ -145,6 +145,9 @@ def _pages(store: Store, ref: Reference, year: int, version: int) -> None:
                     "closes": p.closes.strftime("%H:%M"),
                     "promise_minutes": p.promise_minutes,
                     "peer_group": p.peer_group,
+                    "human_reply_apps": list(p.human_reply_apps),
+                    "automated_reply_apps": list(p.automated_reply_apps),
+                    "automated_replies_answer": p.automated_replies_answer,
                 }
             )
             for p in pages

@@ -53,6 +53,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
     (14, "accounts", _file("014_accounts.sql")),
     (15, "metric_snapshots", _file("015_metric_snapshots.sql")),
     (16, "score_min_questions", _file("016_score_min_questions.sql")),
+    (17, "automated_replies", _file("017_automated_replies.sql")),
 )
 MAX_MIGRATION = MIGRATIONS[-1][0]
 

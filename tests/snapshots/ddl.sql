@@ -268,12 +268,32 @@ COMMENT 'platform metric -> SoMe Pulse measure, validity and series (config/metr
 ALTER TABLE somepulse.score_settings
     ADD COLUMN IF NOT EXISTS t_min_questions Float64 DEFAULT 10 AFTER t_response_time_zero_at;
 
+-- migration 017_automated_replies
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS automated Bool DEFAULT false
+        COMMENT 'page_reply: sent by software (instant reply, away message, chatbot)' AFTER author_id,
+    ADD COLUMN IF NOT EXISTS app_id String DEFAULT ''
+        COMMENT 'page_reply: the app that sent it, as the platform says' AFTER automated;
+
+ALTER TABLE somepulse.pages
+    ADD COLUMN IF NOT EXISTS human_reply_apps Array(String)
+        COMMENT 'apps through which people answer (others are automation)' AFTER peer_group,
+    ADD COLUMN IF NOT EXISTS automated_reply_apps Array(String)
+        COMMENT 'apps whose replies are automation' AFTER human_reply_apps,
+    ADD COLUMN IF NOT EXISTS automated_replies_answer Bool DEFAULT false
+        COMMENT 'count automated replies as answers after all' AFTER automated_reply_apps;
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question) ->
     is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
 
 CREATE OR REPLACE FUNCTION somepulse_is_engagement AS (kind, interaction_type) ->
     kind = 'interaction' AND interaction_type IN ('reaction', 'comment', 'share', 'click');
+
+CREATE OR REPLACE FUNCTION somepulse_counts_as_answer AS
+    (automated, app_id, human_apps, automated_apps, automated_answers) ->
+    automated_answers OR NOT (automated OR has(automated_apps, app_id)
+        OR (notEmpty(human_apps) AND app_id != '' AND NOT has(human_apps, app_id)));
 
 CREATE OR REPLACE FUNCTION somepulse_virality AS (shares, reach) -> round(shares / nullIf(reach, 0), 5);
 
@@ -310,11 +330,17 @@ WHERE somepulse_is_question(kind, direction, is_question)
 COMMENT 'one row per question: comment/reply marked as a question, or incoming question message';
 
 CREATE OR REPLACE VIEW somepulse.v_page_replies AS
-SELECT event_id, page_id, platform, post_id, occurred_at AS replied_at, channel, reply_id,
-       in_reply_to, thread_id
-FROM somepulse.events FINAL
-WHERE kind = 'page_reply'
-COMMENT 'one row per reply of the page (under a post or in a message thread)';
+SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
+       r.post_id AS post_id, r.occurred_at AS replied_at, r.channel AS channel,
+       r.reply_id AS reply_id, r.in_reply_to AS in_reply_to, r.thread_id AS thread_id,
+       r.automated AS automated, r.app_id AS app_id,
+       somepulse_counts_as_answer(r.automated, r.app_id, p.human_reply_apps,
+                             p.automated_reply_apps, p.automated_replies_answer) AS answers
+FROM somepulse.events AS r FINAL
+LEFT JOIN (SELECT page_id, human_reply_apps, automated_reply_apps, automated_replies_answer
+           FROM somepulse.pages FINAL) AS p ON p.page_id = r.page_id
+WHERE r.kind = 'page_reply'
+COMMENT 'one row per reply of the page (under a post or in a message thread); answers: it stops the response clock (not automated)';
 
 CREATE OR REPLACE VIEW somepulse.v_page_reach_daily AS
 SELECT page_id, day, any(platform) AS platform,
@@ -485,12 +511,13 @@ questions AS (
 direct AS (
     SELECT page_id, in_reply_to, toNullable(min(replied_at)) AS replied_at
     FROM somepulse.v_page_replies
+    WHERE answers
     GROUP BY page_id, in_reply_to
 ),
 in_thread AS (
     SELECT page_id, thread_id, replied_at, toNullable(replied_at) AS reply_or_null
     FROM somepulse.v_page_replies
-    WHERE channel = 'message' AND thread_id != ''
+    WHERE channel = 'message' AND thread_id != '' AND answers
 ),
 matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,

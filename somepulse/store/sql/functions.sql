@@ -12,6 +12,14 @@ CREATE OR REPLACE FUNCTION {db}_is_question AS (kind, direction, is_question) ->
 CREATE OR REPLACE FUNCTION {db}_is_engagement AS (kind, interaction_type) ->
     kind = 'interaction' AND interaction_type IN ('reaction', 'comment', 'share', 'click');
 
+-- Whether a page reply stops the response clock (domain.signals.counts_as_answer):
+-- automated replies do not, unless the page counts them; with human_apps set, a reply
+-- through any other app is automation.
+CREATE OR REPLACE FUNCTION {db}_counts_as_answer AS
+    (automated, app_id, human_apps, automated_apps, automated_answers) ->
+    automated_answers OR NOT (automated OR has(automated_apps, app_id)
+        OR (notEmpty(human_apps) AND app_id != '' AND NOT has(human_apps, app_id)));
+
 -- Virality: shares ÷ reach of the same post (NULL without reach).
 CREATE OR REPLACE FUNCTION {db}_virality AS (shares, reach) -> round(shares / nullIf(reach, 0), 5);
 

@@ -11,11 +11,17 @@ WHERE {db}_is_question(kind, direction, is_question)
 COMMENT 'one row per question: comment/reply marked as a question, or incoming question message';
 
 CREATE OR REPLACE VIEW {db}.v_page_replies AS
-SELECT event_id, page_id, platform, post_id, occurred_at AS replied_at, channel, reply_id,
-       in_reply_to, thread_id
-FROM {db}.events FINAL
-WHERE kind = 'page_reply'
-COMMENT 'one row per reply of the page (under a post or in a message thread)';
+SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
+       r.post_id AS post_id, r.occurred_at AS replied_at, r.channel AS channel,
+       r.reply_id AS reply_id, r.in_reply_to AS in_reply_to, r.thread_id AS thread_id,
+       r.automated AS automated, r.app_id AS app_id,
+       {db}_counts_as_answer(r.automated, r.app_id, p.human_reply_apps,
+                             p.automated_reply_apps, p.automated_replies_answer) AS answers
+FROM {db}.events AS r FINAL
+LEFT JOIN (SELECT page_id, human_reply_apps, automated_reply_apps, automated_replies_answer
+           FROM {db}.pages FINAL) AS p ON p.page_id = r.page_id
+WHERE r.kind = 'page_reply'
+COMMENT 'one row per reply of the page (under a post or in a message thread); answers: it stops the response clock (not automated)';
 
 CREATE OR REPLACE VIEW {db}.v_page_reach_daily AS
 SELECT page_id, day, any(platform) AS platform,

@@ -1,6 +1,7 @@
 -- One row per question: a person's comment/reply marked as a question on the page's
 -- post, or an incoming private message asking something. Its first reply is the
--- page's earliest reply to it (page_reply.in_reply_to = the question's id) or, for
+-- page's earliest reply to it that is an answer (not automated: v_page_replies.answers)
+-- (page_reply.in_reply_to = the question's id) or, for
 -- messages, the first page message in the same thread at or after it (ASOF JOIN).
 -- Matching is by ids and event time, not arrival order: a reply that arrived before
 -- its question is matched all the same, and replays change nothing (FINAL).
@@ -17,12 +18,13 @@ questions AS (
 direct AS (
     SELECT page_id, in_reply_to, toNullable(min(replied_at)) AS replied_at
     FROM {db}.v_page_replies
+    WHERE answers
     GROUP BY page_id, in_reply_to
 ),
 in_thread AS (
     SELECT page_id, thread_id, replied_at, toNullable(replied_at) AS reply_or_null
     FROM {db}.v_page_replies
-    WHERE channel = 'message' AND thread_id != ''
+    WHERE channel = 'message' AND thread_id != '' AND answers
 ),
 matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
