@@ -50,8 +50,12 @@ class StreamDetector:
         signal = classify(model)
         obs = observations([signal]) if signal is not None else []
         if not obs:
+            # an event that is no observation still moves time: buckets it closes are
+            # decided now, and their transitions recorded like any other
             at = int(model.occurred_at.timestamp())
-            return self.advance(at, self.detectors_for(model.page_id, model.platform))
+            out = self.advance(at, self.detectors_for(model.page_id, model.platform))
+            self.transitions.extend(out)
+            return out
         return self.observe(obs)
 
     def observe(self, observations: Iterable[Observation]) -> list[Transition]:

@@ -159,6 +159,20 @@ GROUP BY page_id ORDER BY page_id""",
             width=8,
         ),
         Panel(
+            "Mentions by others (tags, @mentions, quotes, tracked terms)",
+            "timeseries",
+            (
+                SqlTarget(f"""
+SELECT $__timeInterval(hour) AS time, sum(mentions) AS "now"
+FROM {DB}.v_mentions_hourly
+WHERE $__timeFilter(hour) AND {PAGES} AND {PLATFORMS}
+GROUP BY time ORDER BY time"""),
+                _shifted("hour", "mentions", "same time last week", "7 DAY", "v_mentions_hourly"),
+            ),
+            description="The conversation about the organisation outside its own posts.",
+            width=24,
+        ),
+        Panel(
             "Engagement per platform",
             "timeseries",
             (

@@ -17,6 +17,7 @@ from somepulse.schemas.interactions import (
     ReactionType,
     ReplyChannel,
 )
+from somepulse.schemas.mentions import Mention, MentionVia
 from somepulse.schemas.messages import Direction, PrivateMessage
 from somepulse.schemas.posts import PostFormat, PostPublished
 from somepulse.schemas.snapshots import FollowerSnapshot, InsightsScope, InsightsSnapshot
@@ -36,6 +37,8 @@ __all__ = [
     "InsightsSnapshot",
     "Interaction",
     "InteractionType",
+    "Mention",
+    "MentionVia",
     "PageReply",
     "Platform",
     "PostFormat",

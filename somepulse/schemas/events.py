@@ -12,6 +12,7 @@ from pydantic import Field, TypeAdapter
 
 from somepulse.schemas.ads import AdSpend
 from somepulse.schemas.interactions import Interaction, PageReply
+from somepulse.schemas.mentions import Mention
 from somepulse.schemas.messages import PrivateMessage
 from somepulse.schemas.posts import PostPublished
 from somepulse.schemas.snapshots import FollowerSnapshot, InsightsSnapshot, MetricSnapshot
@@ -24,6 +25,7 @@ Event = Annotated[
     | FollowerSnapshot
     | InsightsSnapshot
     | MetricSnapshot
+    | Mention
     | AdSpend,
     Field(discriminator="kind"),
 ]
@@ -36,6 +38,7 @@ EVENT_MODELS: tuple[type[Any], ...] = (
     FollowerSnapshot,
     InsightsSnapshot,
     MetricSnapshot,
+    Mention,
     AdSpend,
 )
 KINDS: tuple[str, ...] = tuple(m.model_fields["kind"].default for m in EVENT_MODELS)

@@ -54,6 +54,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
     (15, "metric_snapshots", _file("015_metric_snapshots.sql")),
     (16, "score_min_questions", _file("016_score_min_questions.sql")),
     (17, "automated_replies", _file("017_automated_replies.sql")),
+    (18, "mentions", _file("018_mentions.sql")),
 )
 MAX_MIGRATION = MIGRATIONS[-1][0]
 

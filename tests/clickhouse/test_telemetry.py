@@ -34,7 +34,7 @@ def test_metrics_after_a_known_stream(store: Store) -> None:
                 1,
                 0,
                 b"nav.jobblyst",
-                orjson.dumps([interaction(4), {"kind": "mention"}]),
+                orjson.dumps([interaction(4), {"kind": "shout"}]),
             ),  # 1 + 1 dead
         ]
         asyncio.run(pipeline.handle(messages))

@@ -41,7 +41,7 @@ def test_bad_messages_go_to_the_dead_letter_topic(
     ][:40]
     good = dict(valid[0])
     bad_lines: list[tuple[bytes, str]] = [
-        (orjson.dumps(good | {"kind": "mention", "event_id": "x1"}), "unknown kind 'mention'"),
+        (orjson.dumps(good | {"kind": "shout", "event_id": "x1"}), "unknown kind 'shout'"),
         (
             orjson.dumps(good | {"event_id": "x2", "occurred_at": "2019-03-04T10:00:00"}),
             "timezone info",

@@ -283,6 +283,15 @@ ALTER TABLE somepulse.pages
     ADD COLUMN IF NOT EXISTS automated_replies_answer Bool DEFAULT false
         COMMENT 'count automated replies as answers after all' AFTER automated_reply_apps;
 
+-- migration 018_mentions
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS mention_id String DEFAULT ''
+        COMMENT 'mention: the mentioning post or comment on the platform' AFTER message_id,
+    ADD COLUMN IF NOT EXISTS via LowCardinality(String) DEFAULT ''
+        COMMENT 'mention: tag, mention, quote, hashtag or keyword' AFTER mention_id,
+    ADD COLUMN IF NOT EXISTS matched String DEFAULT ''
+        COMMENT 'mention: the handle, hashtag or keyword that matched' AFTER via;
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question) ->
     is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
@@ -852,3 +861,26 @@ LEFT JOIN pairs AS pr ON pr.page_id = d.page_id AND pr.measure = d.measure AND p
 LEFT JOIN somepulse.v_measures_daily AS prev
     ON prev.page_id = d.page_id AND prev.measure = d.measure AND prev.day = d.day - 364
 COMMENT 'per page, measure and day: the year-before value within one series, or why there is none';
+
+CREATE OR REPLACE VIEW somepulse.v_mentions AS
+SELECT event_id, page_id, platform, occurred_at AS mentioned_at, mention_id, via, matched,
+       actor_id
+FROM somepulse.events FINAL
+WHERE kind = 'mention'
+COMMENT 'one row per mention of the organisation by someone else';
+
+CREATE OR REPLACE VIEW somepulse.v_mentions_daily AS
+SELECT page_id, platform, somepulse_local_date(page_id, mentioned_at) AS day,
+       count() AS mentions, uniqExact(actor_id) AS authors,
+       countIf(via = 'tag') AS tags, countIf(via = 'mention') AS at_mentions,
+       countIf(via = 'quote') AS quotes, countIf(via IN ('hashtag', 'keyword')) AS tracked
+FROM somepulse.v_mentions
+GROUP BY page_id, platform, day
+COMMENT 'per page and local day: mentions, distinct authors, and how they were found';
+
+CREATE OR REPLACE VIEW somepulse.v_mentions_hourly AS
+SELECT page_id, platform, toStartOfHour(mentioned_at) AS hour, count() AS mentions,
+       uniqExact(actor_id) AS authors
+FROM somepulse.v_mentions
+GROUP BY page_id, platform, hour
+COMMENT 'per page and hour: mentions and distinct authors (the duty board panel)';

@@ -39,7 +39,7 @@ def test_one_bad_event_does_not_cost_its_neighbours() -> None:
     value = orjson.dumps(
         [
             ev(1),
-            {"kind": "mention", "event_id": "x"},
+            {"kind": "shout", "event_id": "x"},
             ev(3, occurred_at="2019-03-01T10:00:00"),
             7,
             ev(5),
@@ -52,11 +52,11 @@ def test_one_bad_event_does_not_cost_its_neighbours() -> None:
         (2, 9, 0, "events"),
         (3, 9, 0, "events"),
     ]
-    assert out.dead[0].reason.startswith("unknown kind 'mention'")
+    assert out.dead[0].reason.startswith("unknown kind 'shout'")
     assert "should have timezone info" in out.dead[1].reason
     assert out.dead[2].reason == "schema violation: an event must be a JSON object"
-    assert orjson.loads(out.dead[0].value) == {"kind": "mention", "event_id": "x"}
-    assert out.dead[0].sha256 == hashlib.sha256(b'{"kind":"mention","event_id":"x"}').hexdigest()
+    assert orjson.loads(out.dead[0].value) == {"kind": "shout", "event_id": "x"}
+    assert out.dead[0].sha256 == hashlib.sha256(b'{"kind":"shout","event_id":"x"}').hexdigest()
 
 
 def test_undecodable_and_oversized_messages_keep_only_their_fingerprint() -> None:

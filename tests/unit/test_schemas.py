@@ -94,6 +94,13 @@ VALID = [
         "api_version": "v25.0",
         "fetched_at": "2020-03-12T06:00:00Z",
     },
+    {
+        "kind": "mention",
+        "mention_id": "17900000000000001",
+        "via": "hashtag",
+        "matched": "#nav",
+        "actor_id": person("m"),
+    },
 ]
 
 
@@ -131,7 +138,7 @@ def test_violations_are_refused(change: dict[str, object], needle: str) -> None:
 
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValidationError, match="does not match any of the expected tags"):
-        EVENT_ADAPTER.validate_python(BASE | {"kind": "mention"})
+        EVENT_ADAPTER.validate_python(BASE | {"kind": "shout"})
 
 
 def test_rows_keep_money_exact_and_drop_citizen_text() -> None:

@@ -136,6 +136,7 @@ class _PageDay:
         for _ in range(poisson(rng, page.messages_per_day * self.factor * scale)):
             self.private_message()
         self.snapshots()
+        self.mentions()
         for campaign in page.campaigns:
             if campaign.start <= self.day - timedelta(days=1) <= campaign.end:
                 self.ad_spend(campaign)
@@ -270,6 +271,25 @@ class _PageDay:
                 reply_id=f"r-{self.event_id()}",
                 in_reply_to=message_id,
                 thread_id=thread_id,
+            )
+
+    def mentions(self) -> None:
+        """Others naming the page; a generator of their own, so adding them left every
+        other figure of the scenario as it was."""
+        rng = random.Random(f"{self.gen.seed}:{self.page.page_id}:{self.day}:mentions")
+        mean = self.page.mentions_per_day * self.factor * self.gen.scale
+        for _ in range(poisson(rng, mean)):
+            at = self.local(rng.choices(range(24), HOUR_WEIGHTS)[0] + rng.random())
+            via = rng.choices(("tag", "mention", "quote", "hashtag"), (4, 3, 1, 2))[0]
+            matched = {"matched": "#nav"} if via == "hashtag" else {}
+            self.emit(
+                at,
+                "mention",
+                mention_id=f"mn-{self.event_id()}",
+                via=via,
+                actor_id=f"{self.page.platform}-user-{rng.randrange(400_000)}",
+                text="Noen som vet når NAV svarer?",
+                **matched,
             )
 
     def answer_time(self, asked: datetime) -> datetime:

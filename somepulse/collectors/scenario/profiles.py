@@ -49,6 +49,9 @@ class PageProfile:
     page_reach_per_day: float
     answer_rate: float
     answer_minutes: float = 45.0  # mean office minutes to the first reply
+    # others naming the page (tags, @mentions, quotes, tracked hashtags); NAV's X account
+    # saw 182 a month on average (domain.md): ~6 a day
+    mentions_per_day: float = 3.0
     formats: tuple[tuple[str, float], ...] = (
         ("image", 0.45),
         ("link", 0.25),
