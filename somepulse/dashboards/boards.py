@@ -293,6 +293,27 @@ HEALTH = Dashboard(
     time_from="now-6h",
     panels=(
         Panel(
+            "Sources per page: is data still arriving?",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT h.page_id AS page_id, h.platform AS platform, h.source AS source,
+       h.last_event_at AS last_event_at, h.last_stored_at AS last_stored_at,
+       h.last_fetch_at AS last_fetch_at, h.events_24h AS events_24h,
+       if(h.source = 'people', s.expected_events, NULL) AS expected_while_silent
+FROM {DB}.v_source_health AS h
+LEFT JOIN {DB}.v_source_silence AS s ON s.page_id = h.page_id
+ORDER BY page_id, source""",
+                    "table",
+                ),
+            ),
+            description="expected_while_silent: the events the page's usual traffic at these "
+            "hours of the week would have brought since its last one; 8 or more and none seen "
+            "means a broken token or a lost webhook subscription, not a quiet day.",
+            width=24,
+        ),
+        Panel(
             "Events in/out per second",
             "timeseries",
             (

@@ -884,3 +884,57 @@ SELECT page_id, platform, toStartOfHour(mentioned_at) AS hour, count() AS mentio
 FROM somepulse.v_mentions
 GROUP BY page_id, platform, hour
 COMMENT 'per page and hour: mentions and distinct authors (the duty board panel)';
+
+CREATE OR REPLACE VIEW somepulse.v_source_health AS
+SELECT page_id, platform,
+       multiIf(kind IN ('interaction', 'private_message', 'mention'), 'people',
+               kind = 'page_reply', 'replies',
+               kind IN ('metric_snapshot', 'insights_snapshot', 'follower_snapshot'), 'totals',
+               kind) AS source,
+       max(occurred_at) AS last_event_at,
+       max(ingested_at) AS last_stored_at,
+       maxIf(fetched_at, kind = 'metric_snapshot') AS last_fetch_at,
+       countIf(occurred_at >= now() - INTERVAL 1 DAY) AS events_24h,
+       dateDiff('minute', max(occurred_at), now()) AS minutes_since_last_event
+FROM somepulse.events
+GROUP BY page_id, platform, source
+COMMENT 'per page, platform and source (people, replies, totals, posts, ads): last event, last stored, last fetch, volume';
+
+CREATE OR REPLACE VIEW somepulse.v_source_silence AS
+WITH
+people AS (
+    SELECT page_id, occurred_at FROM somepulse.events
+    WHERE kind IN ('interaction', 'private_message', 'mention')
+      AND occurred_at >= now() - INTERVAL 120 DAY
+),
+last AS (
+    SELECT page_id, max(occurred_at) AS last_at FROM people GROUP BY page_id
+),
+usual AS (
+    SELECT p.page_id AS page_id,
+           toDayOfWeek(p.occurred_at, 0, 'UTC') * 24 + toHour(p.occurred_at, 'UTC') AS how,
+           count() / 8 AS per_hour
+    FROM people AS p INNER JOIN last AS l ON l.page_id = p.page_id
+    WHERE p.occurred_at < toStartOfHour(l.last_at)
+      AND p.occurred_at >= toStartOfHour(l.last_at) - INTERVAL 56 DAY
+    GROUP BY page_id, how
+),
+silent_hours AS (
+    SELECT page_id, last_at,
+           arrayJoin(range(toUInt32(toStartOfHour(last_at)) + 3600,
+                           toUInt32(toStartOfHour(now())), 3600)) AS hour_ts
+    FROM last
+)
+SELECT l.page_id AS page_id, l.last_at AS last_event_at,
+       dateDiff('minute', l.last_at, now()) AS silent_minutes,
+       round(ifNull(e.expected, 0), 2) AS expected_events
+FROM last AS l
+LEFT JOIN (
+    SELECT s.page_id AS page_id, sum(u.per_hour) AS expected
+    FROM silent_hours AS s
+    INNER JOIN usual AS u ON u.page_id = s.page_id
+        AND u.how = toDayOfWeek(toDateTime(s.hour_ts, 'UTC'), 0, 'UTC') * 24
+                    + toHour(toDateTime(s.hour_ts, 'UTC'))
+    GROUP BY page_id
+) AS e ON e.page_id = l.page_id
+COMMENT 'per page: minutes since people last did anything, and how many events its usual rhythm expected meanwhile';
