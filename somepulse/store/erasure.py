@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from somepulse.domain.pages import sql_string as quote
 from somepulse.privacy.pseudonyms import is_pseudonym
 from somepulse.store import rollups
 from somepulse.store.base import Store
@@ -49,11 +50,6 @@ class ErasureReport:
     staff_rows: int
     rollup_hours: int
     not_reached: list[str] = field(default_factory=list)
-
-
-def quote(value: str) -> str:
-    """A ClickHouse string literal."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _in(values: Iterable[str]) -> str:
