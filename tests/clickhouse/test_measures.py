@@ -136,3 +136,45 @@ def test_year_over_year_stays_within_one_series_or_names_the_break(measured: Sto
     # a rename within a series is a bridge: compared as one quantity
     bridged = by_day[("nav.social", "2026-07-01")]
     assert (bridged["comparable"], bridged["ratio"], bridged["break"]) == (1, 1.25, "")
+
+
+def test_reported_totals_feed_the_reach_views(measured: Store) -> None:
+    """The page's and the post's reach come from metric snapshots through the catalogue
+    (the successor metric on an overlap day), with the metric named; release 0.1's
+    insights snapshots still feed days without them."""
+    release_0_1 = row_json(
+        EVENT_ADAPTER.validate_python(
+            {
+                "kind": "insights_snapshot", "event_id": "ins1", "platform": "facebook",
+                "page_id": "nav.jobblyst", "occurred_at": "2020-03-12T06:00:00+01:00",
+                "scope": "page", "day": "2020-03-11", "reach": 17000, "impressions": 27000,
+            }
+        ), 0, 0,
+    )  # fmt: skip
+    post_views = snapshot(
+        "post_media_view", "2026-07-01", 77, scope="post", post_id="p9", period="lifetime"
+    )
+    post_reach = snapshot(
+        "post_total_media_view_unique", "2026-07-01", 55, scope="post", post_id="p9",
+        period="lifetime",
+    )  # fmt: skip
+    measured.insert("events", b"\n".join([release_0_1, post_views, post_reach]))
+    daily = {
+        (r["page_id"], r["d"]): (r["reach"], r["reach_metric"])
+        for r in q(
+            measured,
+            "SELECT page_id, toString(day) AS d, reach, reach_metric "
+            "FROM somepulse.v_page_reach_daily",
+        )
+    }
+    assert daily[("nav.foreldrepenger", "2026-03-11")] == (1800, "page_total_media_view_unique")
+    assert daily[("nav.foreldrepenger", "2025-03-12")] == (1000, "page_impressions_unique")
+    assert daily[("nav.jobblyst", "2020-03-11")] == (17000, "insights_snapshot.reach")
+    posts = q(
+        measured,
+        "SELECT post_id, reach, impressions, reach_metric FROM somepulse.v_post_reach",
+    )
+    assert posts == [
+        {"post_id": "p9", "reach": 55, "impressions": 77,
+         "reach_metric": "post_total_media_view_unique"},
+    ]  # fmt: skip

@@ -23,26 +23,100 @@ LEFT JOIN (SELECT page_id, human_reply_apps, automated_reply_apps, automated_rep
 WHERE r.kind = 'page_reply'
 COMMENT 'one row per reply of the page (under a post or in a message thread); answers: it stops the response clock (not automated)';
 
+-- Totals platforms report, in their own terms (metric_snapshot), and as SoMe Pulse's
+-- measures through the metric catalogue (config/metrics.toml): a series is one quantity
+-- under one or more names; a new series is a break that comparisons name (08_measures).
+CREATE OR REPLACE VIEW {db}.v_metric_snapshots AS
+SELECT page_id, platform, scope, post_id, metric, period, day, breakdown,
+       argMax(events.value, events.fetched_at) AS value,
+       argMax(events.source, events.fetched_at) AS source,
+       argMax(events.api_version, events.fetched_at) AS api_version,
+       max(events.fetched_at) AS latest_fetch
+FROM {db}.events
+WHERE kind = 'metric_snapshot'
+GROUP BY page_id, platform, scope, post_id, metric, period, day, breakdown
+COMMENT 'per page, metric, period, day and breakdown: the latest fetched value and its provenance';
+
+CREATE OR REPLACE VIEW {db}.v_measures AS
+SELECT s.page_id AS page_id, s.platform AS platform, s.scope AS scope, s.post_id AS post_id,
+       c.measure AS measure, s.day AS day, s.period AS period, s.value AS value,
+       s.metric AS metric, c.series AS series, c.valid_from AS valid_from,
+       s.day >= c.valid_from AND s.day < c.valid_until AS within_validity,
+       s.source AS source, s.api_version AS api_version, s.latest_fetch AS fetched_at
+FROM {db}.v_metric_snapshots AS s
+INNER JOIN (SELECT * FROM {db}.metric_catalogue FINAL) AS c
+    ON c.platform = s.platform AND c.scope = s.scope AND c.metric = s.metric
+WHERE s.breakdown = ''
+COMMENT 'metric snapshots as SoMe Pulse measures (reach, views, follows, clicks, shares) with their series';
+
+CREATE OR REPLACE VIEW {db}.v_measures_daily AS
+SELECT page_id, platform, measure, day,
+       argMax(value, valid_from) AS value,
+       argMax(metric, valid_from) AS metric,
+       argMax(series, valid_from) AS series,
+       max(fetched_at) AS fetched_at
+FROM {db}.v_measures
+WHERE scope = 'page' AND period IN ('day', 'total')
+GROUP BY page_id, platform, measure, day
+COMMENT 'per page, measure and day: the newest metric delivered that day (the successor wins in an overlap)';
+
+-- Reach of a page's day: from metric snapshots through the catalogue (the measure reach;
+-- views fill impressions) where a platform reports them, else release 0.1's insights
+-- snapshots; reach_metric names the metric behind the figure (a rename shows).
 CREATE OR REPLACE VIEW {db}.v_page_reach_daily AS
 SELECT page_id, day, any(platform) AS platform,
-       argMax(reach, occurred_at) AS reach,
-       argMax(impressions, occurred_at) AS impressions,
-       argMax(video_views, occurred_at) AS video_views,
-       max(occurred_at) AS reported_at
-FROM {db}.events
-WHERE kind = 'insights_snapshot' AND scope = 'page'
+       argMax(reach, (priority, at)) AS reach,
+       argMax(impressions, (priority, at)) AS impressions,
+       argMax(video_views, (priority, at)) AS video_views,
+       max(at) AS reported_at,
+       argMax(reach_metric, (priority, at)) AS reach_metric
+FROM (
+    SELECT page_id, day, toString(platform) AS platform, reach, impressions, video_views,
+           occurred_at AS at, toUInt8(0) AS priority,
+           'insights_snapshot.reach' AS reach_metric
+    FROM {db}.events
+    WHERE kind = 'insights_snapshot' AND scope = 'page'
+    UNION ALL
+    SELECT page_id, day, toString(any(platform)) AS platform,
+           toUInt64(greatest(0, maxIf(value, measure = 'reach'))) AS reach,
+           toUInt64(greatest(0, maxIf(value, measure = 'views'))) AS impressions,
+           toUInt64(0) AS video_views,
+           max(fetched_at) AS at, toUInt8(1) AS priority,
+           anyIf(metric, measure = 'reach') AS reach_metric
+    FROM {db}.v_measures_daily
+    WHERE measure IN ('reach', 'views')
+    GROUP BY page_id, day
+)
 GROUP BY page_id, day
-COMMENT 'per page and day: the latest reported reach, impressions, video views';
+COMMENT 'per page and day: the latest reported reach, impressions (views), video views, and the metric behind reach';
 
+-- A post's reach: the latest lifetime total, from metric snapshots where reported, else
+-- release 0.1's insights snapshots.
 CREATE OR REPLACE VIEW {db}.v_post_reach AS
 SELECT page_id, post_id, any(platform) AS platform,
-       argMax(reach, occurred_at) AS reach,
-       argMax(impressions, occurred_at) AS impressions,
-       max(occurred_at) AS reported_at
-FROM {db}.events
-WHERE kind = 'insights_snapshot' AND scope = 'post'
+       argMax(reach, (priority, at)) AS reach,
+       argMax(impressions, (priority, at)) AS impressions,
+       max(at) AS reported_at,
+       argMax(reach_metric, (priority, at)) AS reach_metric
+FROM (
+    SELECT page_id, post_id, toString(platform) AS platform, reach, impressions,
+           occurred_at AS at, toUInt8(0) AS priority,
+           'insights_snapshot.reach' AS reach_metric
+    FROM {db}.events
+    WHERE kind = 'insights_snapshot' AND scope = 'post'
+    UNION ALL
+    SELECT page_id, post_id, toString(any(platform)) AS platform,
+           toUInt64(greatest(0, argMaxIf(value, (day, valid_from), measure = 'reach'))) AS reach,
+           toUInt64(greatest(0, argMaxIf(value, (day, valid_from), measure = 'views')))
+               AS impressions,
+           max(fetched_at) AS at, toUInt8(1) AS priority,
+           argMaxIf(metric, (day, valid_from), measure = 'reach') AS reach_metric
+    FROM {db}.v_measures
+    WHERE scope = 'post' AND period = 'lifetime' AND measure IN ('reach', 'views')
+    GROUP BY page_id, post_id
+)
 GROUP BY page_id, post_id
-COMMENT 'per post: the latest reported reach and impressions';
+COMMENT 'per post: the latest reported reach and impressions (views), and the metric behind reach';
 
 CREATE OR REPLACE VIEW {db}.v_office_hours AS
 SELECT page_id, day, opens_at, closes_at

@@ -1,29 +1,6 @@
--- Measures from the totals platforms report (metric_snapshot events) through the metric
--- catalogue (metric_catalogue, from config/metrics.toml). A series is one quantity under
--- one or more names; a new series is a break, and every comparison across one says so.
-
-CREATE OR REPLACE VIEW {db}.v_metric_snapshots AS
-SELECT page_id, platform, scope, post_id, metric, period, day, breakdown,
-       argMax(events.value, events.fetched_at) AS value,
-       argMax(events.source, events.fetched_at) AS source,
-       argMax(events.api_version, events.fetched_at) AS api_version,
-       max(events.fetched_at) AS latest_fetch
-FROM {db}.events
-WHERE kind = 'metric_snapshot'
-GROUP BY page_id, platform, scope, post_id, metric, period, day, breakdown
-COMMENT 'per page, metric, period, day and breakdown: the latest fetched value and its provenance';
-
-CREATE OR REPLACE VIEW {db}.v_measures AS
-SELECT s.page_id AS page_id, s.platform AS platform, s.scope AS scope, s.post_id AS post_id,
-       c.measure AS measure, s.day AS day, s.period AS period, s.value AS value,
-       s.metric AS metric, c.series AS series, c.valid_from AS valid_from,
-       s.day >= c.valid_from AND s.day < c.valid_until AS within_validity,
-       s.source AS source, s.api_version AS api_version, s.latest_fetch AS fetched_at
-FROM {db}.v_metric_snapshots AS s
-INNER JOIN (SELECT * FROM {db}.metric_catalogue FINAL) AS c
-    ON c.platform = s.platform AND c.scope = s.scope AND c.metric = s.metric
-WHERE s.breakdown = ''
-COMMENT 'metric snapshots as SoMe Pulse measures (reach, views, follows, clicks, shares) with their series';
+-- Measures across time: metrics nobody mapped yet, and year-over-year comparisons that
+-- stay within one series (v_metric_snapshots, v_measures and v_measures_daily are in the
+-- semantic layer, 01_semantic.sql, which reach and followers read).
 
 CREATE OR REPLACE VIEW {db}.v_unknown_metrics AS
 SELECT s.platform AS platform, s.scope AS scope, s.metric AS metric,
@@ -33,16 +10,6 @@ LEFT ANTI JOIN (SELECT * FROM {db}.metric_catalogue FINAL) AS c
     ON c.platform = s.platform AND c.scope = s.scope AND c.metric = s.metric
 GROUP BY platform, scope, metric
 COMMENT 'metrics collectors delivered that the catalogue does not know (add them to metrics.toml)';
-
-CREATE OR REPLACE VIEW {db}.v_measures_daily AS
-SELECT page_id, platform, measure, day,
-       argMax(value, valid_from) AS value,
-       argMax(metric, valid_from) AS metric,
-       argMax(series, valid_from) AS series
-FROM {db}.v_measures
-WHERE scope = 'page' AND period IN ('day', 'total')
-GROUP BY page_id, platform, measure, day
-COMMENT 'per page, measure and day: the newest metric delivered that day (the successor wins in an overlap)';
 
 -- Year over year on the same weekday (364 days back). Compared within one series only:
 -- in an overlap year both sides use the series both days have (the newest such); with
