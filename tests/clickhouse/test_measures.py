@@ -14,6 +14,7 @@ from somepulse.config import PACKAGED
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.settings import Settings
 from somepulse.store import Reference, Store, open_prepared_store
+from tests.helpers import person
 
 pytestmark = pytest.mark.clickhouse
 _n = 0
@@ -139,9 +140,9 @@ def test_year_over_year_stays_within_one_series_or_names_the_break(measured: Sto
 
 
 def test_reported_totals_feed_the_reach_views(measured: Store) -> None:
-    """The page's and the post's reach come from metric snapshots through the catalogue
-    (the successor metric on an overlap day), with the metric named; release 0.1's
-    insights snapshots still feed days without them."""
+    """The page's and the post's reach and the page's followers come from metric
+    snapshots through the catalogue (the successor metric on an overlap day), with the
+    metric named; release 0.1's snapshots still feed days without them."""
     release_0_1 = row_json(
         EVENT_ADAPTER.validate_python(
             {
@@ -158,7 +159,8 @@ def test_reported_totals_feed_the_reach_views(measured: Store) -> None:
         "post_total_media_view_unique", "2026-07-01", 55, scope="post", post_id="p9",
         period="lifetime",
     )  # fmt: skip
-    measured.insert("events", b"\n".join([release_0_1, post_views, post_reach]))
+    follows = snapshot("page_follows", "2026-07-01", 45_000, period="total")
+    measured.insert("events", b"\n".join([release_0_1, post_views, post_reach, follows]))
     daily = {
         (r["page_id"], r["d"]): (r["reach"], r["reach_metric"])
         for r in q(
@@ -170,6 +172,12 @@ def test_reported_totals_feed_the_reach_views(measured: Store) -> None:
     assert daily[("nav.foreldrepenger", "2026-03-11")] == (1800, "page_total_media_view_unique")
     assert daily[("nav.foreldrepenger", "2025-03-12")] == (1000, "page_impressions_unique")
     assert daily[("nav.jobblyst", "2020-03-11")] == (17000, "insights_snapshot.reach")
+    followers = q(
+        measured,
+        "SELECT followers FROM somepulse.v_page_daily "
+        "WHERE page_id = 'nav.foreldrepenger' AND day = '2026-07-01'",
+    )
+    assert followers == [{"followers": 45_000}]
     posts = q(
         measured,
         "SELECT post_id, reach, impressions, reach_metric FROM somepulse.v_post_reach",
@@ -178,3 +186,42 @@ def test_reported_totals_feed_the_reach_views(measured: Store) -> None:
         {"post_id": "p9", "reach": 55, "impressions": 77,
          "reach_metric": "post_total_media_view_unique"},
     ]  # fmt: skip
+
+
+def test_a_posts_shares_and_clicks_are_the_reported_totals(measured: Store) -> None:
+    """No platform names who shared or clicked a page's post: the totals it reports
+    are the post's shares and clicks, and its engagement counts them (reactions +
+    comments + shares + clicks). Hand-worked: 2 reactions, 1 comment, 42 shares and 7
+    clicks reported -> engagement 52; virality 42 / 55 reach."""
+    base = {"platform": "facebook", "page_id": "nav.foreldrepenger", "post_id": "p9"}
+    events = [
+        base | {"kind": "post_published", "event_id": "post9", "format": "link",
+                "occurred_at": "2026-07-01T08:00:00+02:00"},
+        base | {"kind": "interaction", "event_id": "r1", "interaction_type": "reaction",
+                "reaction_type": "like", "actor_id": person("a"),
+                "occurred_at": "2026-07-01T09:00:00+02:00"},
+        base | {"kind": "interaction", "event_id": "r2", "interaction_type": "reaction",
+                "reaction_type": "love", "actor_id": person("b"),
+                "occurred_at": "2026-07-01T09:01:00+02:00"},
+        base | {"kind": "interaction", "event_id": "c1", "interaction_type": "comment",
+                "comment_id": "c1", "actor_id": person("c"),
+                "occurred_at": "2026-07-01T09:02:00+02:00"},
+    ]  # fmt: skip
+    rows = [row_json(EVENT_ADAPTER.validate_python(e), 0, n) for n, e in enumerate(events)]
+    rows.append(
+        snapshot("post_clicks", "2026-07-01", 7, scope="post", post_id="p9", period="lifetime")
+    )
+    rows.append(
+        snapshot("post_total_media_view_unique", "2026-07-01", 55, scope="post",
+                 post_id="p9", period="lifetime")
+    )  # fmt: skip
+    measured.insert("events", b"\n".join(rows))
+    (post,) = q(
+        measured,
+        "SELECT reactions, comments, shares, clicks, engagement, reach, virality "
+        "FROM somepulse.v_top_posts WHERE post_id = 'p9'",
+    )
+    assert post == {
+        "reactions": 2, "comments": 1, "shares": 42, "clicks": 7, "engagement": 52,
+        "reach": 55, "virality": round(42 / 55, 5),
+    }  # fmt: skip

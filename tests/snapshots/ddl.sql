@@ -517,10 +517,20 @@ page_reach AS (
     FROM somepulse.v_page_reach_daily
 ),
 page_followers AS (
-    SELECT page_id, somepulse_local_date(page_id, occurred_at) AS local_day, any(platform) AS platform,
-           argMax(followers, occurred_at) AS followers
-    FROM somepulse.events
-    WHERE kind = 'follower_snapshot'
+    SELECT page_id, local_day, any(platform) AS platform,
+           argMax(followers, (priority, at)) AS followers
+    FROM (
+        SELECT page_id, somepulse_local_date(page_id, occurred_at) AS local_day,
+               toString(platform) AS platform, followers, occurred_at AS at,
+               toUInt8(0) AS priority
+        FROM somepulse.events
+        WHERE kind = 'follower_snapshot'
+        UNION ALL
+        SELECT page_id, day AS local_day, toString(platform) AS platform,
+               toUInt64(greatest(0, value)) AS followers, fetched_at AS at, toUInt8(1) AS priority
+        FROM somepulse.v_measures_daily
+        WHERE measure = 'follows'
+    )
     GROUP BY page_id, local_day
 )
 SELECT
@@ -714,8 +724,11 @@ SELECT
     posts.format AS format, posts.paid AS paid, posts.campaign_id AS campaign_id,
     posts.text AS text,
     ifNull(e.reactions, 0) AS reactions, ifNull(e.comments, 0) AS comments,
-    ifNull(e.shares, 0) AS shares, ifNull(e.clicks, 0) AS clicks,
-    ifNull(e.engagement, 0) AS engagement,
+    if(m.share_reports > 0, m.shares, ifNull(e.shares, 0)) AS shares,
+    if(m.click_reports > 0, m.clicks, ifNull(e.clicks, 0)) AS clicks,
+    toUInt64(greatest(0, toInt64(ifNull(e.engagement, 0))
+        + (toInt64(shares) - toInt64(ifNull(e.shares, 0)))
+        + (toInt64(clicks) - toInt64(ifNull(e.clicks, 0))))) AS engagement,
     ifNull(e.engaged_people, 0) AS engaged_people,
     ifNull(i.reach, 0) AS reach, ifNull(i.impressions, 0) AS impressions,
     round(engagement / nullIf(reach, 0), 4) AS engagement_rate,
@@ -738,6 +751,17 @@ LEFT JOIN (SELECT page_id, post_id,
     ON e.page_id = posts.page_id AND e.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, post_id, reach, impressions FROM somepulse.v_post_reach) AS i
     ON i.page_id = posts.page_id AND i.post_id = posts.post_id
+LEFT JOIN (SELECT page_id, post_id,
+                  countIf(measure = 'shares') AS share_reports,
+                  toUInt64(greatest(0, argMaxIf(value, (day, valid_from), measure = 'shares')))
+                      AS shares,
+                  countIf(measure = 'clicks') AS click_reports,
+                  toUInt64(greatest(0, argMaxIf(value, (day, valid_from), measure = 'clicks')))
+                      AS clicks
+           FROM somepulse.v_measures
+           WHERE scope = 'post' AND period = 'lifetime' AND measure IN ('shares', 'clicks')
+           GROUP BY page_id, post_id) AS m
+    ON m.page_id = posts.page_id AND m.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, day, followers FROM somepulse.v_page_daily WHERE followers > 0) AS f
     ON f.page_id = posts.page_id AND f.day = somepulse_local_date(posts.page_id, posts.published_at)
 COMMENT 'per post: engagement, reach, engagement rate by reach and by followers, virality';

@@ -30,10 +30,22 @@ page_reach AS (
     FROM {db}.v_page_reach_daily
 ),
 page_followers AS (
-    SELECT page_id, {db}_local_date(page_id, occurred_at) AS local_day, any(platform) AS platform,
-           argMax(followers, occurred_at) AS followers
-    FROM {db}.events
-    WHERE kind = 'follower_snapshot'
+    -- follower counts from metric snapshots (the measure follows, through the catalogue)
+    -- where reported, else release 0.1's follower snapshots
+    SELECT page_id, local_day, any(platform) AS platform,
+           argMax(followers, (priority, at)) AS followers
+    FROM (
+        SELECT page_id, {db}_local_date(page_id, occurred_at) AS local_day,
+               toString(platform) AS platform, followers, occurred_at AS at,
+               toUInt8(0) AS priority
+        FROM {db}.events
+        WHERE kind = 'follower_snapshot'
+        UNION ALL
+        SELECT page_id, day AS local_day, toString(platform) AS platform,
+               toUInt64(greatest(0, value)) AS followers, fetched_at AS at, toUInt8(1) AS priority
+        FROM {db}.v_measures_daily
+        WHERE measure = 'follows'
+    )
     GROUP BY page_id, local_day
 )
 SELECT

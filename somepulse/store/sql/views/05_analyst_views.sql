@@ -31,8 +31,13 @@ SELECT
     posts.format AS format, posts.paid AS paid, posts.campaign_id AS campaign_id,
     posts.text AS text,
     ifNull(e.reactions, 0) AS reactions, ifNull(e.comments, 0) AS comments,
-    ifNull(e.shares, 0) AS shares, ifNull(e.clicks, 0) AS clicks,
-    ifNull(e.engagement, 0) AS engagement,
+    -- shares and clicks are totals the platform reports (metric snapshots: no platform
+    -- names who shared or clicked); release 0.1's per-person events where none is
+    if(m.share_reports > 0, m.shares, ifNull(e.shares, 0)) AS shares,
+    if(m.click_reports > 0, m.clicks, ifNull(e.clicks, 0)) AS clicks,
+    toUInt64(greatest(0, toInt64(ifNull(e.engagement, 0))
+        + (toInt64(shares) - toInt64(ifNull(e.shares, 0)))
+        + (toInt64(clicks) - toInt64(ifNull(e.clicks, 0))))) AS engagement,
     ifNull(e.engaged_people, 0) AS engaged_people,
     ifNull(i.reach, 0) AS reach, ifNull(i.impressions, 0) AS impressions,
     round(engagement / nullIf(reach, 0), 4) AS engagement_rate,
@@ -55,6 +60,17 @@ LEFT JOIN (SELECT page_id, post_id,
     ON e.page_id = posts.page_id AND e.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, post_id, reach, impressions FROM {db}.v_post_reach) AS i
     ON i.page_id = posts.page_id AND i.post_id = posts.post_id
+LEFT JOIN (SELECT page_id, post_id,
+                  countIf(measure = 'shares') AS share_reports,
+                  toUInt64(greatest(0, argMaxIf(value, (day, valid_from), measure = 'shares')))
+                      AS shares,
+                  countIf(measure = 'clicks') AS click_reports,
+                  toUInt64(greatest(0, argMaxIf(value, (day, valid_from), measure = 'clicks')))
+                      AS clicks
+           FROM {db}.v_measures
+           WHERE scope = 'post' AND period = 'lifetime' AND measure IN ('shares', 'clicks')
+           GROUP BY page_id, post_id) AS m
+    ON m.page_id = posts.page_id AND m.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, day, followers FROM {db}.v_page_daily WHERE followers > 0) AS f
     ON f.page_id = posts.page_id AND f.day = {db}_local_date(posts.page_id, posts.published_at)
 COMMENT 'per post: engagement, reach, engagement rate by reach and by followers, virality';
