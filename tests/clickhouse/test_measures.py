@@ -172,6 +172,17 @@ def test_reported_totals_feed_the_reach_views(measured: Store) -> None:
     assert daily[("nav.foreldrepenger", "2026-03-11")] == (1800, "page_total_media_view_unique")
     assert daily[("nav.foreldrepenger", "2025-03-12")] == (1000, "page_impressions_unique")
     assert daily[("nav.jobblyst", "2020-03-11")] == (17000, "insights_snapshot.reach")
+    # a month's reach names every metric behind it: a rename shows in the month
+    months = {
+        (r["page_id"], r["m"]): r["reach_metrics"]
+        for r in q(
+            measured,
+            "SELECT page_id, toString(month) AS m, reach_metrics FROM somepulse.v_page_monthly "
+            "WHERE reach > 0",
+        )
+    }
+    assert months[("nav.foreldrepenger", "2025-03-01")] == ["page_impressions_unique"]
+    assert months[("nav.foreldrepenger", "2026-07-01")] == ["page_total_media_view_unique"]
     followers = q(
         measured,
         "SELECT followers FROM somepulse.v_page_daily "

@@ -513,7 +513,7 @@ activity AS (
     GROUP BY page_id, local_day
 ),
 page_reach AS (
-    SELECT page_id, day AS local_day, platform, reach, impressions, video_views
+    SELECT page_id, day AS local_day, platform, reach, impressions, video_views, reach_metric
     FROM somepulse.v_page_reach_daily
 ),
 page_followers AS (
@@ -541,12 +541,12 @@ SELECT
     posts, reactions, comments, replies, shares, clicks, views, engagement,
     somepulse_virality(shares, reach) AS virality,
     engaged_people, questions, messages_in, page_replies,
-    reach, impressions, video_views,
+    reach, impressions, video_views, reach_metric,
     followers
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
 FULL OUTER JOIN page_followers USING (page_id, local_day)
-COMMENT 'per page and local day: posts, engagement, questions, replies, reach, impressions, followers';
+COMMENT 'per page and local day: posts, engagement, questions, replies, reach (and the metric behind it), impressions, followers';
 
 CREATE OR REPLACE VIEW somepulse.v_page_periods AS
 SELECT
@@ -567,6 +567,7 @@ FROM (
         sum(clicks) AS clicks, sum(engagement) AS engagement,
         sum(questions) AS questions, sum(page_replies) AS page_replies,
         sum(reach) AS reach, sum(impressions) AS impressions,
+        arraySort(arrayFilter(m -> m != '', groupUniqArray(reach_metric))) AS reach_metrics,
         argMaxIf(followers, day, followers > 0) AS followers
     FROM somepulse.v_page_daily
     ARRAY JOIN ['month', 'quarter'] AS grain

@@ -26,7 +26,7 @@ activity AS (
     GROUP BY page_id, local_day
 ),
 page_reach AS (
-    SELECT page_id, day AS local_day, platform, reach, impressions, video_views
+    SELECT page_id, day AS local_day, platform, reach, impressions, video_views, reach_metric
     FROM {db}.v_page_reach_daily
 ),
 page_followers AS (
@@ -56,12 +56,12 @@ SELECT
     posts, reactions, comments, replies, shares, clicks, views, engagement,
     {db}_virality(shares, reach) AS virality,
     engaged_people, questions, messages_in, page_replies,
-    reach, impressions, video_views,
+    reach, impressions, video_views, reach_metric,
     followers
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
 FULL OUTER JOIN page_followers USING (page_id, local_day)
-COMMENT 'per page and local day: posts, engagement, questions, replies, reach, impressions, followers';
+COMMENT 'per page and local day: posts, engagement, questions, replies, reach (and the metric behind it), impressions, followers';
 
 -- Per page and calendar month / quarter of local days. Reach is the sum of daily
 -- reach (people reached per day, added up: unique reach over a month is not
@@ -86,6 +86,9 @@ FROM (
         sum(clicks) AS clicks, sum(engagement) AS engagement,
         sum(questions) AS questions, sum(page_replies) AS page_replies,
         sum(reach) AS reach, sum(impressions) AS impressions,
+        -- the metrics behind the period's reach: two (a platform's rename inside the
+        -- period) or another than the period compared with (v_measure_yoy) is a break
+        arraySort(arrayFilter(m -> m != '', groupUniqArray(reach_metric))) AS reach_metrics,
         argMaxIf(followers, day, followers > 0) AS followers
     FROM {db}.v_page_daily
     ARRAY JOIN ['month', 'quarter'] AS grain
