@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from somepulse.config import config_file
+from somepulse.domain.config_files import entry_lines, problems
 from somepulse.schemas.base import Platform
 from somepulse.schemas.snapshots import InsightsScope, MetricPeriod
 
@@ -56,18 +57,16 @@ def load_catalogue(path: Path = DEFAULT_METRICS_FILE) -> list[CatalogueMetric]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"{path}: {exc}") from None
-    headers = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[metric]]"]
+    headers = entry_lines(text, "metric")
     metrics: list[CatalogueMetric] = []
     for index, entry in enumerate(doc.get("metric", [])):
         where = f"{path}:{headers[index] if index < len(headers) else 0}"
         try:
             metrics.append(CatalogueMetric.model_validate(entry))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-                for e in exc.errors()
-            )
-            raise CatalogueError(f"{where}: metric {entry.get('name')!r}: {problems}") from None
+            raise CatalogueError(
+                f"{where}: metric {entry.get('name')!r}: {problems(exc)}"
+            ) from None
         key = (metrics[-1].platform, metrics[-1].scope, metrics[-1].name)
         if sum((m.platform, m.scope, m.name) == key for m in metrics) > 1:
             raise CatalogueError(f"{where}: {'/'.join(key)} appears twice")

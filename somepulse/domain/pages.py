@@ -20,6 +20,7 @@ import holidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from somepulse.config import config_file
+from somepulse.domain.config_files import entry_lines, problems
 from somepulse.schemas.base import Platform
 
 DEFAULT_PAGES_FILE = config_file("pages.toml")
@@ -148,11 +149,7 @@ def load_pages(path: Path = DEFAULT_PAGES_FILE) -> list[PageInfo]:
         try:
             pages.append(PageInfo.model_validate(defaults | page))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-                for e in exc.errors()
-            )
-            raise PagesFileError(f"{where}: page {name!r}: {problems}") from None
+            raise PagesFileError(f"{where}: page {name!r}: {problems(exc)}") from None
     seen: dict[str, int] = {}
     for index, page in enumerate(pages):
         if page.page_id in seen:
@@ -169,7 +166,7 @@ def load_pages(path: Path = DEFAULT_PAGES_FILE) -> list[PageInfo]:
 def _line_of(text: str, index: int) -> int:
     """The line of the ``index``-th page's ``page_id`` (else of its ``[[page]]``)."""
     lines = text.splitlines()
-    headers = [n for n, line in enumerate(lines, start=1) if line.strip() == "[[page]]"]
+    headers = entry_lines(text, "page")
     if index >= len(headers):
         return 0
     end = headers[index + 1] if index + 1 < len(headers) else len(lines) + 1
