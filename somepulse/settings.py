@@ -190,7 +190,7 @@ class Settings(BaseSettings):
             "security_protocol": self.kafka_security_protocol,
             "sasl_mechanism": self.kafka_sasl_mechanism,
             "sasl_plain_username": self.kafka_username,
-            "sasl_plain_password": self.kafka_password_file.read_text().strip(),
+            "sasl_plain_password": read_secret_file(self.kafka_password_file),
         }
         if self.kafka_security_protocol == "SASL_SSL":
             options["ssl_context"] = ssl.create_default_context()
@@ -199,8 +199,14 @@ class Settings(BaseSettings):
     def clickhouse_secret(self) -> str:
         """The ClickHouse password: from its file when one is given, else the variable."""
         if self.clickhouse_password_file is not None:
-            return self.clickhouse_password_file.read_text().strip()
+            return read_secret_file(self.clickhouse_password_file)
         return self.clickhouse_password.get_secret_value()
+
+    def alertmanager_bearer(self) -> str | None:
+        """The token of an authenticating proxy in front of Alertmanager, if any."""
+        if self.alertmanager_token_file is None:
+            return None
+        return read_secret_file(self.alertmanager_token_file)
 
     def grafana_api_token(self) -> str:
         """The token from the environment or its file; never from the command line,
@@ -208,7 +214,7 @@ class Settings(BaseSettings):
         if self.grafana_token is not None:
             return self.grafana_token.get_secret_value()
         if self.grafana_token_file is not None:
-            return self.grafana_token_file.read_text().strip()
+            return read_secret_file(self.grafana_token_file)
         raise ValueError("set SOMEPULSE_GRAFANA_TOKEN or SOMEPULSE_GRAFANA_TOKEN_FILE")
 
     @property
@@ -252,6 +258,11 @@ class Settings(BaseSettings):
     @property
     def pseudonym_secret_text(self) -> str | None:
         return None if self.pseudonym_secret is None else self.pseudonym_secret.get_secret_value()
+
+
+def read_secret_file(path: Path) -> str:
+    """A secret kept in a file (a Docker secret): its text without the line end."""
+    return path.read_text().strip()
 
 
 def markdown_table() -> str:

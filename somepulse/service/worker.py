@@ -91,11 +91,7 @@ def build_runtime(settings: Settings, app: faust.App) -> Runtime:
     alertmanager = (
         AlertmanagerClient(
             settings.alertmanager_url,
-            token=(
-                settings.alertmanager_token_file.read_text().strip()
-                if settings.alertmanager_token_file
-                else None
-            ),
+            token=settings.alertmanager_bearer(),
             ca_file=str(settings.alertmanager_ca_file) if settings.alertmanager_ca_file else None,
         )
         if settings.alertmanager_url
