@@ -42,8 +42,8 @@ class Runtime:
     metrics: WorkerMetrics
     alertmanager: AlertmanagerClient | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
-    readiness: Readiness | None = None
     lag: Callable[[], dict[int, int]] = dict
+    readiness: Readiness = field(init=False)
     rebuilt: dict[int, int] = field(default_factory=dict)  # partition -> pages rebuilt
 
     async def assign(self, partitions: Iterable[int]) -> None:
@@ -71,14 +71,15 @@ class Runtime:
         log.warning("partitions %s assigned (rebuilt %s)", sorted(new), sorted(new - held))
         self.ready.set()
 
+    def __post_init__(self) -> None:
+        self.readiness = Readiness(
+            self.settings.ready_max_lag_messages,
+            self.settings.ready_stall_seconds,
+            self.settings.ready_lag_grace_seconds,
+        )
+
     def not_ready(self) -> list[str]:
         """Why ``/readyz`` is red (empty: ready)."""
-        if self.readiness is None:
-            self.readiness = Readiness(
-                self.settings.ready_max_lag_messages,
-                self.settings.ready_stall_seconds,
-                self.settings.ready_lag_grace_seconds,
-            )
         try:
             lag = self.lag()
         except Exception:  # no consumer yet (start-up): no lag known

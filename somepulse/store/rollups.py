@@ -55,24 +55,25 @@ COMMENT 'rollup: uniqExact states per {r.unit}, page, post and interaction type 
 def select_statement(r: Rollup, condition: str = "") -> str:
     """The rollup's rows computed from its source: the materialized view's query, and
     the recomputation of a slice after an erasure (``condition`` on the source)."""
+    filters = [condition] if condition else []
     if r.source == "events":
         states = (
             "uniqExactState(event_id) AS events,\n"
             "    uniqExactStateIf(event_id, is_question) AS questions"
         )
-        where = "\nWHERE kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')"
+        filters.insert(0, "kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')")
     else:
         states = (
             "uniqExactMergeState(events) AS events,\n"
             "    uniqExactMergeState(questions) AS questions"
         )
-        where = ""
-    if condition:
-        where = (
-            f"\nWHERE ({where.removeprefix(chr(10) + 'WHERE ')}) AND ({condition})"
-            if where
-            else f"\nWHERE {condition}"
-        )
+    # one filter as it is (the views' text stays what migrations 2 and 9 created)
+    where = (
+        ""
+        if not filters
+        else "\nWHERE "
+        + (filters[0] if len(filters) == 1 else " AND ".join(f"({f})" for f in filters))
+    )
     return f"""SELECT
     page_id, platform, post_id, {r.bucket} AS {r.column}, subtype,
     {states}

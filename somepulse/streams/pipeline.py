@@ -116,9 +116,7 @@ class IngestPipeline:
             dead.extend(result.dead)
             if not result.events:
                 continue
-            if result.events[0].page_id not in known or any(
-                e.page_id not in known for e in result.events
-            ):
+            if any(e.page_id not in known for e in result.events):
                 self._flag_unknown(result.events)
             last = result.events[-1].occurred_at
             newest = last if newest is None or last > newest else newest
