@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +136,7 @@ class MessageProcessor:
         else:
             out.events.extend(parsed)
         if any(e.account_id is not None for e in out.events):
-            self._check_accounts(out, partition, offset, key)
+            self._refuse(out, self._account_problem, partition, offset, key)
         self._drop_future(out, partition, offset, key)
         self._rows(out, partition, offset)
         return out
@@ -165,32 +165,45 @@ class MessageProcessor:
             sha256=hashlib.sha256(original).hexdigest(),
         )
 
-    def _check_accounts(
-        self, out: ProcessedMessage, partition: int, offset: int, key: bytes | None
+    def _refuse(
+        self,
+        out: ProcessedMessage,
+        problem: Callable[[Event], str | None],
+        partition: int,
+        offset: int,
+        key: bytes | None,
     ) -> None:
-        """An event naming the page's platform account must name one of pages.toml's
-        accounts, and the page that account belongs to."""
+        """Keep the valid events ``problem`` finds nothing wrong with; dead-letter the
+        others with its reason (a redacted copy of each)."""
         kept = []
         for event in out.events:
-            account = event.account_id
-            owner = None if account is None else self.accounts.get((event.platform, account))
-            if account is None or owner == event.page_id:
+            reason = problem(event)
+            if reason is None:
                 kept.append(event)
                 continue
-            if owner is None:
-                reason = (
-                    f"unknown account: {event.platform} account {account[:80]!r} is no "
-                    "page's in pages.toml"
-                )
-            else:
-                reason = (
-                    f"account mismatch: {event.platform} account {account[:80]!r} belongs "
-                    f"to page {owner!r}, not {event.page_id[:80]!r}"
-                )
             raw = EVENT_ADAPTER.dump_json(event)
             doc = orjson.loads(raw)
             out.dead.append(self.letter(reason, raw, partition, offset, key, None, doc))
         out.events = kept
+
+    def _account_problem(self, event: Event) -> str | None:
+        """An event naming the page's platform account must name one of pages.toml's
+        accounts, and the page that account belongs to."""
+        account = event.account_id
+        if account is None:
+            return None
+        owner = self.accounts.get((event.platform, account))
+        if owner == event.page_id:
+            return None
+        if owner is None:
+            return (
+                f"unknown account: {event.platform} account {account[:80]!r} is no "
+                "page's in pages.toml"
+            )
+        return (
+            f"account mismatch: {event.platform} account {account[:80]!r} belongs "
+            f"to page {owner!r}, not {event.page_id[:80]!r}"
+        )
 
     def _drop_future(
         self, out: ProcessedMessage, partition: int, offset: int, key: bytes | None
@@ -199,16 +212,13 @@ class MessageProcessor:
         limit = time.time() + MAX_AHEAD_SECONDS
         if all(e.occurred_at.timestamp() <= limit for e in out.events):
             return  # the common case: one pass, no copies
-        kept = []
-        for event in out.events:
+
+        def ahead(event: Event) -> str | None:
             if event.occurred_at.timestamp() <= limit:
-                kept.append(event)
-                continue
-            reason = f"clock skew: occurred_at {event.occurred_at.isoformat()} is over a day ahead"
-            raw = EVENT_ADAPTER.dump_json(event)
-            doc = orjson.loads(raw)
-            out.dead.append(self.letter(reason, raw, partition, offset, key, None, doc))
-        out.events = kept
+                return None
+            return f"clock skew: occurred_at {event.occurred_at.isoformat()} is over a day ahead"
+
+        self._refuse(out, ahead, partition, offset, key)
 
     def _slow_path(
         self, value: bytes, partition: int, offset: int, key: bytes | None, out: ProcessedMessage
