@@ -106,10 +106,15 @@ def rotate_key(path: Path) -> tuple[str, str]:
     return old.key_id, Pseudonymiser(read_key(path)).key_id
 
 
+def configured_keyring(settings: Settings, *, create: bool) -> KeyRing | None:
+    """The keys the settings name (``SOMEPULSE_PSEUDONYM_SECRET`` or the key file)."""
+    return load_keyring(settings.pseudonym_key_path, settings.pseudonym_secret_text, create=create)
+
+
 def keyring(settings: Settings, *, create: bool = True) -> KeyRing:
     """The configured keys; the key file is created on first use unless ``create`` is
     False (then a missing key is an error: erasure must never invent a new key)."""
-    ring = load_keyring(settings.pseudonym_key_path, settings.pseudonym_secret_text, create=create)
+    ring = configured_keyring(settings, create=create)
     if ring is None:
         raise KeyFileError(f"no pseudonym key at {settings.pseudonym_key_path}")
     return ring

@@ -24,7 +24,7 @@ from somepulse.alerts.service import SurgeService
 from somepulse.domain.pages import account_index
 from somepulse.embedded.broker import EmbeddedBroker, free_port
 from somepulse.live.state import LivePartitions
-from somepulse.privacy.keys import load_keyring
+from somepulse.privacy.keys import configured_keyring
 from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.service.http import build_http_app, is_loopback
 from somepulse.service.runtime import Runtime
@@ -61,11 +61,7 @@ def worker_pseudonymiser(settings: Settings) -> Pseudonymiser | None:
     shares its collectors' key, created on first use; deployed, the worker uses a key
     only when one is given to it (collectors need it, the worker need not): then raw
     ids are dead-lettered without their value instead."""
-    ring = load_keyring(
-        settings.pseudonym_key_path,
-        settings.pseudonym_secret_text,
-        create=settings.embedded_store,
-    )
+    ring = configured_keyring(settings, create=settings.embedded_store)
     return None if ring is None else ring.current
 
 
