@@ -23,6 +23,8 @@ def observations(signals: Iterable[Signal]) -> list[Observation]:
                     (s.page_id, s.platform, "reach", s.ts, float(s.reach.value), s.reach.day_ts)
                 )
             continue
+        if s.sign < 0:
+            continue  # a removal: the surge was the arrivals, not what is left of them
         for name in s.counters:
             series = _SERIES.get(name)
             if series is not None:

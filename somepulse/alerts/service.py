@@ -92,7 +92,7 @@ class SurgeService:
         last = self.store.query(
             f"SELECT page_id, toString(platform) AS pf, toUnixTimestamp(max(occurred_at)) AS ts "
             f"FROM {db}.events WHERE {pages} AND ((kind = 'interaction' AND interaction_type "
-            f"IN ('comment', 'share')) OR {db}_is_question(kind, direction, is_question) "
+            f"IN ('comment', 'share')) OR {db}_is_question(kind, direction, is_question, verb) "
             f"OR (kind = 'insights_snapshot' AND scope = 'page')) GROUP BY page_id, pf"
         )
         for row in last:

@@ -10,7 +10,12 @@ to both and asserts equal answers.
 The rules:
 
 * **question**: a person's comment or reply marked as a question, or an incoming
-  private message marked as a question;
+  private message marked as a question, when it is added (the volume of questions
+  asked); an edit may make or unmake a question and a removal or hide withdraws it,
+  which the queue and the response figures honour (``LiveQuestions``, ``v_questions``);
+* **counts move on add and remove only** (``count_sign``): an item removed counts −1
+  at the time of its removal (the day's figure is net, like a platform's net follows);
+  edits, hides and unhides move no count;
 * **engagement**: reactions + comments + shares + clicks (views and replies under
   comments are not engagement with the page's post in the field's definition);
 * **reply**: the page answering a comment or a message; an automated reply (an instant
@@ -48,6 +53,7 @@ COUNTERS = (
 _IN = Direction.IN
 _PAGE = InsightsScope.PAGE
 _MESSAGE = ReplyChannel.MESSAGE
+_SIGNS = {"add": 1, "remove": -1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +95,26 @@ class Signal:
     question: QuestionRef | None = None
     reply: ReplyRef | None = None
     reach: ReachRef | None = None
+    sign: int = 1  # -1: the counters are taken back (a removal)
+    change: str = ""  # a later change of an item: edit, remove, hide or unhide
+    item: QuestionRef | None = None  # the comment or message a change is about
+
+
+def count_sign(verb: str) -> int:
+    """How an item change moves counts (SQL: ``{db}_net``): add +1, remove −1, else 0."""
+    return _SIGNS.get(verb, 0)
 
 
 def is_question(event: Event) -> bool:
+    """A question asked: counted once, when its item is added."""
     if type(event) is Interaction:
-        return event.is_question
-    return type(event) is PrivateMessage and event.direction is _IN and event.is_question
+        return event.is_question and event.verb == "add"
+    return (
+        type(event) is PrivateMessage
+        and event.direction is _IN
+        and event.is_question
+        and event.verb == "add"
+    )
 
 
 def counts_as_answer(automated: bool, app_id: str, page: PageInfo | None) -> bool:
@@ -128,17 +148,27 @@ def classify(event: Event) -> Signal | None:
     if kind is Interaction:
         ev: Interaction = event  # type: ignore[assignment]
         # StrEnum members are str already: no .value lookups on the hot path
+        if ev.verb != "add":
+            item = None if ev.comment_id is None else QuestionRef(ev.comment_id, None)
+            return _change(ev, ev.verb, (ev.interaction_type,), item, ev.is_question)
         if ev.is_question:
             question = QuestionRef(ev.comment_id or "", None)
             return _signal(ev, (ev.interaction_type, "question"), question)
         return _signal(ev, (ev.interaction_type,))
     if kind is PrivateMessage:
         msg: PrivateMessage = event  # type: ignore[assignment]
-        if msg.direction is not _IN or not msg.is_question:
+        if msg.direction is not _IN:
+            return None
+        if msg.verb != "add":
+            item = QuestionRef(msg.message_id, msg.thread_id)
+            return _change(msg, msg.verb, (), item, msg.is_question)
+        if not msg.is_question:
             return None
         return _signal(msg, ("question",), QuestionRef(msg.message_id, msg.thread_id))
     if kind is PageReply:
         reply: PageReply = event  # type: ignore[assignment]
+        if reply.verb != "add":
+            return None  # an edited or removed answer was still given when it was
         thread = reply.thread_id if reply.channel is _MESSAGE and reply.thread_id else None
         ref = ReplyRef(reply.in_reply_to, thread, reply.automated, reply.app_id or "")
         return _signal(reply, (), reply=ref)
@@ -147,6 +177,27 @@ def classify(event: Event) -> Signal | None:
         day = int(datetime(snap.day.year, snap.day.month, snap.day.day, tzinfo=UTC).timestamp())
         return _signal(snap, (), reach=ReachRef(str(snap.scope), day, snap.reach))
     return None
+
+
+def _change(
+    event: Interaction | PrivateMessage,
+    verb: str,
+    counters: tuple[str, ...],
+    item: QuestionRef | None,
+    now_a_question: bool,
+) -> Signal | None:
+    """A later change of an item: a removal takes its counts back; an edit carries the
+    new question verdict; any change of a comment or message reaches the queue."""
+    sign = count_sign(verb)
+    if sign == 0:
+        counters = ()
+    if item is None and not counters:
+        return None  # an edited reaction: nothing live moves
+    signal = _signal(event, counters, item if now_a_question and verb == "edit" else None)
+    signal.sign = sign or 1
+    signal.change = verb
+    signal.item = item
+    return signal
 
 
 def _signal(
@@ -179,6 +230,7 @@ __all__ = [
     "ReplyRef",
     "Signal",
     "classify",
+    "count_sign",
     "counts_as_answer",
     "engagement",
     "is_engagement",

@@ -73,8 +73,9 @@ class LiveEngagement:
         counter = posts.get(key)
         if counter is None:
             counter = posts[key] = Counter()
+        sign = signal.sign  # a removal takes back what its item counted
         for name in signal.counters:
-            counter[name] += 1
+            counter[name] += sign
 
     def evict(self) -> None:
         """Drop minutes older than the horizon (call once per batch)."""

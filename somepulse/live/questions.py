@@ -5,6 +5,11 @@ the page's earliest reply pointing at it (``in_reply_to``) or, for private messa
 by the first page message in the same thread at or after it. Replies that arrive
 before their question are kept, so the question is matched when it comes. Fed
 signals that ``LiveState`` deduplicated; rebuilt from ClickHouse on assignment.
+
+Items change (``v_questions`` holds the same rules): an edit may make a comment a
+question or unmake one; a removed or hidden question leaves the queue (an unhide
+brings it back), and one withdrawn before any answer leaves the response figures too,
+while one already answered stays answered.
 """
 
 from __future__ import annotations
@@ -51,17 +56,23 @@ class LiveQuestions:
         self.responses: dict[str, Response] = {}
         self._replies: dict[tuple[str, str], datetime] = {}  # (page, in_reply_to) -> first
         self._thread_replies: dict[tuple[str, str], list[datetime]] = {}
+        # (page, item) -> the latest remove/hide/unhide and when; withdrawn questions wait
+        # in _held (an unhide, or a question arriving after its removal, meets them there)
+        self._visibility: dict[tuple[str, str], tuple[datetime, str]] = {}
+        self._held: dict[tuple[str, str], Question] = {}
         self.watermark: datetime | None = None
         self._evicted_at: datetime | None = None
 
     def add(self, signal: Signal) -> None:
-        """Take a first-seen question or page reply (other signals are ignored)."""
-        if signal.question is None and signal.reply is None:
+        """Take a first-seen question, page reply or item change (others are ignored)."""
+        if signal.question is None and signal.reply is None and signal.item is None:
             return
         at = signal.at
         if self.watermark is None or at > self.watermark:
             self.watermark = at
-        if signal.reply is not None:
+        if signal.change:
+            self._change(signal, at)
+        elif signal.reply is not None:
             self._reply(signal, signal.reply, at)
         elif signal.question is not None:
             self._question(signal, signal.question, at)
@@ -72,8 +83,40 @@ class LiveQuestions:
         )
         if ref.thread_id is not None:
             self._in_thread.setdefault((signal.page_id, ref.thread_id), set()).add(ref.item_id)
-        self.open[(signal.page_id, ref.item_id)] = question
+        key = (signal.page_id, ref.item_id)
+        seen = self._visibility.get(key)
+        if seen is not None and seen[1] != "unhide" and seen[0] >= at:
+            self._held[key] = question  # removed or hidden before it reached us
+            return
+        self.open[key] = question
         self._settle(question)
+
+    def _change(self, signal: Signal, at: datetime) -> None:
+        item = signal.item
+        if item is None:
+            return
+        key = (signal.page_id, item.item_id)
+        if signal.change == "edit":
+            known = self.open.get(key) or self._answered.get(key) or self._held.get(key)
+            if signal.question is None:
+                if known is not None:
+                    self._forget(known)  # no longer a question: out of queue and figures
+            elif known is None:
+                self._question(signal, signal.question, at)  # edited into a question
+            return
+        seen = self._visibility.get(key)
+        if seen is not None and seen[0] > at:
+            return  # a later visibility change already arrived
+        self._visibility[key] = (at, signal.change)
+        if signal.change == "unhide":
+            question = self._held.pop(key, None)
+            if question is not None:
+                self.open[key] = question
+                self._settle(question)
+        else:
+            question = self.open.pop(key, None)
+            if question is not None:
+                self._held[key] = question
 
     def _reply(self, signal: Signal, ref: ReplyRef, at: datetime) -> None:
         page = signal.page_id
@@ -90,7 +133,8 @@ class LiveQuestions:
         if ref.thread_id is not None:
             items |= self._in_thread.get((page, ref.thread_id), set())
         for item in items:
-            question = self.open.get((page, item)) or self._answered.get((page, item))
+            key = (page, item)
+            question = self.open.get(key) or self._answered.get(key) or self._held.get(key)
             if question is not None:
                 self._settle(question)
 
@@ -101,6 +145,7 @@ class LiveQuestions:
             return
         key = (question.page_id, question.item_id)
         self.open.pop(key, None)
+        self._held.pop(key, None)  # answered, then hidden: it stays answered
         self._answered[key] = question
         self._answer(question, first)
 
@@ -108,6 +153,7 @@ class LiveQuestions:
         key = (question.page_id, question.item_id)
         self.open.pop(key, None)
         self._answered.pop(key, None)
+        self._held.pop(key, None)
         self.responses.pop(question.question_id, None)
         if question.thread_id is not None:
             items = self._in_thread.get((question.page_id, question.thread_id))
@@ -151,9 +197,10 @@ class LiveQuestions:
             return
         self._evicted_at = self.watermark
         cutoff = self.watermark - self.horizon
-        old = [q for q in (*self.open.values(), *self._answered.values()) if q.asked_at < cutoff]
-        for question in old:
+        held = (*self.open.values(), *self._answered.values(), *self._held.values())
+        for question in [q for q in held if q.asked_at < cutoff]:
             self._forget(question)
+        self._visibility = {k: v for k, v in self._visibility.items() if v[0] >= cutoff}
         self._replies = {k: t for k, t in self._replies.items() if t >= cutoff}
         self._thread_replies = {
             k: kept

@@ -65,11 +65,12 @@ def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str])
         f"(SELECT max(occurred_at) FROM {db}.events WHERE {where_pages} "
         f"AND kind IN ('page_reply', 'interaction', 'private_message')) - INTERVAL {days} DAY"
     )
-    # every counted signal of the horizon: what a redelivery must not count again
+    # every counted signal of the horizon (item changes included): what a redelivery
+    # must not count again
     ids = store.query(
         f"SELECT DISTINCT event_id, toUnixTimestamp(occurred_at) AS ts FROM {db}.events "
         f"WHERE {where_pages} AND occurred_at >= {since} AND (kind IN ('interaction', "
-        f"'page_reply') OR {db}_is_question(kind, direction, is_question))"
+        f"'page_reply') OR (kind = 'private_message' AND direction = 'in'))"
     )
     state.seen.load((r["event_id"], int(r["ts"])) for r in ids)
     replies = store.query(

@@ -48,7 +48,7 @@ class LiveState:
             return False
         self.page_ids.add(signal.page_id)
         self.engagement.add(signal)
-        if signal.question is not None or signal.reply is not None:
+        if signal.question is not None or signal.reply is not None or signal.item is not None:
             self.questions.add(signal)
         return True
 

@@ -1,7 +1,7 @@
 """Event schemas of SoMe Pulse: pydantic v2 models, one module per family."""
 
 from somepulse.schemas.ads import AdSpend
-from somepulse.schemas.base import SCHEMA_VERSION, EventBase, Platform
+from somepulse.schemas.base import SCHEMA_VERSION, EventBase, Platform, Verb
 from somepulse.schemas.events import (
     EVENT_ADAPTER,
     EVENT_LIST_ADAPTER,
@@ -46,5 +46,6 @@ __all__ = [
     "PrivateMessage",
     "ReactionType",
     "ReplyChannel",
+    "Verb",
     "row_json",
 ]

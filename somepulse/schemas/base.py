@@ -30,6 +30,35 @@ class Platform(StrEnum):
         return cls.X if value == "twitter" else None
 
 
+class Verb(StrEnum):
+    """What happened to an item (a post, comment, reaction, message, page reply): Meta's
+    ``verb``, Bluesky's and Mastodon's deletes. Only ``add`` and ``remove`` move counts
+    (``domain.signals.count_sign``); ``edit`` keeps the item's identity and may change
+    its question verdict; ``hide``/``unhide`` take a question out of the queue and back.
+    """
+
+    ADD = "add"
+    EDIT = "edit"
+    REMOVE = "remove"
+    HIDE = "hide"
+    UNHIDE = "unhide"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Verb | None:
+        # Meta spells the same change "edit" (reactions) and "edited" (comments, posts);
+        # Messenger and the open networks say "delete"
+        return {"edited": cls.EDIT, "delete": cls.REMOVE, "deleted": cls.REMOVE}.get(str(value))
+
+
+# The verb field of the kinds whose item can change after it was made (default add).
+ItemVerb = Annotated[
+    Verb,
+    Field(
+        description="add (default), edit, remove, hide or unhide the item; occurred_at is "
+        "when that happened, and the item keeps its id."
+    ),
+]
+
 # Ids are printable: no control, format (bidi) or separator characters, which would
 # reach dashboards, alert labels and e-mail subjects (security review D5). Checked in
 # pydantic's Rust core (a regex), not in Python.

@@ -7,7 +7,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from somepulse.schemas.base import EventBase, Id, Pseudonym
+from somepulse.schemas.base import EventBase, Id, ItemVerb, Pseudonym, Verb
 
 
 class InteractionType(StrEnum):
@@ -30,9 +30,15 @@ class ReactionType(StrEnum):
 
 
 class Interaction(EventBase):
-    """A person's reaction, comment, reply (under a comment), share, click or view."""
+    """A person's reaction, comment, reply (under a comment), share, click or view.
+
+    The item is the comment (``comment_id``) or, for a reaction, the person's reaction to
+    the post (``post_id`` + ``actor_id``: one per person and post). A removal names the
+    same item; an edit of a reaction carries the new ``reaction_type``.
+    """
 
     kind: Literal["interaction"] = "interaction"
+    verb: ItemVerb = Verb.ADD
     post_id: Id
     interaction_type: InteractionType
     reaction_type: ReactionType | None = None
@@ -46,8 +52,11 @@ class Interaction(EventBase):
     def _consistent(self) -> Self:
         # runs for every interaction: plain string compares (StrEnum members are str)
         kind = self.interaction_type
-        if (kind == "reaction") != (self.reaction_type is not None):
-            raise ValueError("reaction_type is required for reactions and only for them")
+        if kind != "reaction" and self.reaction_type is not None:
+            raise ValueError("reaction_type is only for reactions")
+        if kind == "reaction" and self.reaction_type is None and self.verb == "add":
+            # a removal need not say which reaction it takes back (Bluesky's does not)
+            raise ValueError("reaction_type is required for reactions")
         if kind == "comment" or kind == "reply":
             if self.comment_id is None:
                 raise ValueError("comments and replies need a comment_id")
@@ -67,6 +76,7 @@ class PageReply(EventBase):
     """The page answering a person: a comment under a post or a private message."""
 
     kind: Literal["page_reply"] = "page_reply"
+    verb: ItemVerb = Verb.ADD
     channel: ReplyChannel
     reply_id: Id
     in_reply_to: Id = Field(description="The comment id or message id answered.")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from somepulse.schemas.base import EventBase, Id, Pseudonym
+from somepulse.schemas.base import EventBase, Id, ItemVerb, Pseudonym, Verb
 
 
 class Direction(StrEnum):
@@ -17,6 +17,7 @@ class Direction(StrEnum):
 
 class PrivateMessage(EventBase):
     kind: Literal["private_message"] = "private_message"
+    verb: ItemVerb = Verb.ADD
     direction: Direction
     message_id: Id
     thread_id: Pseudonym = Field(description="Pseudonymised conversation id.")

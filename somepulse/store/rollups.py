@@ -1,14 +1,16 @@
-"""The engagement rollups, defined once: the per-minute and per-hour tables with
-their materialized views (migrations 2 and 9) and the plain-number views over them
+"""The engagement rollups, defined once: the per-minute and per-hour tables (migrations
+2 and 9), their materialized views (migration 19) and the plain-number views over them
 (``v_engagement_1m``, ``_1h`` and ``_1d``, re-created at every start).
 
 Counts are ``uniqExact(event_id)`` states, so a replayed event adds nothing (plain
-counters would double count; PostHog's lesson). One state per row, keyed by
-interaction type, costs a third of one state column per type at insert. The hourly
-rollup merges the minute states (exact and cheap: it sees pre-aggregated rows). Days
-are the page's local days, derived at read time from hours (whole-hour time zones,
-like the Nordic ones, map hours to days exactly) so that the page directory stays
-data.
+counters would double count; PostHog's lesson). Removals have their own state column
+(``removed``): a count is added − removed (``domain.signals.count_sign``), so the
+rollups subtract without ever rewriting a row, and a replayed removal takes nothing
+twice. One state per row, keyed by interaction type, costs a third of one state column
+per type at insert. The hourly rollup merges the minute states (exact and cheap: it
+sees pre-aggregated rows). Days are the page's local days, derived at read time from
+hours (whole-hour time zones, like the Nordic ones, map hours to days exactly) so that
+the page directory stays data.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ HOUR = Rollup("engagement_1h", "hour", "hour", "toStartOfHour(minute)", "engagem
 
 
 def table_statements(r: Rollup) -> tuple[str, ...]:
-    """The rollup's table and materialized view (a migration's statements)."""
+    """The rollup's table (migrations 2 and 9; its materialized view is migration 19's,
+    which needs the events' ``verb`` column)."""
     table = f"""CREATE TABLE IF NOT EXISTS {{db}}.{r.table}
 (
     page_id    LowCardinality(String),
@@ -41,15 +44,27 @@ def table_statements(r: Rollup) -> tuple[str, ...]:
     {r.column:<10} DateTime('UTC'),
     subtype    LowCardinality(String) COMMENT 'interaction type, or "in" for private messages',
     events     AggregateFunction(uniqExact, String),
-    questions  AggregateFunction(uniqExact, String)
+    questions  AggregateFunction(uniqExact, String),
+    removed    AggregateFunction(uniqExact, String)
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM({r.column})
 ORDER BY (page_id, platform, {r.column}, post_id, subtype)
 COMMENT 'rollup: uniqExact states per {r.unit}, page, post and interaction type \
 (read v_{r.table})'"""
-    view = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.{r.table}_mv TO {{db}}.{r.table} AS\n"
-    return table, view + select_statement(r)
+    return (table,)
+
+
+def change_statements(r: Rollup) -> tuple[str, ...]:
+    """Migration 19: the removals' state column (a table from release 0.1 lacks it) and
+    the materialized view that counts adds and removals apart."""
+    return (
+        f"ALTER TABLE {{db}}.{r.table} ADD COLUMN IF NOT EXISTS "
+        "removed AggregateFunction(uniqExact, String)",
+        f"DROP VIEW IF EXISTS {{db}}.{r.table}_mv",
+        f"CREATE MATERIALIZED VIEW {{db}}.{r.table}_mv TO {{db}}.{r.table} AS\n"
+        + select_statement(r),
+    )
 
 
 def select_statement(r: Rollup, condition: str = "") -> str:
@@ -58,16 +73,22 @@ def select_statement(r: Rollup, condition: str = "") -> str:
     filters = [condition] if condition else []
     if r.source == "events":
         states = (
-            "uniqExactState(event_id) AS events,\n"
-            "    uniqExactStateIf(event_id, is_question) AS questions"
+            "uniqExactStateIf(event_id, verb = 'add') AS events,\n"
+            # {db}_is_question for the rows kept (a migration cannot rely on functions)
+            "    uniqExactStateIf(event_id, is_question AND verb = 'add') AS questions,\n"
+            "    uniqExactStateIf(event_id, verb = 'remove') AS removed"
         )
-        filters.insert(0, "kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')")
+        # edits, hides and unhides move no count: not a row here
+        filters[:0] = [
+            "kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')",
+            "verb IN ('add', 'remove')",
+        ]
     else:
         states = (
             "uniqExactMergeState(events) AS events,\n"
-            "    uniqExactMergeState(questions) AS questions"
+            "    uniqExactMergeState(questions) AS questions,\n"
+            "    uniqExactMergeState(removed) AS removed"
         )
-    # one filter as it is (the views' text stays what migrations 2 and 9 created)
     where = (
         ""
         if not filters
@@ -87,7 +108,8 @@ def view_statement(r: Rollup, name: str | None = None, bucket: str | None = None
     column = bucket or r.column
     alias = "day" if bucket else r.column
     counters = ",\n    ".join(
-        f"uniqExactMergeIf(events, subtype = '{name_}') AS {col}"
+        f"toInt64(uniqExactMergeIf(events, subtype = '{name_}'))"
+        f" - toInt64(uniqExactMergeIf(removed, subtype = '{name_}')) AS {col}"
         for name_, col in COUNTERS
         if name_ != "question"
     )
@@ -102,7 +124,8 @@ SELECT
     {engagement} AS engagement
 FROM {{db}}.{r.table}
 GROUP BY page_id, platform, post_id, {alias}
-COMMENT 'per {unit}, page, platform and post: {", ".join(c for _, c in COUNTERS)}, engagement'"""
+COMMENT 'per {unit}, page, platform and post: {", ".join(c for _, c in COUNTERS)}, engagement \
+(added − removed: a removal counts −1 when it happens)'"""
 
 
 def view_statements() -> tuple[str, ...]:

@@ -55,6 +55,15 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
     (16, "score_min_questions", _file("016_score_min_questions.sql")),
     (17, "automated_replies", _file("017_automated_replies.sql")),
     (18, "mentions", _file("018_mentions.sql")),
+    (
+        19,
+        "item_changes",
+        lambda: (
+            _file("019_item_changes.sql")()
+            + rollups.change_statements(rollups.MINUTE)
+            + rollups.change_statements(rollups.HOUR)
+        ),
+    ),
 )
 MAX_MIGRATION = MIGRATIONS[-1][0]
 

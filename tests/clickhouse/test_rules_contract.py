@@ -126,7 +126,7 @@ def test_questions_are_the_same_in_python_and_sql(store: Store, loaded: list[Eve
         r["event_id"]
         for r in store.query(
             "SELECT event_id FROM somepulse.events "
-            "WHERE somepulse_is_question(kind, direction, is_question)"
+            "WHERE somepulse_is_question(kind, direction, is_question, verb)"
         )
     }
     assert (

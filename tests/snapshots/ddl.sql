@@ -64,21 +64,13 @@ CREATE TABLE IF NOT EXISTS somepulse.engagement_1m
     minute     DateTime('UTC'),
     subtype    LowCardinality(String) COMMENT 'interaction type, or "in" for private messages',
     events     AggregateFunction(uniqExact, String),
-    questions  AggregateFunction(uniqExact, String)
+    questions  AggregateFunction(uniqExact, String),
+    removed    AggregateFunction(uniqExact, String)
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
 ORDER BY (page_id, platform, minute, post_id, subtype)
 COMMENT 'rollup: uniqExact states per minute, page, post and interaction type (read v_engagement_1m)';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS somepulse.engagement_1m_mv TO somepulse.engagement_1m AS
-SELECT
-    page_id, platform, post_id, toStartOfMinute(occurred_at) AS minute, subtype,
-    uniqExactState(event_id) AS events,
-    uniqExactStateIf(event_id, is_question) AS questions
-FROM somepulse.events
-WHERE kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')
-GROUP BY page_id, platform, post_id, minute, subtype;
 
 -- migration 004_pages
 CREATE TABLE IF NOT EXISTS somepulse.pages
@@ -118,20 +110,13 @@ CREATE TABLE IF NOT EXISTS somepulse.engagement_1h
     hour       DateTime('UTC'),
     subtype    LowCardinality(String) COMMENT 'interaction type, or "in" for private messages',
     events     AggregateFunction(uniqExact, String),
-    questions  AggregateFunction(uniqExact, String)
+    questions  AggregateFunction(uniqExact, String),
+    removed    AggregateFunction(uniqExact, String)
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (page_id, platform, hour, post_id, subtype)
 COMMENT 'rollup: uniqExact states per hour, page, post and interaction type (read v_engagement_1h)';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS somepulse.engagement_1h_mv TO somepulse.engagement_1h AS
-SELECT
-    page_id, platform, post_id, toStartOfHour(minute) AS hour, subtype,
-    uniqExactMergeState(events) AS events,
-    uniqExactMergeState(questions) AS questions
-FROM somepulse.engagement_1m
-GROUP BY page_id, platform, post_id, hour, subtype;
 
 -- migration 010_alerts
 CREATE TABLE IF NOT EXISTS somepulse.alerts
@@ -292,9 +277,47 @@ ALTER TABLE somepulse.events
     ADD COLUMN IF NOT EXISTS matched String DEFAULT ''
         COMMENT 'mention: the handle, hashtag or keyword that matched' AFTER via;
 
+-- migration 019_item_changes
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS verb LowCardinality(String) DEFAULT 'add'
+    COMMENT 'post_published, interaction, private_message, page_reply: add, edit, remove, hide, unhide'
+    AFTER kind;
+
+ALTER TABLE somepulse.engagement_1m ADD COLUMN IF NOT EXISTS removed AggregateFunction(uniqExact, String);
+
+DROP VIEW IF EXISTS somepulse.engagement_1m_mv;
+
+CREATE MATERIALIZED VIEW somepulse.engagement_1m_mv TO somepulse.engagement_1m AS
+SELECT
+    page_id, platform, post_id, toStartOfMinute(occurred_at) AS minute, subtype,
+    uniqExactStateIf(event_id, verb = 'add') AS events,
+    uniqExactStateIf(event_id, is_question AND verb = 'add') AS questions,
+    uniqExactStateIf(event_id, verb = 'remove') AS removed
+FROM somepulse.events
+WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')) AND (verb IN ('add', 'remove'))
+GROUP BY page_id, platform, post_id, minute, subtype;
+
+ALTER TABLE somepulse.engagement_1h ADD COLUMN IF NOT EXISTS removed AggregateFunction(uniqExact, String);
+
+DROP VIEW IF EXISTS somepulse.engagement_1h_mv;
+
+CREATE MATERIALIZED VIEW somepulse.engagement_1h_mv TO somepulse.engagement_1h AS
+SELECT
+    page_id, platform, post_id, toStartOfHour(minute) AS hour, subtype,
+    uniqExactMergeState(events) AS events,
+    uniqExactMergeState(questions) AS questions,
+    uniqExactMergeState(removed) AS removed
+FROM somepulse.engagement_1m
+GROUP BY page_id, platform, post_id, hour, subtype;
+
 -- functions (every start)
-CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question) ->
-    is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
+CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question, verb) ->
+    is_question AND verb = 'add'
+    AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
+
+CREATE OR REPLACE FUNCTION somepulse_net AS (event_id, condition, verb) ->
+    toInt64(uniqExactIf(event_id, condition AND verb = 'add'))
+    - toInt64(uniqExactIf(event_id, condition AND verb = 'remove'));
 
 CREATE OR REPLACE FUNCTION somepulse_is_engagement AS (kind, interaction_type) ->
     kind = 'interaction' AND interaction_type IN ('reaction', 'comment', 'share', 'click');
@@ -330,13 +353,47 @@ CREATE OR REPLACE FUNCTION somepulse_score AS (questions, response_rate, median_
       + w.3 + if(dialogues = 0, 0, w.4) + w.5 + w.6), 1e-9), 1);
 
 -- views (every start)
+CREATE OR REPLACE VIEW somepulse.v_posts AS
+SELECT page_id, post_id, any(platform) AS platform,
+       minIf(occurred_at, verb = 'add') AS published_at,
+       anyIf(format, verb = 'add') AS format, anyIf(paid, verb = 'add') AS paid,
+       anyIf(campaign_id, verb = 'add') AS campaign_id,
+       argMaxIf(text, occurred_at, verb IN ('add', 'edit') AND text != '') AS text,
+       countIf(verb = 'edit') > 0 AS edited
+FROM somepulse.events
+WHERE kind = 'post_published'
+GROUP BY page_id, post_id
+HAVING countIf(verb = 'add') > 0
+   AND argMaxIf(verb, occurred_at, verb IN ('add', 'remove')) != 'remove'
+COMMENT 'one row per post still published: published_at, format, paid, campaign, latest text, edited';
+
 CREATE OR REPLACE VIEW somepulse.v_questions AS
-SELECT event_id AS question_id, page_id, platform, post_id, kind AS source,
-       occurred_at AS asked_at, if(kind = 'interaction', comment_id, message_id) AS item_id,
-       thread_id
-FROM somepulse.events FINAL
-WHERE somepulse_is_question(kind, direction, is_question)
-COMMENT 'one row per question: comment/reply marked as a question, or incoming question message';
+SELECT question_id, page_id, platform, post_id, source, asked_at, item_id, thread_id,
+       withdrawn, withdrawn_at
+FROM (
+    SELECT page_id, item_id, kind AS source,
+           argMinIf(event_id, occurred_at, asked) AS question_id,
+           any(platform) AS platform, anyIf(post_id, asked) AS post_id,
+           minIf(occurred_at, asked) AS asked_at, anyIf(thread_id, asked) AS thread_id,
+           argMaxIf(is_question, occurred_at, verb IN ('add', 'edit')) AS still_a_question,
+           argMaxIf(verb, occurred_at, verb IN ('add', 'remove', 'hide', 'unhide'))
+               IN ('remove', 'hide') AS withdrawn,
+           if(withdrawn, maxIf(occurred_at, verb IN ('remove', 'hide')), NULL) AS withdrawn_at
+    FROM (
+        SELECT event_id, page_id, item_id, kind, platform, post_id, occurred_at, thread_id,
+               is_question, verb, is_question AND verb IN ('add', 'edit') AS asked
+        FROM somepulse.events FINAL
+        WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
+          AND item_id != ''
+          AND (page_id, item_id) IN (
+              SELECT page_id, item_id FROM somepulse.events
+              WHERE is_question AND verb IN ('add', 'edit')
+                AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')))
+    )
+    GROUP BY page_id, source, item_id
+    HAVING still_a_question
+)
+COMMENT 'one row per question (comment/reply or incoming message): asked_at, and withdrawn (removed or hidden) by its latest change';
 
 CREATE OR REPLACE VIEW somepulse.v_page_replies AS
 SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
@@ -447,47 +504,47 @@ COMMENT 'open office hours per page and local day (UTC instants), latest directo
 CREATE OR REPLACE VIEW somepulse.v_engagement_1m AS
 SELECT
     page_id, platform, post_id, minute AS minute,
-    uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
-    uniqExactMergeIf(events, subtype = 'comment') AS comments,
-    uniqExactMergeIf(events, subtype = 'reply') AS replies,
-    uniqExactMergeIf(events, subtype = 'share') AS shares,
-    uniqExactMergeIf(events, subtype = 'click') AS clicks,
-    uniqExactMergeIf(events, subtype = 'view') AS views,
+    toInt64(uniqExactMergeIf(events, subtype = 'reaction')) - toInt64(uniqExactMergeIf(removed, subtype = 'reaction')) AS reactions,
+    toInt64(uniqExactMergeIf(events, subtype = 'comment')) - toInt64(uniqExactMergeIf(removed, subtype = 'comment')) AS comments,
+    toInt64(uniqExactMergeIf(events, subtype = 'reply')) - toInt64(uniqExactMergeIf(removed, subtype = 'reply')) AS replies,
+    toInt64(uniqExactMergeIf(events, subtype = 'share')) - toInt64(uniqExactMergeIf(removed, subtype = 'share')) AS shares,
+    toInt64(uniqExactMergeIf(events, subtype = 'click')) - toInt64(uniqExactMergeIf(removed, subtype = 'click')) AS clicks,
+    toInt64(uniqExactMergeIf(events, subtype = 'view')) - toInt64(uniqExactMergeIf(removed, subtype = 'view')) AS views,
     uniqExactMerge(questions) AS questions,
     reactions + comments + shares + clicks AS engagement
 FROM somepulse.engagement_1m
 GROUP BY page_id, platform, post_id, minute
-COMMENT 'per minute, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
+COMMENT 'per minute, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement (added − removed: a removal counts −1 when it happens)';
 
 CREATE OR REPLACE VIEW somepulse.v_engagement_1h AS
 SELECT
     page_id, platform, post_id, hour AS hour,
-    uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
-    uniqExactMergeIf(events, subtype = 'comment') AS comments,
-    uniqExactMergeIf(events, subtype = 'reply') AS replies,
-    uniqExactMergeIf(events, subtype = 'share') AS shares,
-    uniqExactMergeIf(events, subtype = 'click') AS clicks,
-    uniqExactMergeIf(events, subtype = 'view') AS views,
+    toInt64(uniqExactMergeIf(events, subtype = 'reaction')) - toInt64(uniqExactMergeIf(removed, subtype = 'reaction')) AS reactions,
+    toInt64(uniqExactMergeIf(events, subtype = 'comment')) - toInt64(uniqExactMergeIf(removed, subtype = 'comment')) AS comments,
+    toInt64(uniqExactMergeIf(events, subtype = 'reply')) - toInt64(uniqExactMergeIf(removed, subtype = 'reply')) AS replies,
+    toInt64(uniqExactMergeIf(events, subtype = 'share')) - toInt64(uniqExactMergeIf(removed, subtype = 'share')) AS shares,
+    toInt64(uniqExactMergeIf(events, subtype = 'click')) - toInt64(uniqExactMergeIf(removed, subtype = 'click')) AS clicks,
+    toInt64(uniqExactMergeIf(events, subtype = 'view')) - toInt64(uniqExactMergeIf(removed, subtype = 'view')) AS views,
     uniqExactMerge(questions) AS questions,
     reactions + comments + shares + clicks AS engagement
 FROM somepulse.engagement_1h
 GROUP BY page_id, platform, post_id, hour
-COMMENT 'per hour, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
+COMMENT 'per hour, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement (added − removed: a removal counts −1 when it happens)';
 
 CREATE OR REPLACE VIEW somepulse.v_engagement_1d AS
 SELECT
     page_id, platform, post_id, somepulse_local_date(page_id, hour) AS day,
-    uniqExactMergeIf(events, subtype = 'reaction') AS reactions,
-    uniqExactMergeIf(events, subtype = 'comment') AS comments,
-    uniqExactMergeIf(events, subtype = 'reply') AS replies,
-    uniqExactMergeIf(events, subtype = 'share') AS shares,
-    uniqExactMergeIf(events, subtype = 'click') AS clicks,
-    uniqExactMergeIf(events, subtype = 'view') AS views,
+    toInt64(uniqExactMergeIf(events, subtype = 'reaction')) - toInt64(uniqExactMergeIf(removed, subtype = 'reaction')) AS reactions,
+    toInt64(uniqExactMergeIf(events, subtype = 'comment')) - toInt64(uniqExactMergeIf(removed, subtype = 'comment')) AS comments,
+    toInt64(uniqExactMergeIf(events, subtype = 'reply')) - toInt64(uniqExactMergeIf(removed, subtype = 'reply')) AS replies,
+    toInt64(uniqExactMergeIf(events, subtype = 'share')) - toInt64(uniqExactMergeIf(removed, subtype = 'share')) AS shares,
+    toInt64(uniqExactMergeIf(events, subtype = 'click')) - toInt64(uniqExactMergeIf(removed, subtype = 'click')) AS clicks,
+    toInt64(uniqExactMergeIf(events, subtype = 'view')) - toInt64(uniqExactMergeIf(removed, subtype = 'view')) AS views,
     uniqExactMerge(questions) AS questions,
     reactions + comments + shares + clicks AS engagement
 FROM somepulse.engagement_1h
 GROUP BY page_id, platform, post_id, day
-COMMENT 'per local day, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement';
+COMMENT 'per local day, page, platform and post: reactions, comments, replies, shares, clicks, views, questions, engagement (added − removed: a removal counts −1 when it happens)';
 
 CREATE OR REPLACE VIEW somepulse.v_page_daily AS
 WITH
@@ -496,18 +553,19 @@ activity AS (
         page_id,
         somepulse_local_date(page_id, occurred_at) AS local_day,
         any(platform) AS platform,
-        uniqExactIf(event_id, kind = 'post_published') AS posts,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reaction') AS reactions,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'comment') AS comments,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reply') AS replies,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'share') AS shares,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'click') AS clicks,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'view') AS views,
-        uniqExactIf(event_id, somepulse_is_question(kind, direction, is_question)) AS questions,
-        uniqExactIf(event_id, somepulse_is_engagement(kind, interaction_type)) AS engagement,
-        uniqExactIf(event_id, kind = 'private_message' AND direction = 'in') AS messages_in,
-        uniqExactIf(event_id, kind = 'page_reply') AS page_replies,
-        uniqExactIf(actor_id, somepulse_is_engagement(kind, interaction_type)) AS engaged_people
+        somepulse_net(event_id, kind = 'post_published', verb) AS posts,
+        somepulse_net(event_id, kind = 'interaction' AND interaction_type = 'reaction', verb) AS reactions,
+        somepulse_net(event_id, kind = 'interaction' AND interaction_type = 'comment', verb) AS comments,
+        somepulse_net(event_id, kind = 'interaction' AND interaction_type = 'reply', verb) AS replies,
+        somepulse_net(event_id, kind = 'interaction' AND interaction_type = 'share', verb) AS shares,
+        somepulse_net(event_id, kind = 'interaction' AND interaction_type = 'click', verb) AS clicks,
+        somepulse_net(event_id, kind = 'interaction' AND interaction_type = 'view', verb) AS views,
+        uniqExactIf(event_id, somepulse_is_question(kind, direction, is_question, verb)) AS questions,
+        somepulse_net(event_id, somepulse_is_engagement(kind, interaction_type), verb) AS engagement,
+        somepulse_net(event_id, kind = 'private_message' AND direction = 'in', verb) AS messages_in,
+        uniqExactIf(event_id, kind = 'page_reply' AND verb = 'add') AS page_replies,
+        uniqExactIf(actor_id, somepulse_is_engagement(kind, interaction_type) AND verb = 'add')
+            AS engaged_people
     FROM somepulse.events
     WHERE kind IN ('post_published', 'interaction', 'private_message', 'page_reply')
     GROUP BY page_id, local_day
@@ -609,6 +667,7 @@ matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
            q.post_id AS post_id, q.source AS source, q.asked_at AS asked_at,
            q.item_id AS item_id, q.thread_id AS thread_id,
+           q.withdrawn AS withdrawn, q.withdrawn_at AS withdrawn_at,
            d.replied_at AS direct_at, t.reply_or_null AS thread_at
     FROM questions AS q
     LEFT JOIN direct AS d ON d.page_id = q.page_id AND d.in_reply_to = q.item_id
@@ -635,7 +694,7 @@ office AS (
     GROUP BY a.question_id
 )
 SELECT
-    answered.*,
+    answered.* EXCEPT (withdrawn, withdrawn_at),
     somepulse_local_date(page_id, asked_at) AS day,
     replied_at IS NOT NULL AS is_answered,
     if(replied_at IS NULL, NULL,
@@ -644,6 +703,7 @@ SELECT
     ifNull(dateDiff('second', asked_at, replied_at) <= 86400, false) AS answered_within_24h
 FROM answered
 LEFT JOIN office ON office.question_id = answered.question_id
+WHERE NOT (answered.withdrawn AND answered.replied_at IS NULL)
 COMMENT 'per question: asked_at, first replied_at, calendar and office-hours minutes';
 
 CREATE OR REPLACE VIEW somepulse.v_open_questions AS
@@ -706,14 +766,14 @@ SELECT
     ifNull(c.comments, 0) AS comments,
     ifNull(c.comments, 0) >= 3 AS is_dialogue,
     ifNull(r.page_replies, 0) > 0 AS page_took_part
-FROM (SELECT page_id, post_id, min(occurred_at) AS published_at
-      FROM somepulse.events WHERE kind = 'post_published' GROUP BY page_id, post_id) AS posts
-LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS comments FROM somepulse.events
-           WHERE kind = 'interaction' AND interaction_type IN ('comment', 'reply')
-           GROUP BY page_id, post_id) AS c
+FROM somepulse.v_posts AS posts
+LEFT JOIN (SELECT page_id, post_id,
+                  somepulse_net(event_id, interaction_type IN ('comment', 'reply'), verb) AS comments
+           FROM somepulse.events WHERE kind = 'interaction' GROUP BY page_id, post_id) AS c
     ON c.page_id = posts.page_id AND c.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS page_replies FROM somepulse.events
-           WHERE kind = 'page_reply' AND channel = 'comment' GROUP BY page_id, post_id) AS r
+           WHERE kind = 'page_reply' AND channel = 'comment' AND verb = 'add'
+           GROUP BY page_id, post_id) AS r
     ON r.page_id = posts.page_id AND r.post_id = posts.post_id
 COMMENT 'per post: comments, is_dialogue (>= 3 comments), page_took_part';
 
@@ -737,17 +797,16 @@ SELECT
     round(engaged_people / nullIf(reach, 0), 4) AS virality_people,
     ifNull(f.followers, 0) AS followers_that_day,
     round(engagement / nullIf(followers_that_day, 0), 5) AS engagement_rate_followers
-FROM (SELECT page_id, post_id, any(platform) AS platform, min(occurred_at) AS published_at,
-             any(format) AS format, any(paid) AS paid, any(campaign_id) AS campaign_id,
-             any(text) AS text
-      FROM somepulse.events WHERE kind = 'post_published' GROUP BY page_id, post_id) AS posts
+FROM somepulse.v_posts AS posts
 LEFT JOIN (SELECT page_id, post_id,
-                  uniqExactIf(event_id, interaction_type = 'reaction') AS reactions,
-                  uniqExactIf(event_id, interaction_type = 'comment') AS comments,
-                  uniqExactIf(event_id, interaction_type = 'share') AS shares,
-                  uniqExactIf(event_id, interaction_type = 'click') AS clicks,
-                  uniqExactIf(event_id, somepulse_is_engagement(kind, interaction_type)) AS engagement,
-                  uniqExactIf(actor_id, somepulse_is_engagement(kind, interaction_type)) AS engaged_people
+                  somepulse_net(event_id, interaction_type = 'reaction', verb) AS reactions,
+                  somepulse_net(event_id, interaction_type = 'comment', verb) AS comments,
+                  somepulse_net(event_id, interaction_type = 'share', verb) AS shares,
+                  somepulse_net(event_id, interaction_type = 'click', verb) AS clicks,
+                  somepulse_net(event_id, somepulse_is_engagement(kind, interaction_type), verb)
+                      AS engagement,
+                  uniqExactIf(actor_id, somepulse_is_engagement(kind, interaction_type)
+                                        AND verb = 'add') AS engaged_people
            FROM somepulse.events WHERE kind = 'interaction' GROUP BY page_id, post_id) AS e
     ON e.page_id = posts.page_id AND e.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, post_id, reach, impressions FROM somepulse.v_post_reach) AS i
@@ -770,10 +829,10 @@ COMMENT 'per post: engagement, reach, engagement rate by reach and by followers,
 CREATE OR REPLACE VIEW somepulse.v_top_words AS
 SELECT page_id, toStartOfMonth(day) AS month, word, count() AS uses
 FROM (
-    SELECT page_id, somepulse_local_date(page_id, occurred_at) AS day,
+    SELECT page_id, somepulse_local_date(page_id, published_at) AS day,
            arrayJoin(extractAll(lowerUTF8(text), '\\p{L}+')) AS word
-    FROM somepulse.events FINAL
-    WHERE kind = 'post_published' AND text != ''
+    FROM somepulse.v_posts
+    WHERE text != ''
 )
 WHERE lengthUTF8(word) >= 3 AND word NOT IN (SELECT word FROM somepulse.stop_words)
 GROUP BY page_id, month, word

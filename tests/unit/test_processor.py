@@ -22,6 +22,7 @@ def test_batch_message_becomes_rows_with_source_position() -> None:
     assert rows[0] == {
         "event_id": "e1",
         "kind": "interaction",
+        "verb": "add",
         "schema_version": 1,
         "platform": "facebook",
         "page_id": "nav.jobblyst",

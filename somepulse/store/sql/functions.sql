@@ -4,9 +4,18 @@
 -- {db}_local_date is defined from the page directory by store/reference.py.
 
 -- A person's comment or reply marked as a question, or an incoming private message
--- marked as a question.
-CREATE OR REPLACE FUNCTION {db}_is_question AS (kind, direction, is_question) ->
-    is_question AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
+-- marked as a question, counted when it is added (edits and removals change the queue,
+-- v_questions, not the number of questions asked).
+CREATE OR REPLACE FUNCTION {db}_is_question AS (kind, direction, is_question, verb) ->
+    is_question AND verb = 'add'
+    AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'));
+
+-- Items counted added − removed (domain.signals.count_sign): a removal takes its item
+-- back when it happens, edits, hides and unhides move no count; uniqExact on event ids,
+-- so a replayed add or removal counts once.
+CREATE OR REPLACE FUNCTION {db}_net AS (event_id, condition, verb) ->
+    toInt64(uniqExactIf(event_id, condition AND verb = 'add'))
+    - toInt64(uniqExactIf(event_id, condition AND verb = 'remove'));
 
 -- Engagement: reactions + comments + shares + clicks (not views, not replies).
 CREATE OR REPLACE FUNCTION {db}_is_engagement AS (kind, interaction_type) ->

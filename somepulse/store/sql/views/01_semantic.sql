@@ -2,13 +2,54 @@
 -- of a day" and "a post's reach". Other views, the worker's rebuild queries, the
 -- surge baselines and the Grafana rules read these instead of re-typing predicates.
 
+CREATE OR REPLACE VIEW {db}.v_posts AS
+-- One row per post of the page that is still there: published at its add, with its
+-- latest text (an edit keeps the post's identity); a removed post is gone.
+SELECT page_id, post_id, any(platform) AS platform,
+       minIf(occurred_at, verb = 'add') AS published_at,
+       anyIf(format, verb = 'add') AS format, anyIf(paid, verb = 'add') AS paid,
+       anyIf(campaign_id, verb = 'add') AS campaign_id,
+       argMaxIf(text, occurred_at, verb IN ('add', 'edit') AND text != '') AS text,
+       countIf(verb = 'edit') > 0 AS edited
+FROM {db}.events
+WHERE kind = 'post_published'
+GROUP BY page_id, post_id
+HAVING countIf(verb = 'add') > 0
+   AND argMaxIf(verb, occurred_at, verb IN ('add', 'remove')) != 'remove'
+COMMENT 'one row per post still published: published_at, format, paid, campaign, latest text, edited';
+
 CREATE OR REPLACE VIEW {db}.v_questions AS
-SELECT event_id AS question_id, page_id, platform, post_id, kind AS source,
-       occurred_at AS asked_at, if(kind = 'interaction', comment_id, message_id) AS item_id,
-       thread_id
-FROM {db}.events FINAL
-WHERE {db}_is_question(kind, direction, is_question)
-COMMENT 'one row per question: comment/reply marked as a question, or incoming question message';
+-- One row per question item (a comment or an incoming message), whatever became of it:
+-- asked when it was first a question (its add, or the edit that made it one), still a
+-- question by its latest add or edit, withdrawn when its latest visibility change is a
+-- removal or hide. The item is found through its question events only (cheap), then
+-- all of its changes are read.
+SELECT question_id, page_id, platform, post_id, source, asked_at, item_id, thread_id,
+       withdrawn, withdrawn_at
+FROM (
+    SELECT page_id, item_id, kind AS source,
+           argMinIf(event_id, occurred_at, asked) AS question_id,
+           any(platform) AS platform, anyIf(post_id, asked) AS post_id,
+           minIf(occurred_at, asked) AS asked_at, anyIf(thread_id, asked) AS thread_id,
+           argMaxIf(is_question, occurred_at, verb IN ('add', 'edit')) AS still_a_question,
+           argMaxIf(verb, occurred_at, verb IN ('add', 'remove', 'hide', 'unhide'))
+               IN ('remove', 'hide') AS withdrawn,
+           if(withdrawn, maxIf(occurred_at, verb IN ('remove', 'hide')), NULL) AS withdrawn_at
+    FROM (
+        SELECT event_id, page_id, item_id, kind, platform, post_id, occurred_at, thread_id,
+               is_question, verb, is_question AND verb IN ('add', 'edit') AS asked
+        FROM {db}.events FINAL
+        WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
+          AND item_id != ''
+          AND (page_id, item_id) IN (
+              SELECT page_id, item_id FROM {db}.events
+              WHERE is_question AND verb IN ('add', 'edit')
+                AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')))
+    )
+    GROUP BY page_id, source, item_id
+    HAVING still_a_question
+)
+COMMENT 'one row per question (comment/reply or incoming message): asked_at, and withdrawn (removed or hidden) by its latest change';
 
 CREATE OR REPLACE VIEW {db}.v_page_replies AS
 SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,

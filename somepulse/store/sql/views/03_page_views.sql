@@ -1,6 +1,6 @@
 -- Per page and local day (the page's time zone sets the day boundary): activity,
 -- engagement, questions, reach and followers. Counts are uniqExact(event_id), so
--- replayed events never count twice; reported figures (reach, followers) take the
+-- replayed events never count twice, and net of removals ({db}_net); reported figures (reach, followers) take the
 -- latest snapshot of the day (argMax by snapshot time), never a sum of snapshots.
 CREATE OR REPLACE VIEW {db}.v_page_daily AS
 WITH
@@ -9,18 +9,19 @@ activity AS (
         page_id,
         {db}_local_date(page_id, occurred_at) AS local_day,
         any(platform) AS platform,
-        uniqExactIf(event_id, kind = 'post_published') AS posts,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reaction') AS reactions,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'comment') AS comments,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'reply') AS replies,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'share') AS shares,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'click') AS clicks,
-        uniqExactIf(event_id, kind = 'interaction' AND interaction_type = 'view') AS views,
-        uniqExactIf(event_id, {db}_is_question(kind, direction, is_question)) AS questions,
-        uniqExactIf(event_id, {db}_is_engagement(kind, interaction_type)) AS engagement,
-        uniqExactIf(event_id, kind = 'private_message' AND direction = 'in') AS messages_in,
-        uniqExactIf(event_id, kind = 'page_reply') AS page_replies,
-        uniqExactIf(actor_id, {db}_is_engagement(kind, interaction_type)) AS engaged_people
+        {db}_net(event_id, kind = 'post_published', verb) AS posts,
+        {db}_net(event_id, kind = 'interaction' AND interaction_type = 'reaction', verb) AS reactions,
+        {db}_net(event_id, kind = 'interaction' AND interaction_type = 'comment', verb) AS comments,
+        {db}_net(event_id, kind = 'interaction' AND interaction_type = 'reply', verb) AS replies,
+        {db}_net(event_id, kind = 'interaction' AND interaction_type = 'share', verb) AS shares,
+        {db}_net(event_id, kind = 'interaction' AND interaction_type = 'click', verb) AS clicks,
+        {db}_net(event_id, kind = 'interaction' AND interaction_type = 'view', verb) AS views,
+        uniqExactIf(event_id, {db}_is_question(kind, direction, is_question, verb)) AS questions,
+        {db}_net(event_id, {db}_is_engagement(kind, interaction_type), verb) AS engagement,
+        {db}_net(event_id, kind = 'private_message' AND direction = 'in', verb) AS messages_in,
+        uniqExactIf(event_id, kind = 'page_reply' AND verb = 'add') AS page_replies,
+        uniqExactIf(actor_id, {db}_is_engagement(kind, interaction_type) AND verb = 'add')
+            AS engaged_people
     FROM {db}.events
     WHERE kind IN ('post_published', 'interaction', 'private_message', 'page_reply')
     GROUP BY page_id, local_day

@@ -30,6 +30,7 @@ matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
            q.post_id AS post_id, q.source AS source, q.asked_at AS asked_at,
            q.item_id AS item_id, q.thread_id AS thread_id,
+           q.withdrawn AS withdrawn, q.withdrawn_at AS withdrawn_at,
            d.replied_at AS direct_at, t.reply_or_null AS thread_at
     FROM questions AS q
     LEFT JOIN direct AS d ON d.page_id = q.page_id AND d.in_reply_to = q.item_id
@@ -56,7 +57,7 @@ office AS (
     GROUP BY a.question_id
 )
 SELECT
-    answered.*,
+    answered.* EXCEPT (withdrawn, withdrawn_at),
     {db}_local_date(page_id, asked_at) AS day,
     replied_at IS NOT NULL AS is_answered,
     if(replied_at IS NULL, NULL,
@@ -65,6 +66,9 @@ SELECT
     ifNull(dateDiff('second', asked_at, replied_at) <= 86400, false) AS answered_within_24h
 FROM answered
 LEFT JOIN office ON office.question_id = answered.question_id
+-- a question removed or hidden before any answer leaves the figures (and the queue); one
+-- already answered stays answered
+WHERE NOT (answered.withdrawn AND answered.replied_at IS NULL)
 COMMENT 'per question: asked_at, first replied_at, calendar and office-hours minutes';
 
 -- Questions without a reply, with their age now (calendar and office minutes).

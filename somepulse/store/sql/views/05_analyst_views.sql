@@ -9,14 +9,14 @@ SELECT
     ifNull(c.comments, 0) AS comments,
     ifNull(c.comments, 0) >= 3 AS is_dialogue,
     ifNull(r.page_replies, 0) > 0 AS page_took_part
-FROM (SELECT page_id, post_id, min(occurred_at) AS published_at
-      FROM {db}.events WHERE kind = 'post_published' GROUP BY page_id, post_id) AS posts
-LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS comments FROM {db}.events
-           WHERE kind = 'interaction' AND interaction_type IN ('comment', 'reply')
-           GROUP BY page_id, post_id) AS c
+FROM {db}.v_posts AS posts
+LEFT JOIN (SELECT page_id, post_id,
+                  {db}_net(event_id, interaction_type IN ('comment', 'reply'), verb) AS comments
+           FROM {db}.events WHERE kind = 'interaction' GROUP BY page_id, post_id) AS c
     ON c.page_id = posts.page_id AND c.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, post_id, uniqExact(event_id) AS page_replies FROM {db}.events
-           WHERE kind = 'page_reply' AND channel = 'comment' GROUP BY page_id, post_id) AS r
+           WHERE kind = 'page_reply' AND channel = 'comment' AND verb = 'add'
+           GROUP BY page_id, post_id) AS r
     ON r.page_id = posts.page_id AND r.post_id = posts.post_id
 COMMENT 'per post: comments, is_dialogue (>= 3 comments), page_took_part';
 
@@ -45,17 +45,16 @@ SELECT
     round(engaged_people / nullIf(reach, 0), 4) AS virality_people,
     ifNull(f.followers, 0) AS followers_that_day,
     round(engagement / nullIf(followers_that_day, 0), 5) AS engagement_rate_followers
-FROM (SELECT page_id, post_id, any(platform) AS platform, min(occurred_at) AS published_at,
-             any(format) AS format, any(paid) AS paid, any(campaign_id) AS campaign_id,
-             any(text) AS text
-      FROM {db}.events WHERE kind = 'post_published' GROUP BY page_id, post_id) AS posts
+FROM {db}.v_posts AS posts
 LEFT JOIN (SELECT page_id, post_id,
-                  uniqExactIf(event_id, interaction_type = 'reaction') AS reactions,
-                  uniqExactIf(event_id, interaction_type = 'comment') AS comments,
-                  uniqExactIf(event_id, interaction_type = 'share') AS shares,
-                  uniqExactIf(event_id, interaction_type = 'click') AS clicks,
-                  uniqExactIf(event_id, {db}_is_engagement(kind, interaction_type)) AS engagement,
-                  uniqExactIf(actor_id, {db}_is_engagement(kind, interaction_type)) AS engaged_people
+                  {db}_net(event_id, interaction_type = 'reaction', verb) AS reactions,
+                  {db}_net(event_id, interaction_type = 'comment', verb) AS comments,
+                  {db}_net(event_id, interaction_type = 'share', verb) AS shares,
+                  {db}_net(event_id, interaction_type = 'click', verb) AS clicks,
+                  {db}_net(event_id, {db}_is_engagement(kind, interaction_type), verb)
+                      AS engagement,
+                  uniqExactIf(actor_id, {db}_is_engagement(kind, interaction_type)
+                                        AND verb = 'add') AS engaged_people
            FROM {db}.events WHERE kind = 'interaction' GROUP BY page_id, post_id) AS e
     ON e.page_id = posts.page_id AND e.post_id = posts.post_id
 LEFT JOIN (SELECT page_id, post_id, reach, impressions FROM {db}.v_post_reach) AS i
@@ -79,10 +78,10 @@ COMMENT 'per post: engagement, reach, engagement rate by reach and by followers,
 CREATE OR REPLACE VIEW {db}.v_top_words AS
 SELECT page_id, toStartOfMonth(day) AS month, word, count() AS uses
 FROM (
-    SELECT page_id, {db}_local_date(page_id, occurred_at) AS day,
+    SELECT page_id, {db}_local_date(page_id, published_at) AS day,
            arrayJoin(extractAll(lowerUTF8(text), '\\p{L}+')) AS word
-    FROM {db}.events FINAL
-    WHERE kind = 'post_published' AND text != ''
+    FROM {db}.v_posts
+    WHERE text != ''
 )
 WHERE lengthUTF8(word) >= 3 AND word NOT IN (SELECT word FROM {db}.stop_words)
 GROUP BY page_id, month, word
