@@ -19,6 +19,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
+from somepulse.collectors.edge import detect_question
 from somepulse.privacy.keys import keyring
 from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.settings import Settings
@@ -139,10 +140,11 @@ class KafkaPublisher:
             return
 
     async def publish(self, events: Iterable[dict[str, Any]]) -> None:
-        """Queue events (pseudonymised, citizens' text dropped) and send full page
-        batches. Every object is scrubbed here, whatever it holds: nothing leaves a
-        collector with a person's platform id in it."""
+        """Queue events (questions detected, pseudonymised, citizens' text dropped) and
+        send full page batches. Every object is scrubbed here, whatever it holds:
+        nothing leaves a collector with a person's platform id in it."""
         for event in events:
+            detect_question(event)  # reads the text the scrub drops
             self._pseudonymiser.scrub(event, keep_text=self._keep_text)
             page = event.get("page_id") if isinstance(event.get("page_id"), str) else None
             batch = self._pending.setdefault(page, [])

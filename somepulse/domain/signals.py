@@ -13,6 +13,9 @@ The rules:
   private message marked as a question, when it is added (the volume of questions
   asked); an edit may make or unmake a question and a removal or hide withdraws it,
   which the queue and the response figures honour (``LiveQuestions``, ``v_questions``);
+* **the person on duty decides**: a ``needs_reply_mark`` makes a comment or message a
+  question (asked when it was written) or unmakes one, whatever the detector said or
+  says after an edit;
 * **counts move on add and remove only** (``count_sign``): an item removed counts −1
   at the time of its removal (the day's figure is net, like a platform's net follows);
   edits, hides and unhides move no count;
@@ -36,6 +39,7 @@ from datetime import UTC, datetime
 from somepulse.domain.pages import PageInfo
 from somepulse.schemas.events import Event
 from somepulse.schemas.interactions import Interaction, PageReply, ReplyChannel
+from somepulse.schemas.marks import NeedsReplyMark
 from somepulse.schemas.messages import Direction, PrivateMessage
 from somepulse.schemas.snapshots import InsightsScope, InsightsSnapshot
 
@@ -62,6 +66,9 @@ class QuestionRef:
 
     item_id: str
     thread_id: str | None
+    # a marked question: the marked comment's or message's own event id and time
+    question_id: str = ""
+    asked_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +179,14 @@ def classify(event: Event) -> Signal | None:
         thread = reply.thread_id if reply.channel is _MESSAGE and reply.thread_id else None
         ref = ReplyRef(reply.in_reply_to, thread, reply.automated, reply.app_id or "")
         return _signal(reply, (), reply=ref)
+    if kind is NeedsReplyMark:
+        mark: NeedsReplyMark = event  # type: ignore[assignment]
+        item = QuestionRef(mark.target_id, mark.thread_id)
+        asked = QuestionRef(mark.target_id, mark.thread_id, mark.target_event_id, mark.target_at)
+        signal = _signal(mark, (), asked if mark.needs_reply else None)
+        signal.change = "mark"
+        signal.item = item
+        return signal
     if kind is InsightsSnapshot:
         snap: InsightsSnapshot = event  # type: ignore[assignment]
         day = int(datetime(snap.day.year, snap.day.month, snap.day.day, tzinfo=UTC).timestamp())

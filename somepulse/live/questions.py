@@ -60,6 +60,9 @@ class LiveQuestions:
         # in _held (an unhide, or a question arriving after its removal, meets them there)
         self._visibility: dict[tuple[str, str], tuple[datetime, str]] = {}
         self._held: dict[tuple[str, str], Question] = {}
+        # (page, item) -> when the person on duty decided it: edits and late arrivals of
+        # the item no longer change whether it is a question
+        self._marked: dict[tuple[str, str], datetime] = {}
         self.watermark: datetime | None = None
         self._evicted_at: datetime | None = None
 
@@ -79,11 +82,19 @@ class LiveQuestions:
 
     def _question(self, signal: Signal, ref: QuestionRef, at: datetime) -> None:
         question = Question(
-            signal.event_id, signal.page_id, signal.platform, at, ref.item_id, ref.thread_id
+            ref.question_id or signal.event_id,
+            signal.page_id,
+            signal.platform,
+            ref.asked_at or at,
+            ref.item_id,
+            ref.thread_id,
         )
+        at = question.asked_at
+        key = (signal.page_id, ref.item_id)
+        if key in self._marked and signal.change != "mark":
+            return  # the person on duty decided this item
         if ref.thread_id is not None:
             self._in_thread.setdefault((signal.page_id, ref.thread_id), set()).add(ref.item_id)
-        key = (signal.page_id, ref.item_id)
         seen = self._visibility.get(key)
         if seen is not None and seen[1] != "unhide" and seen[0] >= at:
             self._held[key] = question  # removed or hidden before it reached us
@@ -96,13 +107,17 @@ class LiveQuestions:
         if item is None:
             return
         key = (signal.page_id, item.item_id)
-        if signal.change == "edit":
+        if signal.change == "mark":
+            self._marked[key] = at
+        if signal.change in ("edit", "mark"):
+            if signal.change == "edit" and key in self._marked:
+                return  # the person on duty's verdict stands
             known = self.open.get(key) or self._answered.get(key) or self._held.get(key)
             if signal.question is None:
                 if known is not None:
                     self._forget(known)  # no longer a question: out of queue and figures
             elif known is None:
-                self._question(signal, signal.question, at)  # edited into a question
+                self._question(signal, signal.question, at)  # now a question
             return
         seen = self._visibility.get(key)
         if seen is not None and seen[0] > at:
@@ -201,6 +216,7 @@ class LiveQuestions:
         for question in [q for q in held if q.asked_at < cutoff]:
             self._forget(question)
         self._visibility = {k: v for k, v in self._visibility.items() if v[0] >= cutoff}
+        self._marked = {k: t for k, t in self._marked.items() if t >= cutoff}
         self._replies = {k: t for k, t in self._replies.items() if t >= cutoff}
         self._thread_replies = {
             k: kept

@@ -70,7 +70,7 @@ def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str])
     ids = store.query(
         f"SELECT DISTINCT event_id, toUnixTimestamp(occurred_at) AS ts FROM {db}.events "
         f"WHERE {where_pages} AND occurred_at >= {since} AND (kind IN ('interaction', "
-        f"'page_reply') OR (kind = 'private_message' AND direction = 'in'))"
+        f"'page_reply', 'needs_reply_mark') OR (kind = 'private_message' AND direction = 'in'))"
     )
     state.seen.load((r["event_id"], int(r["ts"])) for r in ids)
     replies = store.query(

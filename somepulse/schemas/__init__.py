@@ -17,6 +17,7 @@ from somepulse.schemas.interactions import (
     ReactionType,
     ReplyChannel,
 )
+from somepulse.schemas.marks import NeedsReplyMark
 from somepulse.schemas.mentions import Mention, MentionVia
 from somepulse.schemas.messages import Direction, PrivateMessage
 from somepulse.schemas.posts import PostFormat, PostPublished
@@ -39,6 +40,7 @@ __all__ = [
     "InteractionType",
     "Mention",
     "MentionVia",
+    "NeedsReplyMark",
     "PageReply",
     "Platform",
     "PostFormat",

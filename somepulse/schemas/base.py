@@ -59,6 +59,17 @@ ItemVerb = Annotated[
     ),
 ]
 
+# Why the edge's question detector decided (domain.needs_reply: "question mark",
+# "request", "case problem", "rhetorical", …); set where a collector classified text.
+QuestionReason = Annotated[
+    str | None,
+    Field(
+        max_length=40,
+        pattern=r"^[a-z ]+$",
+        description="Why the question detector decided as it did (collectors set it).",
+    ),
+]
+
 # Ids are printable: no control, format (bidi) or separator characters, which would
 # reach dashboards, alert labels and e-mail subjects (security review D5). Checked in
 # pydantic's Rust core (a regex), not in Python.

@@ -12,6 +12,7 @@ from pydantic import Field, TypeAdapter
 
 from somepulse.schemas.ads import AdSpend
 from somepulse.schemas.interactions import Interaction, PageReply
+from somepulse.schemas.marks import NeedsReplyMark
 from somepulse.schemas.mentions import Mention
 from somepulse.schemas.messages import PrivateMessage
 from somepulse.schemas.posts import PostPublished
@@ -26,6 +27,7 @@ Event = Annotated[
     | InsightsSnapshot
     | MetricSnapshot
     | Mention
+    | NeedsReplyMark
     | AdSpend,
     Field(discriminator="kind"),
 ]
@@ -39,6 +41,7 @@ EVENT_MODELS: tuple[type[Any], ...] = (
     InsightsSnapshot,
     MetricSnapshot,
     Mention,
+    NeedsReplyMark,
     AdSpend,
 )
 KINDS: tuple[str, ...] = tuple(m.model_fields["kind"].default for m in EVENT_MODELS)

@@ -7,7 +7,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from somepulse.schemas.base import EventBase, Id, ItemVerb, Pseudonym, Verb
+from somepulse.schemas.base import EventBase, Id, ItemVerb, Pseudonym, QuestionReason, Verb
 
 
 class InteractionType(StrEnum):
@@ -46,6 +46,7 @@ class Interaction(EventBase):
     comment_id: Id | None = Field(None, description="Id of this comment/reply.")
     parent_comment_id: Id | None = Field(None, description="Comment a reply answers.")
     is_question: bool = Field(False, description="The comment/reply asks the page something.")
+    question_reason: QuestionReason = None
     text: str | None = Field(None, max_length=20_000, description="Only if text is kept.")
 
     @model_validator(mode="after")

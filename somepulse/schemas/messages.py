@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from somepulse.schemas.base import EventBase, Id, ItemVerb, Pseudonym, Verb
+from somepulse.schemas.base import EventBase, Id, ItemVerb, Pseudonym, QuestionReason, Verb
 
 
 class Direction(StrEnum):
@@ -23,4 +23,5 @@ class PrivateMessage(EventBase):
     thread_id: Pseudonym = Field(description="Pseudonymised conversation id.")
     actor_id: Pseudonym = Field(description="Pseudonymised person id (the citizen in the thread).")
     is_question: bool = Field(False, description="An incoming message asking the page something.")
+    question_reason: QuestionReason = None
     text: str | None = Field(None, max_length=20_000, description="Only if text is kept.")

@@ -64,6 +64,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
             + rollups.change_statements(rollups.HOUR)
         ),
     ),
+    (20, "needs_reply", _file("020_needs_reply.sql")),
 )
 MAX_MIGRATION = MIGRATIONS[-1][0]
 

@@ -110,9 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--latency-seconds", type=float, default=20.0)
 
     sub.add_parser("config", help="print every SOMEPULSE_* setting as a Markdown table")
+    from somepulse.tools.questions import add_parser as add_questions_parser
     from somepulse.tools.subject import add_parsers
 
     add_parsers(sub)
+    add_questions_parser(sub)
     return parser
 
 
@@ -211,6 +213,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from somepulse.tools.subject import run_subject_command
 
             return run_subject_command(args, settings, console)
+        elif args.command == "questions":
+            from somepulse.tools.questions import run as run_questions
+
+            return run_questions(args, settings, console)
         elif args.command == "config":
             print(markdown_table())
     except (
@@ -232,7 +238,7 @@ def _alertmanager_url(args: argparse.Namespace, settings: Settings) -> str:
     return str(given or settings.alertmanager_url or "http://alertmanager:9093")
 
 
-def _bootstrap(settings: Settings) -> str:
+def bootstrap(settings: Settings) -> str:
     from somepulse.service.worker import read_worker_file
 
     if settings.kafka_bootstrap:
@@ -251,7 +257,7 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
 
     publisher = KafkaPublisher.from_settings(
         settings,
-        _bootstrap(settings),
+        bootstrap(settings),
         on_retry=lambda msg: console.print(f"[yellow]{msg}[/]"),
         metrics=_collector_metrics(settings),
     )

@@ -223,3 +223,48 @@ def test_a_removal_need_not_name_the_reaction_but_an_add_must() -> None:
 
 
 MORNING_END = models([comment("c0", "x", "12:00", "add", False)])[0].occurred_at
+
+
+def mark_event(target: str, item: str, written: str, hhmm: str, needs: bool) -> dict[str, Any]:
+    return BASE | {
+        "kind": "needs_reply_mark", "event_id": f"mark-{item}-{hhmm}", "post_id": "p1",
+        "occurred_at": at(hhmm), "target_event_id": target, "channel": "comment",
+        "target_id": item, "target_at": at(written), "needs_reply": needs,
+    }  # fmt: skip
+
+
+# The person on duty corrects the detector (11:00, 11:05): d1 was no question by the
+# detector but is one (asked 08:30, when written); d2 was a question but is not; d2's
+# later edit, still "a question" by the detector, does not undo the mark.
+MARKED: list[dict[str, Any]] = [
+    comment("d1", "ola", "08:30", "add", False),
+    comment("d2", "kai", "08:31", "add", True),
+    mark_event("d1-add-08:30", "d1", "08:30", "11:00", True),
+    mark_event("d2-add-08:31", "d2", "08:31", "11:05", False),
+    comment("d2", "kai", "11:10", "edit", True),
+]
+
+
+def test_the_duty_communicators_mark_decides_in_the_store(store: Store) -> None:
+    insert(store, models(MARKED))
+    rows = store.query(
+        "SELECT question_id, item_id, toString(asked_at) AS asked, marked "
+        "FROM somepulse.v_questions ORDER BY item_id"
+    )
+    assert rows == [
+        {"question_id": "d1-add-08:30", "item_id": "d1", "asked": "2020-03-12 08:30:00.000",
+         "marked": True},
+    ]  # fmt: skip
+    still_open = store.query("SELECT question_id FROM somepulse.v_open_questions")
+    assert still_open == [{"question_id": "d1-add-08:30"}]
+
+
+def test_the_duty_communicators_mark_decides_live() -> None:
+    ref = Reference.load()
+    state = LiveState({p.page_id: p for p in ref.pages})
+    state.add(models(MARKED))
+    (question,) = state.questions.open.values()
+    assert (question.question_id, question.asked_at.isoformat()) == (
+        "d1-add-08:30",
+        "2020-03-12T08:30:00+00:00",
+    )

@@ -310,6 +310,27 @@ SELECT
 FROM somepulse.engagement_1m
 GROUP BY page_id, platform, post_id, hour, subtype;
 
+-- migration 020_needs_reply
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS question_reason LowCardinality(String) DEFAULT ''
+    COMMENT 'interaction, private_message: why the question detector decided' AFTER is_question;
+
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS target_event_id String DEFAULT ''
+    COMMENT 'needs_reply_mark: the comment or message event marked' AFTER question_reason;
+
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS target_id String DEFAULT ''
+    COMMENT 'needs_reply_mark: the comment id or message id marked' AFTER target_event_id;
+
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS target_at DateTime64(3, 'UTC') DEFAULT occurred_at
+    COMMENT 'needs_reply_mark: when the marked comment or message was written' AFTER target_id;
+
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS needs_reply Bool DEFAULT false
+    COMMENT 'needs_reply_mark: the verdict of the person on duty' AFTER target_at;
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question, verb) ->
     is_question AND verb = 'add'
@@ -369,31 +390,49 @@ COMMENT 'one row per post still published: published_at, format, paid, campaign,
 
 CREATE OR REPLACE VIEW somepulse.v_questions AS
 SELECT question_id, page_id, platform, post_id, source, asked_at, item_id, thread_id,
-       withdrawn, withdrawn_at
+       withdrawn, withdrawn_at, marked
 FROM (
-    SELECT page_id, item_id, kind AS source,
-           argMinIf(event_id, occurred_at, asked) AS question_id,
-           any(platform) AS platform, anyIf(post_id, asked) AS post_id,
-           minIf(occurred_at, asked) AS asked_at, anyIf(thread_id, asked) AS thread_id,
-           argMaxIf(is_question, occurred_at, verb IN ('add', 'edit')) AS still_a_question,
+    SELECT page_id, item_id, any(source) AS source,
+           any(platform) AS platform,
+           countIf(asked) > 0 AS detected,
+           countIf(is_mark) > 0 AS marked,
+           if(detected, argMinIf(event_id, occurred_at, asked),
+              anyIf(target_event_id, is_mark)) AS question_id,
+           if(detected, anyIf(post_id, asked), anyIf(post_id, is_mark)) AS post_id,
+           if(detected, minIf(occurred_at, asked), minIf(target_at, is_mark)) AS asked_at,
+           if(detected, anyIf(thread_id, asked), anyIf(thread_id, is_mark)) AS thread_id,
+           if(marked, argMaxIf(needs_reply, occurred_at, is_mark),
+              argMaxIf(is_question, occurred_at, verb IN ('add', 'edit'))) AS still_a_question,
            argMaxIf(verb, occurred_at, verb IN ('add', 'remove', 'hide', 'unhide'))
                IN ('remove', 'hide') AS withdrawn,
            if(withdrawn, maxIf(occurred_at, verb IN ('remove', 'hide')), NULL) AS withdrawn_at
     FROM (
-        SELECT event_id, page_id, item_id, kind, platform, post_id, occurred_at, thread_id,
-               is_question, verb, is_question AND verb IN ('add', 'edit') AS asked
+        SELECT event_id, page_id, item_id, kind AS source, platform, post_id, occurred_at,
+               thread_id, is_question, verb, is_question AND verb IN ('add', 'edit') AS asked,
+               false AS is_mark, false AS needs_reply, '' AS target_event_id,
+               occurred_at AS target_at
         FROM somepulse.events FINAL
         WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
           AND item_id != ''
-          AND (page_id, item_id) IN (
-              SELECT page_id, item_id FROM somepulse.events
-              WHERE is_question AND verb IN ('add', 'edit')
-                AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')))
+          AND ((page_id, item_id) IN (
+                  SELECT page_id, item_id FROM somepulse.events
+                  WHERE is_question AND verb IN ('add', 'edit')
+                    AND (kind = 'interaction'
+                         OR (kind = 'private_message' AND direction = 'in')))
+               OR (page_id, item_id) IN (
+                  SELECT page_id, target_id FROM somepulse.events WHERE kind = 'needs_reply_mark'))
+        UNION ALL
+        SELECT event_id, page_id, target_id AS item_id,
+               if(channel = 'message', 'private_message', 'interaction') AS source,
+               platform, post_id, occurred_at, thread_id, false AS is_question, '' AS verb,
+               false AS asked, true AS is_mark, needs_reply, target_event_id, target_at
+        FROM somepulse.events FINAL
+        WHERE kind = 'needs_reply_mark'
     )
-    GROUP BY page_id, source, item_id
+    GROUP BY page_id, item_id
     HAVING still_a_question
 )
-COMMENT 'one row per question (comment/reply or incoming message): asked_at, and withdrawn (removed or hidden) by its latest change';
+COMMENT 'one row per question (comment/reply or incoming message): asked_at, withdrawn (removed or hidden) by its latest change, marked by the person on duty';
 
 CREATE OR REPLACE VIEW somepulse.v_page_replies AS
 SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,

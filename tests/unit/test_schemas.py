@@ -101,6 +101,14 @@ VALID = [
         "matched": "#nav",
         "actor_id": person("m"),
     },
+    {
+        "kind": "needs_reply_mark",
+        "target_event_id": "fb:comment:c9:add",
+        "channel": "comment",
+        "target_id": "c9",
+        "target_at": "2020-03-12T09:40:00+01:00",
+        "needs_reply": True,
+    },
 ]
 
 

@@ -19,37 +19,56 @@ HAVING countIf(verb = 'add') > 0
 COMMENT 'one row per post still published: published_at, format, paid, campaign, latest text, edited';
 
 CREATE OR REPLACE VIEW {db}.v_questions AS
--- One row per question item (a comment or an incoming message), whatever became of it:
--- asked when it was first a question (its add, or the edit that made it one), still a
--- question by its latest add or edit, withdrawn when its latest visibility change is a
--- removal or hide. The item is found through its question events only (cheap), then
--- all of its changes are read.
+-- One row per question item (a comment or an incoming message), whatever became of it.
+-- A question by the detector's latest verdict (its add or latest edit) unless the person
+-- on duty marked it (needs_reply_mark: the latest mark wins); asked when it first was a
+-- question (its add, or the edit that made it one; a marked one when it was written);
+-- withdrawn when its latest visibility change is a removal or hide. The items are found
+-- through their question events and marks only (cheap), then all of their changes read.
 SELECT question_id, page_id, platform, post_id, source, asked_at, item_id, thread_id,
-       withdrawn, withdrawn_at
+       withdrawn, withdrawn_at, marked
 FROM (
-    SELECT page_id, item_id, kind AS source,
-           argMinIf(event_id, occurred_at, asked) AS question_id,
-           any(platform) AS platform, anyIf(post_id, asked) AS post_id,
-           minIf(occurred_at, asked) AS asked_at, anyIf(thread_id, asked) AS thread_id,
-           argMaxIf(is_question, occurred_at, verb IN ('add', 'edit')) AS still_a_question,
+    SELECT page_id, item_id, any(source) AS source,
+           any(platform) AS platform,
+           countIf(asked) > 0 AS detected,
+           countIf(is_mark) > 0 AS marked,
+           if(detected, argMinIf(event_id, occurred_at, asked),
+              anyIf(target_event_id, is_mark)) AS question_id,
+           if(detected, anyIf(post_id, asked), anyIf(post_id, is_mark)) AS post_id,
+           if(detected, minIf(occurred_at, asked), minIf(target_at, is_mark)) AS asked_at,
+           if(detected, anyIf(thread_id, asked), anyIf(thread_id, is_mark)) AS thread_id,
+           if(marked, argMaxIf(needs_reply, occurred_at, is_mark),
+              argMaxIf(is_question, occurred_at, verb IN ('add', 'edit'))) AS still_a_question,
            argMaxIf(verb, occurred_at, verb IN ('add', 'remove', 'hide', 'unhide'))
                IN ('remove', 'hide') AS withdrawn,
            if(withdrawn, maxIf(occurred_at, verb IN ('remove', 'hide')), NULL) AS withdrawn_at
     FROM (
-        SELECT event_id, page_id, item_id, kind, platform, post_id, occurred_at, thread_id,
-               is_question, verb, is_question AND verb IN ('add', 'edit') AS asked
+        SELECT event_id, page_id, item_id, kind AS source, platform, post_id, occurred_at,
+               thread_id, is_question, verb, is_question AND verb IN ('add', 'edit') AS asked,
+               false AS is_mark, false AS needs_reply, '' AS target_event_id,
+               occurred_at AS target_at
         FROM {db}.events FINAL
         WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
           AND item_id != ''
-          AND (page_id, item_id) IN (
-              SELECT page_id, item_id FROM {db}.events
-              WHERE is_question AND verb IN ('add', 'edit')
-                AND (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')))
+          AND ((page_id, item_id) IN (
+                  SELECT page_id, item_id FROM {db}.events
+                  WHERE is_question AND verb IN ('add', 'edit')
+                    AND (kind = 'interaction'
+                         OR (kind = 'private_message' AND direction = 'in')))
+               OR (page_id, item_id) IN (
+                  SELECT page_id, target_id FROM {db}.events WHERE kind = 'needs_reply_mark'))
+        UNION ALL
+        SELECT event_id, page_id, target_id AS item_id,
+               if(channel = 'message', 'private_message', 'interaction') AS source,
+               platform, post_id, occurred_at, thread_id, false AS is_question, '' AS verb,
+               false AS asked, true AS is_mark, needs_reply, target_event_id, target_at
+        FROM {db}.events FINAL
+        WHERE kind = 'needs_reply_mark'
     )
-    GROUP BY page_id, source, item_id
+    GROUP BY page_id, item_id
     HAVING still_a_question
 )
-COMMENT 'one row per question (comment/reply or incoming message): asked_at, and withdrawn (removed or hidden) by its latest change';
+COMMENT 'one row per question (comment/reply or incoming message): asked_at, withdrawn (removed or hidden) by its latest change, marked by the person on duty';
 
 CREATE OR REPLACE VIEW {db}.v_page_replies AS
 SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
