@@ -21,7 +21,7 @@ from somepulse.alerts.detector import AlertConfig, Rule, load_alert_config
 # the directory an operator mounts into Grafana
 OUT = Path("deploy") / "grafana" / "provisioning" / "alerting" / "somepulse.yaml"
 DATASOURCE_UID = "somepulse-clickhouse"
-COUNT_COLUMNS = {"questions": "questions", "comments": "comments", "shares": "shares"}
+COUNT_COLUMNS = {"questions": "questions", "comments": "comments"}
 
 
 def _per_page(config: AlertConfig, rule: Rule, field: str) -> str:

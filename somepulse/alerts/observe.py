@@ -9,7 +9,8 @@ from somepulse.domain.signals import Signal
 
 # page, platform, series, event time (epoch s), value, reported day (epoch s) or None
 Observation = tuple[str, str, str, int, float, int | None]
-_SERIES = {"comment": "comments", "share": "shares", "question": "questions"}
+# per-person counts only: shares and clicks are reported totals, never counted here
+_SERIES = {"comment": "comments", "question": "questions"}
 
 
 def observations(signals: Iterable[Signal]) -> list[Observation]:
@@ -18,7 +19,7 @@ def observations(signals: Iterable[Signal]) -> list[Observation]:
     out: list[Observation] = []
     for s in signals:
         if s.reach is not None:
-            if s.reach.scope == "page":
+            if s.reach.scope == "page" and s.reach.measure == "reach":
                 out.append(
                     (s.page_id, s.platform, "reach", s.ts, float(s.reach.value), s.reach.day_ts)
                 )

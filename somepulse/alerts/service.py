@@ -58,7 +58,7 @@ class SurgeService:
         pages = f"page_id IN ({', '.join(sql_string(p) for p in page_ids)})"
         hourly = self.store.query(
             f"SELECT page_id, toString(platform) AS pf, toUnixTimestamp(hour) AS bucket, "
-            f"sum(questions) AS questions, sum(comments) AS comments, sum(shares) AS shares "
+            f"sum(questions) AS questions, sum(comments) AS comments "
             f"FROM {db}.v_engagement_1h WHERE {pages} AND hour >= (SELECT max(hour) FROM "
             f"{db}.engagement_1h WHERE {pages}) - INTERVAL 54 WEEK GROUP BY page_id, pf, bucket"
         )
@@ -74,7 +74,7 @@ class SurgeService:
             f"FROM {db}.v_page_reach_daily WHERE {pages}"
         )
         for rows, step, sources in (
-            (hourly, "hour", ("questions", "comments", "shares")),
+            (hourly, "hour", ("questions", "comments")),
             (five, "5min", ("comments",)),
             (reach, "day", ("reach",)),
         ):

@@ -24,8 +24,9 @@ The rules:
 * **reply**: the page answering a comment or a message; an automated reply (an instant
   reply, an away message, a chatbot: ``counts_as_answer``) is kept but does not stop
   the response clock, unless the page says it should;
-* **reach of a day**: the page's latest insights snapshot for that day (a later
-  snapshot revises an earlier one, never adds to it);
+* **reach of a day**: the page's latest reported reach for that day (a metric snapshot
+  the catalogue maps to reach, or release 0.1's insights snapshot; a later snapshot
+  revises an earlier one, never adds to it);
 * **virality**: shares ÷ reach of the same post (Facebook's classic definition uses
   people who shared; per post both are the same measure).
 """
@@ -36,12 +37,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from somepulse.domain.measures import CatalogueMetric, load_catalogue
 from somepulse.domain.pages import PageInfo
 from somepulse.schemas.events import Event
 from somepulse.schemas.interactions import Interaction, PageReply, ReplyChannel
 from somepulse.schemas.marks import NeedsReplyMark
 from somepulse.schemas.messages import Direction, PrivateMessage
-from somepulse.schemas.snapshots import InsightsScope, InsightsSnapshot
+from somepulse.schemas.snapshots import InsightsScope, InsightsSnapshot, MetricSnapshot
 
 ENGAGEMENT_TYPES = ("reaction", "comment", "share", "click")
 # the per-minute counters the live cache and the rollups keep (rollup column names)
@@ -81,9 +83,13 @@ class ReplyRef:
 
 @dataclass(frozen=True, slots=True)
 class ReachRef:
+    """A reported figure: reach of a page's day or of a post, or a post's shares or
+    clicks so far (``measure``)."""
+
     scope: str  # "page" or "post"
     day_ts: int  # the reported day, 00:00 UTC as epoch seconds
     value: int
+    measure: str = "reach"
 
 
 @dataclass(slots=True)
@@ -105,6 +111,31 @@ class Signal:
     sign: int = 1  # -1: the counters are taken back (a removal)
     change: str = ""  # a later change of an item: edit, remove, hide or unhide
     item: QuestionRef | None = None  # the comment or message a change is about
+
+
+# Which reported metrics the live state takes (the catalogue's measures): a page's day
+# of reach, and a post's lifetime reach, shares and clicks (its top posts). The packaged
+# catalogue unless the worker says which one it runs with (``use_catalogue``).
+_LIVE_MEASURES = {("page", "day"): ("reach",), ("post", "lifetime"): ("reach", "shares", "clicks")}
+_REPORTED: dict[tuple[str, str, str, str], str] | None = None
+
+
+def use_catalogue(metrics: list[CatalogueMetric]) -> None:
+    global _REPORTED
+    _REPORTED = {
+        (m.platform, m.scope, m.name, m.period): m.measure
+        for m in metrics
+        if m.measure in _LIVE_MEASURES.get((m.scope, m.period), ())
+    }
+
+
+def _measure_of(snap: MetricSnapshot) -> str | None:
+    if _REPORTED is None:
+        use_catalogue(load_catalogue())
+    assert _REPORTED is not None
+    if snap.breakdown is not None:
+        return None
+    return _REPORTED.get((snap.platform, snap.scope, snap.metric, snap.period))
 
 
 def count_sign(verb: str) -> int:
@@ -187,6 +218,13 @@ def classify(event: Event) -> Signal | None:
         signal.change = "mark"
         signal.item = item
         return signal
+    if kind is MetricSnapshot:
+        report: MetricSnapshot = event  # type: ignore[assignment]
+        measure = _measure_of(report)
+        if measure is None:
+            return None
+        day = int(datetime(*report.day.timetuple()[:3], tzinfo=UTC).timestamp())
+        return _signal(report, (), reach=ReachRef(str(report.scope), day, report.value, measure))
     if kind is InsightsSnapshot:
         snap: InsightsSnapshot = event  # type: ignore[assignment]
         day = int(datetime(snap.day.year, snap.day.month, snap.day.day, tzinfo=UTC).timestamp())
@@ -250,5 +288,6 @@ __all__ = [
     "engagement",
     "is_engagement",
     "is_question",
+    "use_catalogue",
     "virality",
 ]

@@ -34,6 +34,8 @@ class LiveEngagement:
         self._watermark: EpochMinute | None = None
         self.reach: dict[str, tuple[int, int]] = {}  # page -> (reported at, latest day reach)
         self.post_reach: dict[tuple[str, str], tuple[int, int]] = {}  # (page, post) -> same
+        # (page, post, "shares" | "clicks") -> (reported at, the post's total so far)
+        self.post_reported: dict[tuple[str, str, str], tuple[int, int]] = {}
 
     @property
     def watermark(self) -> datetime | None:
@@ -61,7 +63,10 @@ class LiveEngagement:
         """Count a first-seen signal (or take a reach figure)."""
         if signal.reach is not None:
             value, at = signal.reach.value, signal.ts
-            if signal.reach.scope == "page":
+            if signal.reach.measure != "reach":
+                key3 = (signal.page_id, signal.post_id, signal.reach.measure)
+                _keep_latest(self.post_reported, key3, at, value)
+            elif signal.reach.scope == "page":
                 _keep_latest(self.reach, signal.page_id, at, value)
             else:
                 _keep_latest(self.post_reach, (signal.page_id, signal.post_id), at, value)
@@ -90,9 +95,13 @@ class LiveEngagement:
         rows: Iterable[dict[str, Any]],
         reach: Iterable[dict[str, Any]] = (),
         post_reach: Iterable[dict[str, Any]] = (),
+        post_reported: Iterable[dict[str, Any]] = (),
     ) -> None:
-        """Rebuild from ClickHouse rows of ``v_engagement_1m`` and the latest reach of
-        each page's day and of each post."""
+        """Rebuild from ClickHouse rows of ``v_engagement_1m``, the latest reach of
+        each page's day and of each post, and posts' reported shares and clicks."""
+        for item in post_reported:
+            key3 = (item["page_id"], item["post_id"], item["measure"])
+            self.post_reported[key3] = (_epoch(item["at"]), int(item["value"]))
         for item in reach:
             self.reach[item["page_id"]] = (_epoch(item["at"]), int(item["reach"]))
         for item in post_reach:
@@ -129,8 +138,9 @@ class LiveEngagement:
 
     def top_posts(self, limit: int = 5) -> dict[str, list[dict[str, Any]]]:
         """Per page, the posts with the most engagement within the horizon, with their
-        reach and virality (shares ÷ the post's reach: the same rule as ``v_top_posts``,
-        exact for posts published within the horizon)."""
+        reach and virality (shares ÷ the post's reach). Shares and clicks are the
+        post's reported totals where reported (the rule of ``v_top_posts``), exact for
+        posts published within the horizon."""
         per_post: dict[PostKey, Counter[str]] = {}
         for posts in self._minutes.values():
             for key, counter in posts.items():
@@ -139,15 +149,20 @@ class LiveEngagement:
         for (page, platform, post), c in per_post.items():
             if not post:
                 continue
+            counts = Counter(c)
+            for measure, name in (("shares", "share"), ("clicks", "click")):
+                reported = self.post_reported.get((page, post, measure))
+                if reported is not None:
+                    counts[name] = reported[1]
             reach = self.post_reach.get((page, post), (0, 0))[1]
             by_page.setdefault(page, []).append(
                 {
                     "post_id": post,
                     "platform": platform,
-                    "engagement": engagement(c),
-                    "shares": c["share"],
+                    "engagement": engagement(counts),
+                    "shares": counts["share"],
                     "reach": reach,
-                    "virality": virality(c["share"], reach),
+                    "virality": virality(counts["share"], reach),
                 }
             )
         return {

@@ -58,7 +58,14 @@ def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str])
         f"SELECT page_id, post_id, toString(reported_at) AS at, reach "
         f"FROM {db}.v_post_reach WHERE {where_pages} AND reported_at >= {minute_since}"
     )
-    state.engagement.load(rows, reach, post_reach)
+    post_reported = store.query(
+        f"SELECT page_id, post_id, measure, toString(max(fetched_at)) AS at, "
+        f"argMax(value, (day, valid_from)) AS value FROM {db}.v_measures "
+        f"WHERE {where_pages} AND scope = 'post' AND period = 'lifetime' "
+        f"AND measure IN ('shares', 'clicks') AND fetched_at >= {minute_since} "
+        f"GROUP BY page_id, post_id, measure"
+    )
+    state.engagement.load(rows, reach, post_reach, post_reported)
 
     days = QUESTION_HORIZON.days
     since = (

@@ -22,6 +22,7 @@ from somepulse.alerts.delivery import AlertmanagerClient
 from somepulse.alerts.detector import load_alert_config
 from somepulse.alerts.service import SurgeService
 from somepulse.domain.pages import account_index
+from somepulse.domain.signals import use_catalogue
 from somepulse.embedded.broker import EmbeddedBroker, free_port
 from somepulse.live.state import LivePartitions
 from somepulse.privacy.keys import configured_keyring
@@ -67,6 +68,7 @@ def worker_pseudonymiser(settings: Settings) -> Pseudonymiser | None:
 
 def build_runtime(settings: Settings, app: faust.App) -> Runtime:
     reference = Reference.load(settings.config_dir)
+    use_catalogue(list(reference.metrics))  # which reported metrics are reach, live
     store = open_prepared_store(settings, reference)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
     metrics = WorkerMetrics()

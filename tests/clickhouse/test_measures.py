@@ -236,3 +236,63 @@ def test_a_posts_shares_and_clicks_are_the_reported_totals(measured: Store) -> N
         "reactions": 2, "comments": 1, "shares": 42, "clicks": 7, "engagement": 52,
         "reach": 55, "virality": round(42 / 55, 5),
     }  # fmt: skip
+
+
+def test_a_days_shares_and_clicks_are_what_platforms_report(settings: Settings) -> None:
+    """Engagement of a page's day counts the shares and clicks platforms report, never
+    per-person ones they do not send. Hand-worked, three local days in March 2026:
+
+    * nav.foreldrepenger (Facebook, post lifetime totals): p1 reports 10 shares and 3
+      clicks as of the 2nd, then 14 and 5 as of the 4th; p2 reports 6 shares as of the
+      3rd, revised to 7 by a later fetch. Daily growth: the 2nd 10 shares 3 clicks; the
+      3rd 7 shares; the 4th 4 shares 2 clicks. With 2 reactions on the 2nd: engagement
+      15, 7 and 6.
+    * nav.linkedin (LinkedIn, a daily page figure): 9 shares and 20 clicks on the 2nd.
+    * region.exempel (release 0.1 data, no reports): its 2 per-person shares count.
+    """
+    store = open_prepared_store(settings, Reference.load())
+    post = {"scope": "post", "period": "lifetime"}
+    rows = [
+        snapshot("shares", "2026-03-02", 10, post_id="p1", **post),
+        snapshot("post_clicks", "2026-03-02", 3, post_id="p1", **post),
+        snapshot("shares", "2026-03-04", 14, post_id="p1", **post),
+        snapshot("post_clicks", "2026-03-04", 5, post_id="p1", **post),
+        snapshot("shares", "2026-03-03", 6, post_id="p2", **post),
+        snapshot("shares", "2026-03-03", 7, "T20:00:00Z", post_id="p2", **post),
+        snapshot("shareCount", "2026-03-02", 9, platform="linkedin", page_id="nav.linkedin"),
+        snapshot("clickCount", "2026-03-02", 20, platform="linkedin", page_id="nav.linkedin"),
+    ]
+    people = [
+        {"kind": "interaction", "event_id": f"i{n}", "platform": "facebook",
+         "page_id": page, "post_id": "p1", "interaction_type": kind,
+         "actor_id": person(f"x{n}"), "occurred_at": "2026-03-02T12:00:00+01:00"}
+        | ({"reaction_type": "like"} if kind == "reaction" else {})
+        for n, (page, kind) in enumerate(
+            [("nav.foreldrepenger", "reaction"), ("nav.foreldrepenger", "reaction"),
+             # per-person shares where reports exist: not counted twice
+             ("nav.foreldrepenger", "share"),
+             ("region.exempel", "share"), ("region.exempel", "share")]
+        )
+    ]  # fmt: skip
+    rows += [row_json(EVENT_ADAPTER.validate_python(e), 0, 900 + n) for n, e in enumerate(people)]
+    try:
+        store.insert("events", b"\n".join(rows))
+        got = store.query(
+            "SELECT page_id, toString(day) AS d, shares, clicks, engagement "
+            "FROM somepulse.v_page_daily WHERE shares + clicks + engagement > 0 "
+            "ORDER BY page_id, d"
+        )
+    finally:
+        store.close()
+    assert got == [
+        {"page_id": "nav.foreldrepenger", "d": "2026-03-02", "shares": 10, "clicks": 3,
+         "engagement": 15},
+        {"page_id": "nav.foreldrepenger", "d": "2026-03-03", "shares": 7, "clicks": 0,
+         "engagement": 7},
+        {"page_id": "nav.foreldrepenger", "d": "2026-03-04", "shares": 4, "clicks": 2,
+         "engagement": 6},
+        {"page_id": "nav.linkedin", "d": "2026-03-02", "shares": 9, "clicks": 20,
+         "engagement": 29},
+        {"page_id": "region.exempel", "d": "2026-03-02", "shares": 2, "clicks": 0,
+         "engagement": 2},
+    ]  # fmt: skip

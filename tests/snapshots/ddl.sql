@@ -481,6 +481,35 @@ WHERE scope = 'page' AND period IN ('day', 'total')
 GROUP BY page_id, platform, measure, day
 COMMENT 'per page, measure and day: the newest metric delivered that day (the successor wins in an overlap)';
 
+CREATE OR REPLACE VIEW somepulse.v_reported_daily AS
+SELECT page_id, day, any(platform) AS platform,
+       toInt64(sumIf(value, measure = 'shares')) AS shares,
+       countIf(measure = 'shares') > 0 AS shares_reported,
+       toInt64(sumIf(value, measure = 'clicks')) AS clicks,
+       countIf(measure = 'clicks') > 0 AS clicks_reported
+FROM (
+    SELECT page_id, day, platform, measure, argMax(value, valid_from) AS value
+    FROM somepulse.v_measures
+    WHERE scope = 'page' AND period = 'day' AND measure IN ('shares', 'clicks')
+    GROUP BY page_id, day, platform, measure
+    UNION ALL
+    SELECT page_id, day, platform, measure, sum(gain) AS value
+    FROM (
+        SELECT page_id, day, platform, measure,
+               value - lagInFrame(value, 1, 0) OVER (
+                   PARTITION BY page_id, post_id, measure ORDER BY day
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS gain
+        FROM (SELECT page_id, post_id, day, toString(any(platform)) AS platform, measure,
+                     argMax(value, valid_from) AS value
+              FROM somepulse.v_measures
+              WHERE scope = 'post' AND period = 'lifetime' AND measure IN ('shares', 'clicks')
+              GROUP BY page_id, post_id, day, measure)
+    )
+    GROUP BY page_id, day, platform, measure
+)
+GROUP BY page_id, day
+COMMENT 'per page and day: shares and clicks as reported (a page figure, or the growth of its posts lifetime totals)';
+
 CREATE OR REPLACE VIEW somepulse.v_page_reach_daily AS
 SELECT page_id, day, any(platform) AS platform,
        argMax(reach, (priority, at)) AS reach,
@@ -600,7 +629,6 @@ activity AS (
         somepulse_net(event_id, kind = 'interaction' AND interaction_type = 'click', verb) AS clicks,
         somepulse_net(event_id, kind = 'interaction' AND interaction_type = 'view', verb) AS views,
         uniqExactIf(event_id, somepulse_is_question(kind, direction, is_question, verb)) AS questions,
-        somepulse_net(event_id, somepulse_is_engagement(kind, interaction_type), verb) AS engagement,
         somepulse_net(event_id, kind = 'private_message' AND direction = 'in', verb) AS messages_in,
         uniqExactIf(event_id, kind = 'page_reply' AND verb = 'add') AS page_replies,
         uniqExactIf(actor_id, somepulse_is_engagement(kind, interaction_type) AND verb = 'add')
@@ -612,6 +640,10 @@ activity AS (
 page_reach AS (
     SELECT page_id, day AS local_day, platform, reach, impressions, video_views, reach_metric
     FROM somepulse.v_page_reach_daily
+),
+reported AS (
+    SELECT page_id, day AS local_day, platform, shares, shares_reported, clicks, clicks_reported
+    FROM somepulse.v_reported_daily
 ),
 page_followers AS (
     SELECT page_id, local_day, any(platform) AS platform,
@@ -634,8 +666,14 @@ SELECT
     page_id,
     local_day AS day,
     if(activity.platform != '', activity.platform,
-       if(page_reach.platform != '', page_reach.platform, page_followers.platform)) AS platform,
-    posts, reactions, comments, replies, shares, clicks, views, engagement,
+       if(page_reach.platform != '', page_reach.platform,
+          if(page_followers.platform != '', page_followers.platform, reported.platform)))
+        AS platform,
+    posts, reactions, comments, replies,
+    if(reported.shares_reported, reported.shares, activity.shares) AS shares,
+    if(reported.clicks_reported, reported.clicks, activity.clicks) AS clicks,
+    views,
+    reactions + comments + shares + clicks AS engagement,
     somepulse_virality(shares, reach) AS virality,
     engaged_people, questions, messages_in, page_replies,
     reach, impressions, video_views, reach_metric,
@@ -643,6 +681,7 @@ SELECT
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
 FULL OUTER JOIN page_followers USING (page_id, local_day)
+FULL OUTER JOIN reported USING (page_id, local_day)
 COMMENT 'per page and local day: posts, engagement, questions, replies, reach (and the metric behind it), impressions, followers';
 
 CREATE OR REPLACE VIEW somepulse.v_page_periods AS

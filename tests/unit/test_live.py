@@ -147,3 +147,35 @@ def test_rolling_windows_and_live_virality_of_posts() -> None:
         "reach": 20_000,
         "virality": round(3 / 20_000, 5),
     }
+
+
+def report(n: int, metric: str, value: int, scope: str = "post", period: str = "lifetime") -> Event:
+    post = {"post_id": "p1"} if scope == "post" else {}
+    return EVENT_ADAPTER.validate_python(
+        {
+            "kind": "metric_snapshot", "event_id": f"m{n}", "platform": "facebook",
+            "page_id": "nav.foreldrepenger", "occurred_at": f"2020-03-12T1{n}:00:00+00:00",
+            "scope": scope, "metric": metric, "period": period, "day": "2020-03-12",
+            "value": value, "source": "poll", "fetched_at": f"2020-03-12T1{n}:00:00+00:00",
+        } | post
+    )  # fmt: skip
+
+
+def test_top_posts_count_the_shares_and_clicks_platforms_report() -> None:
+    """Hand-worked: 3 reactions on p1, then p1's reports: 10 shares, revised to 14 by a
+    later fetch, 5 clicks, reach 700: engagement 3 + 14 + 5 = 22, virality 14 / 700."""
+    state = LiveState({})
+    state.add([ev(i, i) for i in range(3)])
+    state.add(
+        [
+            report(1, "shares", 10),
+            report(2, "shares", 14),
+            report(3, "post_clicks", 5),
+            report(4, "post_impressions_unique", 700),
+            report(5, "page_impressions_unique", 9000, "page", "day"),
+            report(6, "page_mystery_metric", 1, "page", "day"),  # not in the catalogue
+        ]
+    )
+    (top,) = state.engagement.top_posts()["nav.foreldrepenger"]
+    assert (top["engagement"], top["shares"], top["reach"], top["virality"]) == (22, 14, 700, 0.02)
+    assert state.engagement.reach["nav.foreldrepenger"][1] == 9000

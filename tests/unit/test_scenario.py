@@ -126,10 +126,13 @@ def test_follower_counts_move_with_gains_and_churn(
     march_2019: tuple[ScenarioGenerator, list[dict[str, object]]],
 ) -> None:
     _, events = march_2019
+    # reported as the platform does: Facebook's page_fans, a total per day
     fp = [
-        e["followers"]
+        e["value"]
         for e in events
-        if e["kind"] == "follower_snapshot" and e["page_id"] == "nav.foreldrepenger"
+        if e["kind"] == "metric_snapshot"
+        and e["metric"] == "page_fans"
+        and e["page_id"] == "nav.foreldrepenger"
     ]
     assert len(fp) == 31
     # ~+22 a day net (45 in, 23 out), so about +680 over the month

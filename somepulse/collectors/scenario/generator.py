@@ -171,34 +171,17 @@ class _PageDay:
                 actor_id=self.person(),
                 reaction_type=rng.choices([r for r, _ in REACTIONS], [w for _, w in REACTIONS])[0],
             )
-        for _ in range(poisson(rng, page.shares_per_post * pull)):
-            self.emit(
-                self.daytime_delay(at, 4),
-                "interaction",
-                post_id,
-                interaction_type="share",
-                actor_id=self.person(),
-            )
-        for _ in range(poisson(rng, page.clicks_per_post * pull)):
-            self.emit(
-                self.daytime_delay(at, 2),
-                "interaction",
-                post_id,
-                interaction_type="click",
-                actor_id=self.person(),
-            )
+        # Shares, clicks and video views exist only as totals the platform reports (no
+        # platform names who shared or clicked): when each happened sets which report
+        # counts it. Drawn as before (time and person), so the scenario's other figures
+        # stay as they were.
+        shares = self.reported_times(poisson(rng, page.shares_per_post * pull), at, 4, 0)
+        clicks = self.reported_times(poisson(rng, page.clicks_per_post * pull), at, 2, 1)
         if fmt in ("video", "live"):
-            for _ in range(poisson(rng, 3 * page.reactions_per_post * pull)):
-                self.emit(
-                    self.daytime_delay(at, 5),
-                    "interaction",
-                    post_id,
-                    interaction_type="view",
-                    actor_id=self.person(),
-                )
+            self.reported_times(poisson(rng, 3 * page.reactions_per_post * pull), at, 5)
         for _ in range(poisson(rng, page.comments_per_post * (1 - page.question_share) * pull)):
             self.comment(self.daytime_delay(at, 5), post_id, question=False)
-        self.post_insights(at, post_id, pull, fmt)
+        self.post_insights(at, post_id, pull, fmt, shares, clicks)
         recent = self.gen.recent_posts.setdefault(page.page_id, [])
         recent.append((at, post_id))
         del recent[:-20]
@@ -309,51 +292,119 @@ class _PageDay:
             at = datetime.combine(at.date() + timedelta(days=1), time(0), self.tz)
         raise RuntimeError("no office day within 60 days")  # pragma: no cover
 
-    def post_insights(self, at: datetime, post_id: str, pull: float, fmt: str) -> None:
+    def reported_times(
+        self, n: int, start: datetime, mean_hours: float, total: int | None = None
+    ) -> list[datetime]:
+        """When each of ``n`` shares (``total`` 0), clicks (1) or views happened."""
+        times = []
+        for _ in range(n):
+            times.append(self.daytime_delay(start, mean_hours))
+            self.person()  # who it was: drawn, and unknown to the platform's report
+        if total is not None:
+            for at in times:
+                self.gen.count_daily(self.page.page_id, at.astimezone(self.tz).date(), total)
+        return times
+
+    def post_insights(
+        self,
+        at: datetime,
+        post_id: str,
+        pull: float,
+        fmt: str,
+        shares: list[datetime],
+        clicks: list[datetime],
+    ) -> None:
+        """The post's lifetime figures the platform reports the next morning and two
+        days later (what a poller fetches): reach and impressions, shares and clicks so
+        far. Platforms without these post metrics keep release 0.1's insights."""
         rng = self.rng
         base = self.page.page_reach_per_day * 0.35 * pull / max(self.gen.scale, 1e-9)
         reach = 0
         for after_days in (1, 3):
             reach += int(base * (0.8 if after_days == 1 else 0.2) * rng.uniform(0.8, 1.2))
             report = datetime.combine(self.day + timedelta(days=after_days), time(7, 5), self.tz)
-            self.emit(
-                report.astimezone(UTC),
-                "insights_snapshot",
-                post_id,
-                scope="post",
-                day=(self.day + timedelta(days=after_days - 1)).isoformat(),
-                reach=reach,
-                impressions=int(reach * 1.4),
-                video_views=int(reach * 0.3) if fmt in ("video", "live") else 0,
-            )
+            day = self.day + timedelta(days=after_days - 1)
+            if self.page.platform != "facebook":
+                self.emit(
+                    report.astimezone(UTC),
+                    "insights_snapshot",
+                    post_id,
+                    scope="post",
+                    day=day.isoformat(),
+                    reach=reach,
+                    impressions=int(reach * 1.4),
+                    video_views=int(reach * 0.3) if fmt in ("video", "live") else 0,
+                )
+                continue
+            so_far = {
+                "post_impressions_unique": reach,
+                "post_impressions": int(reach * 1.4),
+                "shares": sum(t < report for t in shares),
+                "post_clicks": sum(t < report for t in clicks),
+            }
+            for metric, value in so_far.items():
+                self.metric(report, metric, "lifetime", day, value, post_id)
+
+    def metric(
+        self,
+        fetched: datetime,
+        metric: str,
+        period: str,
+        day: date,
+        value: int,
+        post_id: str | None = None,
+    ) -> None:
+        self.emit(
+            fetched.astimezone(UTC),
+            "metric_snapshot",
+            post_id,
+            scope="page" if post_id is None else "post",
+            metric=metric,
+            period=period,
+            day=day.isoformat(),
+            value=value,
+            source="generator",
+            api_version="v4.0" if self.page.platform == "facebook" else None,
+            fetched_at=iso(fetched.astimezone(UTC)),
+        )
 
     def snapshots(self) -> None:
+        """The page's day as its platform reports it the next morning (a fifth of the
+        days revised a day later): reach, impressions and followers; on LinkedIn also
+        the day's shares and clicks, which it reports per page and day."""
         page, rng, day = self.page, self.rng, self.day
         followers = self.gen.followers_on(page, day, rng)
-        self.emit(self.local(23.9), "follower_snapshot", followers=followers)
+        names = _PAGE_METRICS.get(page.platform)
+        if names is None:
+            self.emit(self.local(23.9), "follower_snapshot", followers=followers)
+        else:
+            self.metric(self.local(23.9), names["follows"], "total", day, followers)
         weekday_pull = 1.1 if day.weekday() < 5 else 0.75
         reach = int(page.page_reach_per_day * weekday_pull * self.factor * rng.uniform(0.9, 1.1))
-        report = datetime.combine(day + timedelta(days=1), time(7, 0), self.tz).astimezone(UTC)
-        self.emit(
-            report,
-            "insights_snapshot",
-            scope="page",
-            day=day.isoformat(),
-            reach=reach,
-            impressions=int(reach * 1.6),
-            video_views=int(reach * 0.1),
-        )
-        if rng.random() < 0.2:  # the platform revises its figures the next day
-            revised = int(reach * rng.uniform(1.0, 1.05))
-            self.emit(
-                report + timedelta(days=1),
-                "insights_snapshot",
-                scope="page",
-                day=day.isoformat(),
-                reach=revised,
-                impressions=int(revised * 1.6),
-                video_views=int(revised * 0.1),
-            )
+        report = datetime.combine(day + timedelta(days=1), time(7, 0), self.tz)
+        revised = int(reach * rng.uniform(1.0, 1.05)) if rng.random() < 0.2 else None
+        for fetched, value in ((report, reach), (report + timedelta(days=1), revised)):
+            if value is None:
+                continue
+            if names is None:
+                self.emit(
+                    fetched.astimezone(UTC),
+                    "insights_snapshot",
+                    scope="page",
+                    day=day.isoformat(),
+                    reach=value,
+                    impressions=int(value * 1.6),
+                    video_views=int(value * 0.1),
+                )
+                continue
+            self.metric(fetched, names["reach"], "day", day, value)
+            self.metric(fetched, names["views"], "day", day, int(value * 1.6))
+        if page.platform == "linkedin":
+            # the day's shares and clicks (both drawn per post above) are complete once
+            # the day's own posts are drawn: a post's are never earlier than the post
+            totals = self.gen.daily_totals(page.page_id, day)
+            self.metric(report, "shareCount", "day", day, totals[0])
+            self.metric(report, "clickCount", "day", day, totals[1])
 
     def ad_spend(self, campaign: Any) -> None:
         rng = self.rng
@@ -372,6 +423,15 @@ class _PageDay:
             reach=reach,
         )
 
+
+# The names a platform reports a page's day under (config/metrics.toml), for the
+# platforms the scenario's pages are on; others keep release 0.1's snapshots.
+_PAGE_METRICS = {
+    "facebook": {"reach": "page_impressions_unique", "views": "page_impressions",
+                 "follows": "page_fans"},
+    "linkedin": {"reach": "uniqueImpressionsCount", "views": "impressionCount",
+                 "follows": "followerCount"},
+}  # fmt: skip
 
 _POST_WORDS = {
     "NO": [
@@ -445,11 +505,23 @@ class ScenarioGenerator:
             seed, start, end, scale, {p.page_id: ZoneInfo(p.tz) for p in pages}
         )
         self._followers: dict[str, tuple[date, int]] = {}
+        # (page, local day) -> [shares, clicks] that happened that day (LinkedIn reports
+        # them per page and day)
+        self._daily: dict[tuple[str, date], list[int]] = {}
         self.recent_posts: dict[str, list[tuple[datetime, str]]] = {}
         self._holidays = {c: closed_days(c) for c in {p.country for p in pages}}
 
     def is_open_day(self, page: PageProfile, day: date) -> bool:
         return day.weekday() < 5 and day not in self._holidays[page.country]
+
+    def count_daily(self, page_id: str, day: date, total: int) -> None:
+        self._daily.setdefault((page_id, day), [0, 0])[total] += 1
+
+    def daily_totals(self, page_id: str, day: date) -> list[int]:
+        """The day's shares and clicks of a page (read once, when the day is reported)."""
+        for key in [k for k in self._daily if k[0] == page_id and k[1] < day]:
+            del self._daily[key]  # days before were reported already
+        return self._daily.pop((page_id, day), [0, 0])
 
     def followers_on(self, page: PageProfile, day: date, rng: random.Random) -> int:
         _last_day, count = self._followers.get(page.page_id, (day, page.followers))

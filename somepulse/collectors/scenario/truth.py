@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 import orjson
 
 WireEvent = dict[str, Any]
+_PAGE_REACH = frozenset({"page_impressions_unique", "uniqueImpressionsCount"})
+_SHARES_CLICKS = {"shares": "shares", "post_clicks": "clicks", "shareCount": "shares",
+                  "clickCount": "clicks"}  # fmt: skip
 
 
 @dataclass
@@ -34,6 +37,13 @@ class GroundTruth:
         default_factory=lambda: defaultdict(Counter)
     )
     reach_daily: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    # shares and clicks as platforms report them, per page, local month and measure: the
+    # growth of each post's lifetime total (counted on the day it reports on), or a
+    # page's daily figure
+    reported_monthly: dict[str, dict[str, Counter[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Counter))
+    )
+    _post_totals: dict[tuple[str, str, str], int] = field(default_factory=dict)
     events: int = 0
 
     def count(self, event: WireEvent) -> None:
@@ -49,6 +59,20 @@ class GroundTruth:
         if kind == "insights_snapshot" and event["scope"] == "page":
             # later snapshots of the same day revise earlier ones: the last one counts
             self.reach_daily[page][event["day"]] = event["reach"]
+        if kind == "metric_snapshot":
+            self._metric(page, event)
+
+    def _metric(self, page: str, event: WireEvent) -> None:
+        metric, value, day = event["metric"], int(event["value"]), event["day"]
+        if metric in _PAGE_REACH:
+            self.reach_daily[page][day] = value
+        measure = _SHARES_CLICKS.get(metric)
+        if measure is None:
+            return
+        if event["period"] == "lifetime":
+            key = (page, event["post_id"], metric)
+            value, self._post_totals[key] = value - self._post_totals.get(key, 0), value
+        self.reported_monthly[page][day[:7]][measure] += value
 
     def reach_monthly(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -77,6 +101,10 @@ class GroundTruth:
                 p: dict(sorted(c.items())) for p, c in sorted(self.questions_monthly_local.items())
             },
             "reach_monthly": self.reach_monthly(),
+            "reported_monthly": {
+                p: {m: dict(sorted(c.items())) for m, c in sorted(months.items())}
+                for p, months in sorted(self.reported_monthly.items())
+            },
         }
 
     def write(self, path: Path) -> None:

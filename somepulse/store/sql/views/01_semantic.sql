@@ -120,6 +120,41 @@ WHERE scope = 'page' AND period IN ('day', 'total')
 GROUP BY page_id, platform, measure, day
 COMMENT 'per page, measure and day: the newest metric delivered that day (the successor wins in an overlap)';
 
+-- Shares and clicks of a page's day as platforms report them: the page's own daily
+-- figure (LinkedIn) where there is one, else the growth of its posts' lifetime totals
+-- (Facebook: each report's increase over the post's previous one, counted on the day it
+-- reports on; a post's first report counts whole). No platform names who shared or
+-- clicked, so these are the only shares and clicks engagement counts (release 0.1's
+-- per-person share and click events still count where no report exists: v_page_daily).
+CREATE OR REPLACE VIEW {db}.v_reported_daily AS
+SELECT page_id, day, any(platform) AS platform,
+       toInt64(sumIf(value, measure = 'shares')) AS shares,
+       countIf(measure = 'shares') > 0 AS shares_reported,
+       toInt64(sumIf(value, measure = 'clicks')) AS clicks,
+       countIf(measure = 'clicks') > 0 AS clicks_reported
+FROM (
+    SELECT page_id, day, platform, measure, argMax(value, valid_from) AS value
+    FROM {db}.v_measures
+    WHERE scope = 'page' AND period = 'day' AND measure IN ('shares', 'clicks')
+    GROUP BY page_id, day, platform, measure
+    UNION ALL
+    SELECT page_id, day, platform, measure, sum(gain) AS value
+    FROM (
+        SELECT page_id, day, platform, measure,
+               value - lagInFrame(value, 1, 0) OVER (
+                   PARTITION BY page_id, post_id, measure ORDER BY day
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS gain
+        FROM (SELECT page_id, post_id, day, toString(any(platform)) AS platform, measure,
+                     argMax(value, valid_from) AS value
+              FROM {db}.v_measures
+              WHERE scope = 'post' AND period = 'lifetime' AND measure IN ('shares', 'clicks')
+              GROUP BY page_id, post_id, day, measure)
+    )
+    GROUP BY page_id, day, platform, measure
+)
+GROUP BY page_id, day
+COMMENT 'per page and day: shares and clicks as reported (a page figure, or the growth of its posts lifetime totals)';
+
 -- Reach of a page's day: from metric snapshots through the catalogue (the measure reach;
 -- views fill impressions) where a platform reports them, else release 0.1's insights
 -- snapshots; reach_metric names the metric behind the figure (a rename shows).

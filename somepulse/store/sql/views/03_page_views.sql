@@ -17,7 +17,6 @@ activity AS (
         {db}_net(event_id, kind = 'interaction' AND interaction_type = 'click', verb) AS clicks,
         {db}_net(event_id, kind = 'interaction' AND interaction_type = 'view', verb) AS views,
         uniqExactIf(event_id, {db}_is_question(kind, direction, is_question, verb)) AS questions,
-        {db}_net(event_id, {db}_is_engagement(kind, interaction_type), verb) AS engagement,
         {db}_net(event_id, kind = 'private_message' AND direction = 'in', verb) AS messages_in,
         uniqExactIf(event_id, kind = 'page_reply' AND verb = 'add') AS page_replies,
         uniqExactIf(actor_id, {db}_is_engagement(kind, interaction_type) AND verb = 'add')
@@ -29,6 +28,10 @@ activity AS (
 page_reach AS (
     SELECT page_id, day AS local_day, platform, reach, impressions, video_views, reach_metric
     FROM {db}.v_page_reach_daily
+),
+reported AS (
+    SELECT page_id, day AS local_day, platform, shares, shares_reported, clicks, clicks_reported
+    FROM {db}.v_reported_daily
 ),
 page_followers AS (
     -- follower counts from metric snapshots (the measure follows, through the catalogue)
@@ -53,8 +56,16 @@ SELECT
     page_id,
     local_day AS day,
     if(activity.platform != '', activity.platform,
-       if(page_reach.platform != '', page_reach.platform, page_followers.platform)) AS platform,
-    posts, reactions, comments, replies, shares, clicks, views, engagement,
+       if(page_reach.platform != '', page_reach.platform,
+          if(page_followers.platform != '', page_followers.platform, reported.platform)))
+        AS platform,
+    posts, reactions, comments, replies,
+    -- reported totals (no platform names who shared or clicked); release 0.1's
+    -- per-person events where a page has no report
+    if(reported.shares_reported, reported.shares, activity.shares) AS shares,
+    if(reported.clicks_reported, reported.clicks, activity.clicks) AS clicks,
+    views,
+    reactions + comments + shares + clicks AS engagement,
     {db}_virality(shares, reach) AS virality,
     engaged_people, questions, messages_in, page_replies,
     reach, impressions, video_views, reach_metric,
@@ -62,6 +73,7 @@ SELECT
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
 FULL OUTER JOIN page_followers USING (page_id, local_day)
+FULL OUTER JOIN reported USING (page_id, local_day)
 COMMENT 'per page and local day: posts, engagement, questions, replies, reach (and the metric behind it), impressions, followers';
 
 -- Per page and calendar month / quarter of local days. Reach is the sum of daily
