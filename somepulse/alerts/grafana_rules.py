@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from somepulse.alerts.detector import AlertConfig, Rule, load_alert_config
+from somepulse.alerts.silence import SILENCE_THRESHOLD
 
 # relative to the working directory: `somepulse grafana build` runs in a checkout or in
 # the directory an operator mounts into Grafana
@@ -113,6 +114,60 @@ def _duration(rule: Rule, steps: int) -> str:
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
+def source_silent_sql(db: str = "somepulse") -> str:
+    """Grafana's alerting shape: string labels and exactly one numeric column."""
+    return (
+        f"SELECT toString(page_id) AS page_id, toFloat64(expected_events) AS expected_events "
+        f"FROM {db}.v_source_silence"
+    )
+
+
+def source_silent_rule(db: str = "somepulse") -> dict[str, Any]:
+    """A page quiet for longer than its own rhythm explains (``alerts/silence.py``).
+    Unlike the surge rules, no data is not OK here: a query that returns nothing means
+    no page had any event for 120 days, or the store is empty — silence everywhere."""
+    return {
+        "uid": "somepulse-source-silent",
+        "title": "SoMe Pulse: a page's source went silent",
+        "condition": "B",
+        "for": "15m",
+        "labels": {"rule": "source_silent", "metric": "events", "severity": "warning"},
+        "annotations": {
+            "summary": "{{ $labels.page_id }}: no events for longer than its usual rhythm "
+            "explains ({{ $values.A.Value }} expected); check the collector, its token "
+            "and the webhook subscription",
+            "description": "Expected events from the page's hour-of-week rhythm over 8 weeks; "
+            f"pages above {SILENCE_THRESHOLD:g}. See docs/alerts.md (source silent).",
+        },
+        "noDataState": "Alerting",
+        "execErrState": "Error",
+        "data": [
+            {
+                "refId": "A",
+                "datasourceUid": DATASOURCE_UID,
+                "relativeTimeRange": {"from": 120 * 86400, "to": 0},
+                "model": {
+                    "refId": "A",
+                    "queryType": "table",
+                    "format": 1,
+                    "editorType": "sql",
+                    "rawSql": source_silent_sql(db),
+                },
+            },
+            {
+                "refId": "B",
+                "datasourceUid": "__expr__",
+                "model": {
+                    "refId": "B",
+                    "type": "threshold",
+                    "expression": "A",
+                    "conditions": [{"evaluator": {"type": "gt", "params": [SILENCE_THRESHOLD]}}],
+                },
+            },
+        ],
+    }
+
+
 def provisioning(
     config: AlertConfig, alertmanager_url: str = "http://alertmanager:9093", db: str = "somepulse"
 ) -> dict[str, Any]:
@@ -165,6 +220,7 @@ def provisioning(
                 ],
             }
         )
+    rules.append(source_silent_rule(db))
     return {
         "apiVersion": 1,
         "groups": [

@@ -75,7 +75,29 @@ GROUP BY time ORDER BY time"""),
                 _shifted("toDateTime(day)", "reach", "last week", "7 DAY", "v_page_daily"),
                 _shifted("toDateTime(day)", "reach", "last year", "364 DAY", "v_page_daily"),
             ),
-            description="Reported by the platforms' insights; the latest snapshot of each day.",
+            description="Reported by the platforms' insights; the latest snapshot of each day. "
+            "The last-year line is only like for like within one metric series: see the "
+            "next panel for breaks.",
+        ),
+        Panel(
+            "Reach against a year ago (within one metric series)",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT page_id, toString(day) AS reported_day, compared_value AS reach, value_year_before,
+       ratio, if(comparable, compared_series, break) AS series
+FROM {DB}.v_measure_yoy
+WHERE measure = 'reach' AND {PAGES}
+  AND day = (SELECT max(day) FROM {DB}.v_measure_yoy WHERE measure = 'reach'
+             AND day <= toDate($__toTime))
+ORDER BY page_id""",
+                    "table",
+                ),
+            ),
+            width=12,
+            description="A platform's rename or redefinition of reach is a series break: "
+            "named here instead of a ratio that compares two definitions.",
         ),
         Panel(
             "Open questions (asked in the last 7 days)",
@@ -200,6 +222,7 @@ ANALYST = Dashboard(
                 SqlTarget(
                     f"""
 SELECT toString(month) AS period, page_id, posts, posts_per_day, engagement, questions, reach,
+       arrayStringConcat(reach_series_set, ' + ') AS reach_series,
        followers, follower_growth, follower_growth_pct
 FROM {DB}.v_page_monthly
 WHERE month >= toStartOfMonth($__fromTime) AND month <= $__toTime AND {PAGES}

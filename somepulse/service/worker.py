@@ -4,6 +4,7 @@ Faust worker until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -11,6 +12,7 @@ import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from aiohttp import web
 from somepulse.alerts.delivery import AlertmanagerClient
 from somepulse.alerts.detector import load_alert_config
 from somepulse.alerts.service import SurgeService
+from somepulse.alerts.silence import SILENCE_SQL, SilenceWatch
 from somepulse.domain.pages import account_index
 from somepulse.domain.signals import use_catalogue
 from somepulse.embedded.broker import EmbeddedBroker, free_port
@@ -137,6 +140,16 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
         @app.task  # type: ignore[untyped-decorator]
         async def _deliver_alerts() -> None:
             await alertmanager.run()
+
+        watch = SilenceWatch(board_url=settings.board_url)
+
+        @app.timer(interval=300.0)  # type: ignore[untyped-decorator]
+        async def _watch_sources() -> None:
+            sql = SILENCE_SQL.format(db=settings.clickhouse_database)
+            loop = asyncio.get_running_loop()
+            rows = await loop.run_in_executor(runtime.executor, runtime.store.query, sql)
+            for key, alert in watch.check(rows, datetime.now(UTC)):
+                alertmanager.submit(key, alert)
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode's signal stubs
     async def _on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:

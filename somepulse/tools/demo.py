@@ -22,7 +22,8 @@ from somepulse.settings import Settings
 from somepulse.tools.stack import Stack
 
 MONTHLY_SQL = """
-SELECT page_id, toString(v.month) AS m, posts, engagement, comments, questions, reach
+SELECT page_id, toString(v.month) AS m, posts, engagement, comments, questions, reach,
+       reach_series_set
 FROM {db}.v_page_monthly AS v
 WHERE v.month BETWEEN toDate('{start}') AND toDate('{end}')
 ORDER BY page_id, m
@@ -153,10 +154,17 @@ def monthly_tables(rows: list[dict[str, Any]]) -> list[Table]:
             _pct(a["questions"], b["questions"]),
             f"{int(a['reach']):,}",
             f"{int(b['reach']):,}",
-            _pct(a["reach"], b["reach"]),
+            _pct(a["reach"], b["reach"])
+            if a["reach_series_set"] == b["reach_series_set"]
+            # a platform renamed or redefined reach in between: no like-for-like %
+            else f"[yellow]series break: {_names(a)} → {_names(b)}[/]",
         )
     tables.append(jump)
     return tables
+
+
+def _names(row: dict[str, Any]) -> str:
+    return " + ".join(row["reach_series_set"]) or "none"
 
 
 def _pct(before: float, after: float) -> str:

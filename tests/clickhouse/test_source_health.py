@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from somepulse.alerts.grafana_rules import source_silent_sql
+from somepulse.alerts.silence import SILENCE_SQL, SilenceWatch
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.store import Store
 from tests.helpers import person
@@ -58,4 +60,31 @@ def test_silence_is_measured_against_the_pages_usual_traffic(store: Store) -> No
     assert [(r["page_id"], r["source"]) for r in health] == [
         ("nav.foreldrepenger", "people"),
         ("nav.jobblyst", "people"),
+    ]
+
+    # the worker's watch pages Jobblyst (10 expected > 8), once
+    watch = SilenceWatch()
+    fired = watch.check(store.query(SILENCE_SQL.format(db="somepulse")), now)
+    assert [(key, "endsAt" in alert) for key, alert in fired] == [
+        ("source_silent:nav.jobblyst", False)
+    ]
+    assert "expected 10" in fired[0][1]["annotations"]["summary"]
+    assert watch.check(store.query(SILENCE_SQL.format(db="somepulse")), now) == []
+    # Grafana's rule reads the same: string labels and exactly one numeric column
+    frame = store.query(source_silent_sql())
+    assert {r["page_id"]: r["expected_events"] for r in frame} == {
+        "nav.jobblyst": 10.0,
+        "nav.foreldrepenger": 0.0,
+    }
+    assert all(isinstance(r["page_id"], str) and len(r) == 2 for r in frame)
+    # people are back: the silence resolves
+    event = {
+        "kind": "interaction", "event_id": "back", "platform": "facebook",
+        "page_id": "nav.jobblyst", "post_id": "p1", "occurred_at": now.isoformat(),
+        "interaction_type": "reaction", "reaction_type": "like", "actor_id": person("b"),
+    }  # fmt: skip
+    store.insert("events", row_json(EVENT_ADAPTER.validate_python(event), 0, 1))
+    resolved = watch.check(store.query(SILENCE_SQL.format(db="somepulse")), now)
+    assert [(key, "endsAt" in alert) for key, alert in resolved] == [
+        ("source_silent:nav.jobblyst", True)
     ]

@@ -516,11 +516,12 @@ SELECT page_id, day, any(platform) AS platform,
        argMax(impressions, (priority, at)) AS impressions,
        argMax(video_views, (priority, at)) AS video_views,
        max(at) AS reported_at,
-       argMax(reach_metric, (priority, at)) AS reach_metric
+       argMax(reach_metric, (priority, at)) AS reach_metric,
+       argMax(reach_series, (priority, at)) AS reach_series
 FROM (
     SELECT page_id, day, toString(platform) AS platform, reach, impressions, video_views,
            occurred_at AS at, toUInt8(0) AS priority,
-           'insights_snapshot.reach' AS reach_metric
+           'insights_snapshot.reach' AS reach_metric, 'insights_snapshot.reach' AS reach_series
     FROM somepulse.events
     WHERE kind = 'insights_snapshot' AND scope = 'page'
     UNION ALL
@@ -529,13 +530,14 @@ FROM (
            toUInt64(greatest(0, maxIf(value, measure = 'views'))) AS impressions,
            toUInt64(0) AS video_views,
            max(fetched_at) AS at, toUInt8(1) AS priority,
-           anyIf(metric, measure = 'reach') AS reach_metric
+           anyIf(metric, measure = 'reach') AS reach_metric,
+           anyIf(series, measure = 'reach') AS reach_series
     FROM somepulse.v_measures_daily
     WHERE measure IN ('reach', 'views')
     GROUP BY page_id, day
 )
 GROUP BY page_id, day
-COMMENT 'per page and day: the latest reported reach, impressions (views), video views, and the metric behind reach';
+COMMENT 'per page and day: the latest reported reach, impressions (views), video views, and the metric (and series) behind reach';
 
 CREATE OR REPLACE VIEW somepulse.v_post_reach AS
 SELECT page_id, post_id, any(platform) AS platform,
@@ -638,7 +640,8 @@ activity AS (
     GROUP BY page_id, local_day
 ),
 page_reach AS (
-    SELECT page_id, day AS local_day, platform, reach, impressions, video_views, reach_metric
+    SELECT page_id, day AS local_day, platform, reach, impressions, video_views, reach_metric,
+           reach_series
     FROM somepulse.v_page_reach_daily
 ),
 reported AS (
@@ -676,7 +679,7 @@ SELECT
     reactions + comments + shares + clicks AS engagement,
     somepulse_virality(shares, reach) AS virality,
     engaged_people, questions, messages_in, page_replies,
-    reach, impressions, video_views, reach_metric,
+    reach, impressions, video_views, reach_metric, reach_series,
     followers
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
@@ -704,6 +707,7 @@ FROM (
         sum(questions) AS questions, sum(page_replies) AS page_replies,
         sum(reach) AS reach, sum(impressions) AS impressions,
         arraySort(arrayFilter(m -> m != '', groupUniqArray(reach_metric))) AS reach_metrics,
+        arraySort(arrayFilter(m -> m != '', groupUniqArray(reach_series))) AS reach_series_set,
         argMaxIf(followers, day, followers > 0) AS followers
     FROM somepulse.v_page_daily
     ARRAY JOIN ['month', 'quarter'] AS grain

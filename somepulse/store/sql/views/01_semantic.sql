@@ -164,11 +164,12 @@ SELECT page_id, day, any(platform) AS platform,
        argMax(impressions, (priority, at)) AS impressions,
        argMax(video_views, (priority, at)) AS video_views,
        max(at) AS reported_at,
-       argMax(reach_metric, (priority, at)) AS reach_metric
+       argMax(reach_metric, (priority, at)) AS reach_metric,
+       argMax(reach_series, (priority, at)) AS reach_series
 FROM (
     SELECT page_id, day, toString(platform) AS platform, reach, impressions, video_views,
            occurred_at AS at, toUInt8(0) AS priority,
-           'insights_snapshot.reach' AS reach_metric
+           'insights_snapshot.reach' AS reach_metric, 'insights_snapshot.reach' AS reach_series
     FROM {db}.events
     WHERE kind = 'insights_snapshot' AND scope = 'page'
     UNION ALL
@@ -177,13 +178,14 @@ FROM (
            toUInt64(greatest(0, maxIf(value, measure = 'views'))) AS impressions,
            toUInt64(0) AS video_views,
            max(fetched_at) AS at, toUInt8(1) AS priority,
-           anyIf(metric, measure = 'reach') AS reach_metric
+           anyIf(metric, measure = 'reach') AS reach_metric,
+           anyIf(series, measure = 'reach') AS reach_series
     FROM {db}.v_measures_daily
     WHERE measure IN ('reach', 'views')
     GROUP BY page_id, day
 )
 GROUP BY page_id, day
-COMMENT 'per page and day: the latest reported reach, impressions (views), video views, and the metric behind reach';
+COMMENT 'per page and day: the latest reported reach, impressions (views), video views, and the metric (and series) behind reach';
 
 -- A post's reach: the latest lifetime total, from metric snapshots where reported, else
 -- release 0.1's insights snapshots.

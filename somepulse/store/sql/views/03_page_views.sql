@@ -26,7 +26,8 @@ activity AS (
     GROUP BY page_id, local_day
 ),
 page_reach AS (
-    SELECT page_id, day AS local_day, platform, reach, impressions, video_views, reach_metric
+    SELECT page_id, day AS local_day, platform, reach, impressions, video_views, reach_metric,
+           reach_series
     FROM {db}.v_page_reach_daily
 ),
 reported AS (
@@ -68,7 +69,7 @@ SELECT
     reactions + comments + shares + clicks AS engagement,
     {db}_virality(shares, reach) AS virality,
     engaged_people, questions, messages_in, page_replies,
-    reach, impressions, video_views, reach_metric,
+    reach, impressions, video_views, reach_metric, reach_series,
     followers
 FROM activity
 FULL OUTER JOIN page_reach USING (page_id, local_day)
@@ -102,6 +103,7 @@ FROM (
         -- the metrics behind the period's reach: two (a platform's rename inside the
         -- period) or another than the period compared with (v_measure_yoy) is a break
         arraySort(arrayFilter(m -> m != '', groupUniqArray(reach_metric))) AS reach_metrics,
+        arraySort(arrayFilter(m -> m != '', groupUniqArray(reach_series))) AS reach_series_set,
         argMaxIf(followers, day, followers > 0) AS followers
     FROM {db}.v_page_daily
     ARRAY JOIN ['month', 'quarter'] AS grain

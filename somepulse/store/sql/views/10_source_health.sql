@@ -21,7 +21,7 @@ COMMENT 'per page, platform and source (people, replies, totals, posts, ads): la
 -- Silence against the page's own rhythm: the events people usually cause in the whole
 -- hours since the page's last one, from the same hours of the week over the 8 weeks
 -- before it. Under Poisson, 8 expected and none seen happens by chance 3 times in
--- 10,000: docs/alerts.md alerts on expected_events >= 8.
+-- 10,000: the source-silent alert pages above 8 (alerts/silence.py).
 CREATE OR REPLACE VIEW {db}.v_source_silence AS
 WITH
 people AS (
