@@ -123,7 +123,9 @@ def test_push_creates_then_updates(grafana: FakeGrafana) -> None:
     rules = [r.name for r in load_alert_config().rules]
     first = push(url, TOKEN, "http://alertmanager:9093")
     assert "folder somepulse" in first.created
-    assert len([c for c in first.created if c.startswith("alert rule")]) == len(rules)
+    created = [c for c in first.created if c.startswith("alert rule")]
+    assert len(created) == len(rules) + 1  # the surge rules and source silent
+    assert "alert rule somepulse-source-silent" in created
     assert set(grafana.dashboards) == {b.uid for b in BOARDS}
     assert grafana.contact_points["somepulse-alertmanager"]["type"] == "prometheus-alertmanager"
     assert (
@@ -150,7 +152,7 @@ def test_push_creates_then_updates(grafana: FakeGrafana) -> None:
     grafana.requests.clear()
     second = push(url, TOKEN, "http://alertmanager:9093")
     assert second.created == []  # same uids: updated, not duplicated
-    assert len(grafana.rules) == len(rules) and len(grafana.contact_points) == 1
+    assert len(grafana.rules) == len(rules) + 1 and len(grafana.contact_points) == 1
     assert ("PUT", "/api/v1/provisioning/alert-rules/somepulse-questions") in [
         (m, p) for m, p, _ in grafana.requests
     ]
