@@ -153,6 +153,26 @@ class Settings(BaseSettings):
     grafana_token_file: Path | None = Field(
         None, description="File holding that token (a Docker secret, mode 0600)."
     )
+    meta_app_secret: SecretStr | None = Field(
+        None, description="The Meta app's secret: checks each webhook's X-Hub-Signature-256."
+    )
+    meta_app_secret_file: Path | None = Field(None, description="File holding that secret.")
+    meta_verify_token: SecretStr | None = Field(
+        None, description="The verify token given to Meta when subscribing the webhook."
+    )
+    meta_verify_token_file: Path | None = Field(None, description="File holding that token.")
+    webhook_max_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest webhook delivery accepted (a batch of 1,000 changes fits).",
+    )
+    webhook_ack_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=60,
+        description="Seconds a webhook waits for the broker's acknowledgement before 503.",
+    )
     collector_metrics_port: int = Field(
         0, ge=0, description="Port of a collector's Prometheus /metrics (0 = not served)."
     )
@@ -207,6 +227,21 @@ class Settings(BaseSettings):
         if self.alertmanager_token_file is None:
             return None
         return read_secret_file(self.alertmanager_token_file)
+
+    def meta_secrets(self) -> tuple[str, str]:
+        """The Meta app secret and the webhook verify token (environment or files)."""
+        values = []
+        for name, value, path in (
+            ("META_APP_SECRET", self.meta_app_secret, self.meta_app_secret_file),
+            ("META_VERIFY_TOKEN", self.meta_verify_token, self.meta_verify_token_file),
+        ):
+            if path is not None:
+                values.append(read_secret_file(path))
+            elif value is not None:
+                values.append(value.get_secret_value())
+            else:
+                raise ValueError(f"set SOMEPULSE_{name} or SOMEPULSE_{name}_FILE")
+        return values[0], values[1]
 
     def grafana_api_token(self) -> str:
         """The token from the environment or its file; never from the command line,

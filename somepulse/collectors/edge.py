@@ -25,6 +25,6 @@ def detect_question(event: dict[str, Any]) -> None:
         return
     if event.get("verb", "add") not in ("add", "edit", "edited"):
         return
-    verdict = classify(text)
+    verdict = classify(text, with_language=False)  # only the verdict travels on
     event["is_question"] = verdict.needs_reply
     event["question_reason"] = verdict.reason

@@ -157,6 +157,40 @@ class KafkaPublisher:
                 await self._send(page, self._pending.pop(page))
         await self._reap(limit=2_000)
 
+    async def deliver(self, events: Iterable[dict[str, Any]], timeout: float = 10.0) -> int:
+        """Send these events now, apart from any batch being filled, and return once the
+        broker acknowledged every one (a webhook may answer 200 only then). Raises
+        ``BrokerUnavailable`` when it does not within ``timeout`` seconds."""
+        if self._producer is None:
+            raise BrokerUnavailable(f"not connected to the broker at {self.bootstrap} yet")
+        producer = self._producer
+        by_page: dict[str | None, list[Any]] = {}
+        for event in events:
+            detect_question(event)
+            self._pseudonymiser.scrub(event, keep_text=self._keep_text)
+            page = event.get("page_id") if isinstance(event.get("page_id"), str) else None
+            by_page.setdefault(page, []).append(event)
+
+        async def send_all() -> int:
+            sent = []
+            for page, batch in by_page.items():
+                key = page.encode() if page else None
+                for start in range(0, len(batch), self._batch_events):
+                    value = orjson.dumps(batch[start : start + self._batch_events])
+                    sent.append(await producer.send(self.topic, value, key=key))
+            await asyncio.gather(*sent)
+            return sum(len(b) for b in by_page.values())
+
+        try:
+            count = await asyncio.wait_for(send_all(), timeout)
+        except (TimeoutError, KafkaError) as exc:
+            raise BrokerUnavailable(
+                f"the broker at {self.bootstrap} did not acknowledge within {timeout:g} s: "
+                f"{exc or type(exc).__name__}"
+            ) from exc
+        self.report.events += count
+        return count
+
     async def flush(self) -> PublishReport:
         for page in list(self._pending):
             await self._send(page, self._pending.pop(page))

@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     jsonl = csub.add_parser("jsonl", help="replay a recorded JSONL file")
     jsonl.add_argument("path", type=Path)
+    hooks = csub.add_parser(
+        "webhooks", help="receive Meta webhooks (Facebook page feed, Instagram, Messenger)"
+    )
+    hooks.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    hooks.add_argument("--port", type=int, default=8088)
+    hooks.add_argument(
+        "--workers", type=int, default=1, help="receiver processes sharing the port (one core each)"
+    )
 
     sql = sub.add_parser("sql", help="run a read-only query (through the worker if one runs)")
     sql.add_argument("query", nargs="?", default=None, help="SQL; omitted: list tables and views")
@@ -108,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--events", type=int, default=600_000)
     bench.add_argument("--rate", type=int, default=5_000, help="steady rate for the latency run")
     bench.add_argument("--latency-seconds", type=float, default=20.0)
+    bench.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="instead: the Meta webhook receiver's deliveries/s and latency",
+    )
+    bench.add_argument("--seconds", type=float, default=20.0, help="webhook load duration")
+    bench.add_argument("--workers", type=int, default=2, help="webhook receiver processes")
 
     sub.add_parser("config", help="print every SOMEPULSE_* setting as a Markdown table")
     from somepulse.tools.questions import add_parser as add_questions_parser
@@ -205,6 +220,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             console.print(f"wrote {path}")
         elif args.command == "alerts":
             return _alerts(args, settings, console)
+        elif args.command == "bench" and args.webhooks:
+            from somepulse.tools.bench_webhooks import run_webhook_bench
+
+            run_webhook_bench(settings, args.seconds, workers=args.workers, console=console)
         elif args.command == "bench":
             from somepulse.tools.bench import run_bench
 
@@ -254,6 +273,14 @@ def bootstrap(settings: Settings) -> str:
 
 def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
+
+    if args.source == "webhooks":
+        from somepulse.collectors.meta.run import run_receivers
+
+        run_receivers(
+            settings, bootstrap(settings), args.host, args.port, args.workers, console.print
+        )
+        return 0
 
     publisher = KafkaPublisher.from_settings(
         settings,

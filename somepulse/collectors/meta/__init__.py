@@ -1,0 +1,1 @@
+"""Meta: Facebook page, Instagram and Messenger webhooks."""
