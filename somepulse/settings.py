@@ -161,6 +161,14 @@ class Settings(BaseSettings):
         None, description="The verify token given to Meta when subscribing the webhook."
     )
     meta_verify_token_file: Path | None = Field(None, description="File holding that token.")
+    meta_access_token: SecretStr | None = Field(
+        None, description="A token that reads the pages' insights (a system user's)."
+    )
+    meta_access_token_file: Path | None = Field(None, description="File holding that token.")
+    meta_graph_url: str = Field(
+        "https://graph.facebook.com/v25.0",
+        description="The Graph API with its version (the pollers' base URL).",
+    )
     webhook_max_bytes: int = Field(
         4 * 1024 * 1024,
         ge=1024,
@@ -242,6 +250,13 @@ class Settings(BaseSettings):
             else:
                 raise ValueError(f"set SOMEPULSE_{name} or SOMEPULSE_{name}_FILE")
         return values[0], values[1]
+
+    def meta_token(self) -> str:
+        if self.meta_access_token_file is not None:
+            return read_secret_file(self.meta_access_token_file)
+        if self.meta_access_token is not None:
+            return self.meta_access_token.get_secret_value()
+        raise ValueError("set SOMEPULSE_META_ACCESS_TOKEN or SOMEPULSE_META_ACCESS_TOKEN_FILE")
 
     def grafana_api_token(self) -> str:
         """The token from the environment or its file; never from the command line,

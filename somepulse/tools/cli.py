@@ -7,7 +7,7 @@ import asyncio
 import csv
 import logging
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_argument("--port", type=int, default=8088)
     hooks.add_argument(
         "--workers", type=int, default=1, help="receiver processes sharing the port (one core each)"
+    )
+    insights = csub.add_parser(
+        "meta-insights", help="poll Facebook page and post insights as metric snapshots"
+    )
+    insights.add_argument("--page", action="append", default=[], help="only this page (repeat)")
+    insights.add_argument(
+        "--since", type=date.fromisoformat, default=None, help="first day (default 3 days ago)"
+    )
+    insights.add_argument(
+        "--until", type=date.fromisoformat, default=None, help="day after the last (today)"
     )
 
     sql = sub.add_parser("sql", help="run a read-only query (through the worker if one runs)")
@@ -274,6 +284,20 @@ def bootstrap(settings: Settings) -> str:
 def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 
+    if args.source == "meta-insights":
+        from somepulse.collectors.meta.run import run_insights
+
+        until = args.until or date.today()
+        return asyncio.run(
+            run_insights(
+                settings,
+                bootstrap(settings),
+                args.page,
+                args.since or until - timedelta(days=3),
+                until,
+                console.print,
+            )
+        )
     if args.source == "webhooks":
         from somepulse.collectors.meta.run import run_receivers
 

@@ -6,10 +6,17 @@ import asyncio
 import logging
 import multiprocessing
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 
+from aiohttp import ClientError, ClientSession
+
+from somepulse.collectors.meta.graph import GraphClient, SourceBroken
+from somepulse.collectors.meta.insights import PollReport, plan_from, poll_page
 from somepulse.collectors.meta.webhook import WebhookReceiver, serve
 from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
+from somepulse.domain.measures import load_catalogue
 from somepulse.domain.pages import account_index, load_pages
+from somepulse.schemas.base import Platform
 from somepulse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -92,3 +99,68 @@ async def run_webhooks(
         connecting.cancel()
         await runner.cleanup()
         await publisher.stop()
+
+
+async def run_insights(
+    settings: Settings,
+    bootstrap: str,
+    only_pages: list[str],
+    since: date,
+    until: date,
+    say: Callable[[str], None],
+) -> int:
+    """Poll every Facebook page of pages.toml (or ``only_pages``); 0 when all went
+    well, 3 when a page's token or permission is broken (said, and alerted)."""
+    pages = [
+        p
+        for p in load_pages(settings.config_file("pages.toml"))
+        if Platform.FACEBOOK in p.accounts and (not only_pages or p.page_id in only_pages)
+    ]
+    if not pages:
+        raise ValueError("no page with a facebook account in pages.toml matches")
+    plan = plan_from(load_catalogue(settings.config_file("metrics.toml")), date.today())
+    report, broken = PollReport(), []
+    async with (
+        KafkaPublisher.from_settings(settings, bootstrap) as publisher,
+        GraphClient(settings.meta_graph_url, settings.meta_token()) as graph,
+    ):
+        for page in pages:
+            account = page.accounts[Platform.FACEBOOK]
+            try:
+                batch = []
+                async for event in poll_page(
+                    graph, account, page.page_id, plan, since, until, datetime.now(UTC), report
+                ):
+                    batch.append(event)
+                    if len(batch) >= 500:
+                        await publisher.publish(batch)
+                        batch = []
+                await publisher.publish(batch)
+            except SourceBroken as exc:
+                broken.append(f"{page.page_id}: {exc}")
+                await alert_source_broken(settings, page.page_id, str(exc))
+            say(f"{page.page_id}: {report.snapshots:,} snapshots so far, {report.posts:,} posts")
+    say(
+        f"{report.snapshots:,} snapshots from {len(pages)} pages in {report.windows} windows; "
+        f"{graph.calls:,} Graph calls, {graph.waited:.0f} s spent waiting for Meta"
+    )
+    for problem in broken:
+        say(f"[red]{problem}[/]")
+    return 3 if broken else 0
+
+
+async def alert_source_broken(settings: Settings, page_id: str, why: str) -> None:
+    """A broken token or permission pages on-call like a silent source would, sooner."""
+    if not settings.alertmanager_url:
+        return
+    alert = [{
+        "labels": {"alertname": "SomePulseSourceBroken", "page": page_id,
+                   "rule": "source_broken", "source": "meta-insights", "severity": "warning"},
+        "annotations": {"summary": f"{page_id}: Meta insights cannot be read: {why}"},
+    }]  # fmt: skip
+    url = f"{settings.alertmanager_url.rstrip('/')}/api/v2/alerts"
+    try:
+        async with ClientSession() as session, session.post(url, json=alert) as response:
+            response.raise_for_status()
+    except ClientError as exc:
+        log.warning("could not tell Alertmanager at %s: %s", url, exc)
