@@ -74,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_argument(
         "--workers", type=int, default=1, help="receiver processes sharing the port (one core each)"
     )
+    backfill = csub.add_parser(
+        "meta-backfill", help="publish the posts, comments and messages webhooks missed"
+    )
+    backfill.add_argument("--page", action="append", default=[], help="only this page (repeat)")
+    backfill.add_argument(
+        "--since", type=date.fromisoformat, default=None, help="first day (default 3 days ago)"
+    )
+    backfill.add_argument(
+        "--until", type=date.fromisoformat, default=None, help="day after the last (tomorrow)"
+    )
     insights = csub.add_parser(
         "meta-insights", help="poll Facebook page and post insights as metric snapshots"
     )
@@ -284,6 +294,20 @@ def bootstrap(settings: Settings) -> str:
 def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 
+    if args.source == "meta-backfill":
+        from somepulse.collectors.meta.run import run_backfill
+
+        until = args.until or date.today() + timedelta(days=1)
+        return asyncio.run(
+            run_backfill(
+                settings,
+                bootstrap(settings),
+                args.page,
+                args.since or until - timedelta(days=4),
+                until,
+                console.print,
+            )
+        )
     if args.source == "meta-insights":
         from somepulse.collectors.meta.run import run_insights
 

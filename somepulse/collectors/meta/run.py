@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime
 
 from aiohttp import ClientError, ClientSession
 
+from somepulse.collectors.meta.backfill import backfill_page
 from somepulse.collectors.meta.graph import GraphClient, SourceBroken
 from somepulse.collectors.meta.insights import PollReport, plan_from, poll_page
+from somepulse.collectors.meta.translate import Translation
 from somepulse.collectors.meta.webhook import WebhookReceiver, serve
 from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 from somepulse.domain.measures import load_catalogue
@@ -164,3 +166,50 @@ async def alert_source_broken(settings: Settings, page_id: str, why: str) -> Non
             response.raise_for_status()
     except ClientError as exc:
         log.warning("could not tell Alertmanager at %s: %s", url, exc)
+
+
+async def run_backfill(
+    settings: Settings,
+    bootstrap: str,
+    only_pages: list[str],
+    since: date,
+    until: date,
+    say: Callable[[str], None],
+) -> int:
+    """Publish what webhooks missed on the pages' Facebook accounts in [since, until)."""
+    pages = [
+        p
+        for p in load_pages(settings.config_file("pages.toml"))
+        if Platform.FACEBOOK in p.accounts and (not only_pages or p.page_id in only_pages)
+    ]
+    if not pages:
+        raise ValueError("no page with a facebook account in pages.toml matches")
+    accounts = account_index(pages)
+    skipped, broken, published = Translation(), [], 0
+    async with (
+        KafkaPublisher.from_settings(settings, bootstrap) as publisher,
+        GraphClient(settings.meta_graph_url, settings.meta_token()) as graph,
+    ):
+        for page in pages:
+            account = page.accounts[Platform.FACEBOOK]
+            try:
+                batch = []
+                async for event in backfill_page(graph, account, accounts, since, until, skipped):
+                    batch.append(event)
+                    if len(batch) >= 500:
+                        await publisher.publish(batch)
+                        published += len(batch)
+                        batch = []
+                await publisher.publish(batch)
+                published += len(batch)
+            except SourceBroken as exc:
+                broken.append(f"{page.page_id}: {exc}")
+                await alert_source_broken(settings, page.page_id, str(exc))
+            say(f"{page.page_id}: {published:,} events so far")
+    say(
+        f"back-filled {published:,} events ({since} to {until}) from {len(pages)} pages with "
+        f"{graph.calls:,} Graph calls; {len(skipped.skipped):,} objects left out"
+    )
+    for problem in broken:
+        say(f"[red]{problem}[/]")
+    return 3 if broken else 0
