@@ -14,6 +14,7 @@ import fcntl
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -166,3 +167,12 @@ class KafkaBroker:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.process = None
+        # the start script ends before the JVM has shut down: stopped means not listening
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            except OSError:
+                return
+            time.sleep(0.2)
+        raise KafkaUnavailable(f"Kafka still listens on {self.port} a minute after stopping")
