@@ -13,6 +13,7 @@ from aiohttp import ClientError, ClientSession
 from somepulse.collectors.meta.backfill import backfill_page
 from somepulse.collectors.meta.graph import GraphClient, SourceBroken
 from somepulse.collectors.meta.insights import PollReport, plan_from, poll_page
+from somepulse.collectors.meta.mentions import resolve
 from somepulse.collectors.meta.translate import Translation
 from somepulse.collectors.meta.webhook import WebhookReceiver, serve
 from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
@@ -24,7 +25,9 @@ from somepulse.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def build_receiver(settings: Settings, publisher: KafkaPublisher) -> WebhookReceiver:
+def build_receiver(
+    settings: Settings, publisher: KafkaPublisher, graph: GraphClient | None = None
+) -> WebhookReceiver:
     secret, token = settings.meta_secrets()
     accounts = account_index(load_pages(settings.config_file("pages.toml")))
     return WebhookReceiver(
@@ -33,6 +36,7 @@ def build_receiver(settings: Settings, publisher: KafkaPublisher) -> WebhookRece
         lambda events: publisher.deliver(events, settings.webhook_ack_timeout),
         accounts,
         max_bytes=settings.webhook_max_bytes,
+        resolve_mention=None if graph is None else (lambda ref: resolve(graph, ref)),
     )
 
 
@@ -85,7 +89,10 @@ async def run_webhooks(
     settings: Settings, bootstrap: str, host: str, port: int, say: Callable[[str], None]
 ) -> None:
     publisher = KafkaPublisher.from_settings(settings, bootstrap, on_retry=lambda m: None)
-    receiver = build_receiver(settings, publisher)
+    graph = None
+    if settings.meta_access_token is not None or settings.meta_access_token_file is not None:
+        graph = await GraphClient(settings.meta_graph_url, settings.meta_token()).__aenter__()
+    receiver = build_receiver(settings, publisher, graph)
     runner = await serve(receiver, host, port)
     say(f"Meta webhooks on http://{host}:{port}/webhooks/meta (put TLS in front of it)")
     connecting = asyncio.create_task(connect_forever(publisher, say))
@@ -101,6 +108,8 @@ async def run_webhooks(
         connecting.cancel()
         await runner.cleanup()
         await publisher.stop()
+        if graph is not None:
+            await graph.__aexit__(None, None, None)
 
 
 async def run_insights(

@@ -43,6 +43,19 @@ class Translation:
 
     events: list[Event] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    mentions: list[MentionRef] = field(default_factory=list)  # to look up (mentions.py)
+
+
+@dataclass(frozen=True)
+class MentionRef:
+    """An Instagram mention as the webhook names it: the account mentioned, the media
+    and, for a mention in a comment, the comment. What it says and who wrote it must be
+    asked of the Graph API."""
+
+    account: str
+    media_id: str
+    comment_id: str | None
+    page_id: str | None
 
 
 def translate(delivery: Mapping[str, Any], pages: Mapping[tuple[str, str], str]) -> Translation:
@@ -92,10 +105,13 @@ def _change(
         _feed(out, account, sent, value, pages)
     elif obj == "instagram" and name in ("comments", "live_comments"):
         _instagram_comment(out, account, sent, value, pages)
+    elif obj == "instagram" and name == "mentions" and value.get("media_id"):
+        comment = value.get("comment_id")
+        out.mentions.append(
+            MentionRef(account, str(value["media_id"]), str(comment) if comment else None,
+                       pages.get(("instagram", account)))
+        )  # fmt: skip
     else:
-        # Instagram mentions name a media and a comment only: resolving them needs the
-        # Graph API (GET /{ig-user}?fields=mentioned_comment), which this receiver does
-        # not call
         out.skipped.append(f"{obj} field {name!r} is not collected by the receiver")
 
 

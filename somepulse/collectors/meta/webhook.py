@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 import orjson
 from aiohttp import web
 
-from somepulse.collectors.meta.translate import Event, translate
+from somepulse.collectors.meta.graph import GraphError
+from somepulse.collectors.meta.translate import Event, MentionRef, translate
 from somepulse.collectors.publisher import BrokerUnavailable
 
 log = logging.getLogger(__name__)
 PATH = "/webhooks/meta"
 Deliver = Callable[[Iterable[Event]], Awaitable[int]]
+Resolve = Callable[[MentionRef], Awaitable[Event | None]]
 
 
 @dataclass
@@ -53,6 +55,9 @@ class WebhookReceiver:
     deliver: Deliver  # publishes and waits for the broker's acknowledgement
     accounts: Mapping[tuple[str, str], str]  # (platform, account id) -> page id
     max_bytes: int = 4 * 1024 * 1024
+    # looks Instagram mentions up in the Graph API (``mentions.resolve``); without it they
+    # are counted as skipped
+    resolve_mention: Resolve | None = None
     stats: ReceiverStats = field(default_factory=ReceiverStats)
 
     def app(self) -> web.Application:
@@ -92,6 +97,17 @@ class WebhookReceiver:
         if not isinstance(delivery, dict):
             return self._refuse(400, "the body is not a JSON object")
         translation = translate(delivery, self.accounts)
+        for ref in translation.mentions:
+            if self.resolve_mention is None:
+                translation.skipped.append("an Instagram mention (no Graph token to look it up)")
+                continue
+            try:
+                found = await self.resolve_mention(ref)
+            except GraphError as exc:
+                log.warning("an Instagram mention could not be looked up, Meta will retry: %s", exc)
+                return self._refuse(503, "the Graph API did not answer; retry later")
+            if found is not None:
+                translation.events.append(found)
         for why in translation.skipped:
             self.stats.skipped[why] = self.stats.skipped.get(why, 0) + 1
         try:
