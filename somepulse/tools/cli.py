@@ -7,6 +7,7 @@ import asyncio
 import csv
 import logging
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument("--page", action="append", default=[], help="only this page (repeat)")
     backfill.add_argument(
-        "--since", type=date.fromisoformat, default=None, help="first day (default 3 days ago)"
+        "--since", type=date.fromisoformat, default=None, help="first day (default: four days back)"
     )
     backfill.add_argument(
         "--until", type=date.fromisoformat, default=None, help="day after the last (tomorrow)"
+    )
+    backfill.add_argument(
+        "--every",
+        type=float,
+        default=None,
+        help="scheduled mode: reconcile the last four days every this many hours, forever",
     )
     insights = csub.add_parser(
         "meta-insights", help="poll Facebook page and post insights as metric snapshots"
@@ -297,17 +304,22 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
     if args.source == "meta-backfill":
         from somepulse.collectors.meta.run import run_backfill
 
-        until = args.until or date.today() + timedelta(days=1)
-        return asyncio.run(
-            run_backfill(
-                settings,
-                bootstrap(settings),
-                args.page,
-                args.since or until - timedelta(days=4),
-                until,
-                console.print,
+        while True:
+            until = args.until or date.today() + timedelta(days=1)
+            code = asyncio.run(
+                run_backfill(
+                    settings,
+                    bootstrap(settings),
+                    args.page,
+                    args.since or until - timedelta(days=4),
+                    until,
+                    console.print,
+                )
             )
-        )
+            if args.every is None:
+                return code
+            # a run right at start is the reconciliation after a restart; then on schedule
+            time.sleep(args.every * 3600)
     if args.source == "meta-insights":
         from somepulse.collectors.meta.run import run_insights
 
