@@ -62,8 +62,30 @@ def paged(request: web.Request, items: list[dict[str, Any]]) -> web.Response:
     return web.json_response({"data": items[after : after + 2], "paging": paging})
 
 
+CALLS: list[str] = []
+
+
 def fake_graph() -> web.Application:
     app = web.Application()
+
+    @web.middleware
+    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+        CALLS.append(f"{request.method} {request.path}")
+        return await handler(request)
+
+    app.middlewares.append(record)
+
+    async def batch(request: web.Request) -> web.Response:
+        """Meta's batch: one answer per request, its body as a JSON string."""
+        form = await request.post()
+        answers = []
+        for item in json.loads(str(form["batch"])):
+            post = item["relative_url"].split("/")[0]
+            items = COMMENTS.get(post, [])
+            base = request.url.with_path(f"/v25.0/{post}/comments")
+            paging = {"next": str(base.with_query({"after": 2}))} if len(items) > 2 else {}
+            answers.append({"code": 200, "body": json.dumps({"data": items[:2], "paging": paging})})
+        return web.json_response(answers)
 
     async def feed(request: web.Request) -> web.Response:
         since, until = int(request.query["since"]), int(request.query["until"])
@@ -79,6 +101,7 @@ def fake_graph() -> web.Application:
     async def messages(request: web.Request) -> web.Response:
         return paged(request, MESSAGES)
 
+    app.router.add_post("/v25.0/", batch)
     app.router.add_get(f"/v25.0/{PAGE}/feed", feed)
     app.router.add_get(f"/v25.0/{PAGE}/conversations", conversations)
     app.router.add_get("/v25.0/t_1/messages", messages)
@@ -131,3 +154,6 @@ def test_back_fill_makes_the_webhooks_events() -> None:
         assert {k: polled.get(k) for k in same} == {k: hooked.get(k) for k in same}
     photo = next(e for e in events if e["event_id"] == f"fb:post:{PAGE}_2002:add")
     assert photo["format"] == "image"
+    # both posts' comments in one batch call; the longer thread went on with paging.next
+    assert CALLS.count("POST /v25.0/") == 1
+    assert [c for c in CALLS if c.endswith("/comments")] == [f"GET /v25.0/{PAGE}_2001/comments"]

@@ -15,8 +15,13 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from somepulse.collectors.meta.graph import GraphClient
+from somepulse.collectors.meta.graph import GraphClient, GraphError
 from somepulse.collectors.meta.translate import Translation, translate
+
+BATCH = 50  # Meta's most requests per batch call
+_COMMENT_PARAMS = {"filter": "stream", "limit": "100",
+                   "fields": "id,created_time,message,from,parent{id}"}  # fmt: skip
+COMMENTS = "&".join(f"{k}={v}" for k, v in _COMMENT_PARAMS.items())
 
 
 async def backfill_page(
@@ -29,23 +34,29 @@ async def backfill_page(
 ) -> AsyncIterator[dict[str, Any]]:
     """Events of the page's posts, comments and messages made in [since, until)."""
     window = {"since": _unix(since), "until": _unix(until), "limit": 100}
+    posts: list[str] = []
     async for post in graph.pages(
         f"{page_account}/feed",
         window | {"fields": "id,created_time,message,from,status_type"},
     ):
         for event in _translated(_post_change(page_account, post), accounts, skipped):
             yield event
-        async for comment in graph.pages(
-            f"{post['id']}/comments",
-            {"filter": "stream", "limit": 100,
-             "fields": "id,created_time,message,from,parent{id}"},
-        ):  # fmt: skip
-            at = _time(comment.get("created_time"))
-            if at is None or not since <= at.date() < until:
-                continue
-            change = _comment_change(page_account, str(post["id"]), comment)
-            for event in _translated(change, accounts, skipped):
-                yield event
+        posts.append(str(post["id"]))
+    # each post's first page of comments, 50 posts to a batch call; longer threads
+    # continue with their own paging.next
+    for start in range(0, len(posts), BATCH):
+        chunk = posts[start : start + BATCH]
+        answers = await graph.batch([f"{post}/comments?{COMMENTS}" for post in chunk])
+        for post_id, answer in zip(chunk, answers, strict=True):
+            if isinstance(answer, GraphError):
+                answer = await graph.get(f"{post_id}/comments", dict(_COMMENT_PARAMS))
+            async for comment in _rest(graph, answer):
+                at = _time(comment.get("created_time"))
+                if at is None or not since <= at.date() < until:
+                    continue
+                change = _comment_change(page_account, post_id, comment)
+                for event in _translated(change, accounts, skipped):
+                    yield event
     async for conversation in graph.pages(
         f"{page_account}/conversations", {"fields": "id,updated_time", "limit": 100}
     ):
@@ -61,6 +72,16 @@ async def backfill_page(
                 continue
             for event in _translated(_message_change(page_account, message, at), accounts, skipped):
                 yield event
+
+
+async def _rest(graph: GraphClient, first: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    """The items of a first page already fetched, then of the pages after it."""
+    for item in first.get("data") or ():
+        yield item
+    nxt = (first.get("paging") or {}).get("next")
+    if nxt and first.get("data"):
+        async for item in graph.pages(nxt):
+            yield item
 
 
 def _translated(
