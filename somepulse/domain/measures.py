@@ -19,8 +19,10 @@ from somepulse.domain.config_files import entry_lines, problems
 from somepulse.schemas.base import Platform
 from somepulse.schemas.snapshots import InsightsScope, MetricPeriod
 
-MEASURES = ("reach", "views", "follows", "clicks", "shares")
-Measure = Literal["reach", "views", "follows", "clicks", "shares"]
+MEASURES = ("reach", "views", "follows", "clicks", "shares", "video_views")
+# views: times the content was seen (impressions, media views); video_views: times a
+# video or reel was played (a different count: a seen post is not a played video)
+Measure = Literal["reach", "views", "follows", "clicks", "shares", "video_views"]
 DEFAULT_METRICS_FILE = config_file("metrics.toml")
 
 

@@ -21,7 +21,12 @@ PAGE = "100000000000101"
 NOW = datetime(2026, 3, 20, 6, 0, tzinfo=UTC)
 PLAN = Plan(
     {"page_total_media_view_unique": "day", "page_follows": "total"},
-    {"post_total_media_view_unique": "lifetime", "post_clicks": "lifetime", "shares": "lifetime"},
+    {
+        "post_total_media_view_unique": "lifetime",
+        "post_clicks": "lifetime",
+        "shares": "lifetime",
+        "total_video_views": "lifetime",
+    },
 )
 
 
@@ -39,6 +44,7 @@ class FakeGraph:
         app = web.Application()
         app.router.add_get("/v25.0/{object}/insights", self.insights)
         app.router.add_get("/v25.0/{object}/published_posts", self.posts)
+        app.router.add_get("/v25.0/{object}/video_insights", self.video)
         return app
 
     def _headers(self) -> dict[str, str]:
@@ -75,12 +81,22 @@ class FakeGraph:
         ]  # fmt: skip
         return web.json_response({"data": data, "paging": {}}, headers=self._headers())
 
+    async def video(self, request: web.Request) -> web.Response:
+        self.calls.append(f"{request.match_info['object']}/video_insights")
+        data = [{"name": "total_video_views", "period": "lifetime", "values": [{"value": 321}]}]
+        return web.json_response({"data": data}, headers=self._headers())
+
     async def posts(self, request: web.Request) -> web.Response:
         self.calls.append("published_posts")
         offset = int(request.query.get("after", "0"))
         posts = [
             {"id": f"{PAGE}_{n}", "created_time": "2026-03-18T09:00:00+0000"}
             | ({"shares": {"count": n * 10}} if n != 3 else {})
+            | (
+                {"attachments": {"data": [{"media_type": "video", "target": {"id": "v2"}}]}}
+                if n == 2
+                else {}
+            )
             for n in (1, 2, 3)
         ]
         page = posts[offset : offset + 2]
@@ -143,6 +159,10 @@ def test_page_and_post_totals_become_snapshots_with_provenance() -> None:
     assert posts[("3", "shares")] == 0  # no shares field: nobody shared it
     assert posts[("1", "post_clicks")] == 7 * len("post_clicks")
     assert report.posts == 3  # two pages of posts, followed by paging.next
+    # the video post's plays, from its video's own insights edge
+    assert posts[("2", "total_video_views")] == 321
+    assert {k for k in posts if k[1] == "total_video_views"} == {("2", "total_video_views")}
+    assert "v2/video_insights" in fake.calls
     first = events[0]
     assert (first["source"], first["api_version"], first["fetched_at"]) == (
         "poll", "v25.0", NOW.isoformat())  # fmt: skip

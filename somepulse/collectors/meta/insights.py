@@ -25,6 +25,8 @@ from somepulse.domain.measures import CatalogueMetric
 WINDOW = timedelta(days=90)
 HISTORY = timedelta(days=730)
 POST_FIELD_METRICS = {"shares"}  # read as a field of the post, not from its insights
+# a video or reel has no insights edge of its own on the post: /{video-id}/video_insights
+VIDEO_METRICS = {"video": "total_video_views", "reel": "fb_reels_total_plays"}
 
 
 @dataclass
@@ -102,8 +104,8 @@ async def poll_page(
                     }  # fmt: skip
         async for post in graph.pages(
             f"{page_account}/published_posts",
-            {"fields": "id,created_time,shares", "since": _unix(start), "until": _unix(end),
-             "limit": 100},
+            {"fields": "id,created_time,shares,attachments{media_type,target{id}}",
+             "since": _unix(start), "until": _unix(end), "limit": 100},
         ):  # fmt: skip
             report.posts += 1
             async for event in _post(graph, post, plan, base | provenance, now.date(), report):
@@ -125,7 +127,22 @@ async def _post(
         # no "shares" field: nobody shared it yet
         count = shares.get("count", 0) if isinstance(shares, dict) else 0
         values["shares"] = int(count)
-    wanted = {m: p for m, p in plan.post_metrics.items() if m not in POST_FIELD_METRICS}
+    video_names = set(VIDEO_METRICS.values())
+    wanted = {
+        m: p
+        for m, p in plan.post_metrics.items()
+        if m not in POST_FIELD_METRICS and m not in video_names
+    }
+    video = _video_of(post)
+    if video is not None and VIDEO_METRICS[video[0]] in plan.post_metrics:
+        name = VIDEO_METRICS[video[0]]
+        rows = await _insights(graph, video[1], {name: "lifetime"}, None, None, "lifetime",
+                               edge="video_insights")  # fmt: skip
+        for row in rows:
+            items = row.get("values") or ()
+            value = items[-1].get("value") if items else None
+            if row.get("name") == name and isinstance(value, int):
+                values[name] = value
     if wanted:
         for row in await _insights(graph, post_id, wanted, None, None, period="lifetime"):
             items = row.get("values") or ()
@@ -150,12 +167,13 @@ async def _insights(
     since: date | None,
     until: date | None,
     period: str = "day",
+    edge: str = "insights",
 ) -> list[dict[str, Any]]:
     params: dict[str, Any] = {"metric": ",".join(metrics), "period": period}
     if since is not None and until is not None:
         params |= {"since": _unix(since), "until": _unix(until)}
     try:
-        return [row async for row in graph.pages(f"{object_id}/insights", params)]
+        return [row async for row in graph.pages(f"{object_id}/{edge}", params)]
     except ConfigError:
         if len(metrics) == 1:
             (name,) = metrics
@@ -165,8 +183,19 @@ async def _insights(
                 100,
             ) from None
         for name in metrics:  # find the one Meta refuses, to name it
-            await _insights(graph, object_id, {name: metrics[name]}, since, until, period)
+            await _insights(graph, object_id, {name: metrics[name]}, since, until, period, edge)
         raise
+
+
+def _video_of(post: Mapping[str, Any]) -> tuple[str, str] | None:
+    """("video" | "reel", the video's id) when the post carries one."""
+    attachments = post.get("attachments")
+    for item in (attachments or {}).get("data") or () if isinstance(attachments, dict) else ():
+        kind = str(item.get("media_type") or "")
+        target = (item.get("target") or {}).get("id")
+        if target and kind in ("video", "reel"):
+            return kind, str(target)
+    return None
 
 
 def _day_of(end_time: Any) -> date | None:
