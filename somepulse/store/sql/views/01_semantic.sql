@@ -107,7 +107,7 @@ FROM {db}.v_metric_snapshots AS s
 INNER JOIN (SELECT * FROM {db}.metric_catalogue FINAL) AS c
     ON c.platform = s.platform AND c.scope = s.scope AND c.metric = s.metric
 WHERE s.breakdown = ''
-COMMENT 'metric snapshots as SoMe Pulse measures (reach, views, follows, clicks, shares, video_views) with their series';
+COMMENT 'metric snapshots as SoMe Pulse measures (reach, views, follows, clicks, shares, video_views, platform_engagement) with their series';
 
 CREATE OR REPLACE VIEW {db}.v_measures_daily AS
 SELECT page_id, platform, measure, day,
