@@ -165,6 +165,10 @@ class Settings(BaseSettings):
         None, description="A token that reads the pages' insights (a system user's)."
     )
     meta_access_token_file: Path | None = Field(None, description="File holding that token.")
+    mastodon_token: SecretStr | None = Field(
+        None, description="The Mastodon account's access token (read scopes)."
+    )
+    mastodon_token_file: Path | None = Field(None, description="File holding that token.")
     meta_graph_url: str = Field(
         "https://graph.facebook.com/v25.0",
         description="The Graph API with its version (the pollers' base URL).",
@@ -250,6 +254,13 @@ class Settings(BaseSettings):
             else:
                 raise ValueError(f"set SOMEPULSE_{name} or SOMEPULSE_{name}_FILE")
         return values[0], values[1]
+
+    def mastodon_access_token(self) -> str:
+        if self.mastodon_token_file is not None:
+            return read_secret_file(self.mastodon_token_file)
+        if self.mastodon_token is not None:
+            return self.mastodon_token.get_secret_value()
+        raise ValueError("set SOMEPULSE_MASTODON_TOKEN or SOMEPULSE_MASTODON_TOKEN_FILE")
 
     def meta_token(self) -> str:
         if self.meta_access_token_file is not None:

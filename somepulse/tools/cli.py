@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_argument(
         "--workers", type=int, default=1, help="receiver processes sharing the port (one core each)"
     )
+    masto = csub.add_parser("mastodon", help="the account's Mastodon stream, with back-fill")
+    masto.add_argument("--instance", required=True, help="e.g. https://social.example.no")
+    masto.add_argument("--once", action="store_true", help="back-fill what is new, then stop")
     backfill = csub.add_parser(
         "meta-backfill", help="publish the posts, comments and messages webhooks missed"
     )
@@ -301,6 +304,12 @@ def bootstrap(settings: Settings) -> str:
 def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 
+    if args.source == "mastodon":
+        from somepulse.collectors.mastodon.run import run_mastodon
+
+        return asyncio.run(
+            run_mastodon(settings, bootstrap(settings), args.instance, args.once, console.print)
+        )
     if args.source == "meta-backfill":
         from somepulse.collectors.meta.run import run_backfill
 

@@ -1,0 +1,1 @@
+"""Mastodon: the organisation account's streaming user stream and REST back-fill."""
