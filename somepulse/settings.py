@@ -169,6 +169,17 @@ class Settings(BaseSettings):
         None, description="The Mastodon account's access token (read scopes)."
     )
     mastodon_token_file: Path | None = Field(None, description="File holding that token.")
+    bluesky_app_password: SecretStr | None = Field(
+        None, description="The Bluesky account's app password (Settings → App passwords)."
+    )
+    bluesky_app_password_file: Path | None = Field(None, description="File holding it.")
+    bluesky_service: str = Field(
+        "https://bsky.social", description="The account's PDS: sessions and notifications."
+    )
+    bluesky_jetstream: str = Field(
+        "wss://jetstream2.us-east.bsky.network",
+        description="The Jetstream instance that streams the account's own posts.",
+    )
     meta_graph_url: str = Field(
         "https://graph.facebook.com/v25.0",
         description="The Graph API with its version (the pollers' base URL).",
@@ -261,6 +272,15 @@ class Settings(BaseSettings):
         if self.mastodon_token is not None:
             return self.mastodon_token.get_secret_value()
         raise ValueError("set SOMEPULSE_MASTODON_TOKEN or SOMEPULSE_MASTODON_TOKEN_FILE")
+
+    def bluesky_password(self) -> str:
+        if self.bluesky_app_password_file is not None:
+            return read_secret_file(self.bluesky_app_password_file)
+        if self.bluesky_app_password is not None:
+            return self.bluesky_app_password.get_secret_value()
+        raise ValueError(
+            "set SOMEPULSE_BLUESKY_APP_PASSWORD or SOMEPULSE_BLUESKY_APP_PASSWORD_FILE"
+        )
 
     def meta_token(self) -> str:
         if self.meta_access_token_file is not None:

@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_argument(
         "--workers", type=int, default=1, help="receiver processes sharing the port (one core each)"
     )
+    bsky = csub.add_parser("bluesky", help="a page's Bluesky posts, replies, likes, reposts")
+    bsky.add_argument("--page", required=True, help="the page (its DID is in pages.toml)")
+    bsky.add_argument("--once", action="store_true", help="catch up on notifications, stop")
     masto = csub.add_parser("mastodon", help="the account's Mastodon stream, with back-fill")
     masto.add_argument("--instance", required=True, help="e.g. https://social.example.no")
     masto.add_argument("--once", action="store_true", help="back-fill what is new, then stop")
@@ -304,6 +307,12 @@ def bootstrap(settings: Settings) -> str:
 def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 
+    if args.source == "bluesky":
+        from somepulse.collectors.bluesky.run import run_bluesky
+
+        return asyncio.run(
+            run_bluesky(settings, bootstrap(settings), args.page, args.once, console.print)
+        )
     if args.source == "mastodon":
         from somepulse.collectors.mastodon.run import run_mastodon
 

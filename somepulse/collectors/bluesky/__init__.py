@@ -1,0 +1,1 @@
+"""Bluesky: the account's posts from Jetstream, what others do from its notifications."""
