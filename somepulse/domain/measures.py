@@ -19,14 +19,25 @@ from somepulse.domain.config_files import entry_lines, problems
 from somepulse.schemas.base import Platform
 from somepulse.schemas.snapshots import InsightsScope, MetricPeriod
 
-MEASURES = ("reach", "views", "follows", "clicks", "shares", "video_views", "platform_engagement")
+MEASURES = (
+    "reach", "views", "follows", "clicks", "shares", "video_views", "platform_engagement",
+    "page_visits",
+)  # fmt: skip
 # views: times the content was seen (impressions, media views); video_views: times a
 # video or reel was played (a different count: a seen post is not a played video);
 # platform_engagement: a platform's own engagement sum (Meta's page_post_engagements),
 # kept beside SoMe Pulse's engagement (reactions + comments + shares + clicks), never
-# instead of it: its definition is Meta's and changes with Meta
+# instead of it: its definition is Meta's and changes with Meta; page_visits: views of
+# the page itself (LinkedIn's page views), not of its content
 Measure = Literal[
-    "reach", "views", "follows", "clicks", "shares", "video_views", "platform_engagement"
+    "reach",
+    "views",
+    "follows",
+    "clicks",
+    "shares",
+    "video_views",
+    "platform_engagement",
+    "page_visits",
 ]
 DEFAULT_METRICS_FILE = config_file("metrics.toml")
 

@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_argument(
         "--workers", type=int, default=1, help="receiver processes sharing the port (one core each)"
     )
+    imports = csub.add_parser(
+        "import", help="exports teams download: X, LinkedIn (as CSV), YouTube Studio"
+    )
+    imports.add_argument("--page", required=True, help="the page the files are about")
+    imports.add_argument("files", nargs="+", type=Path)
     bsky = csub.add_parser("bluesky", help="a page's Bluesky posts, replies, likes, reposts")
     bsky.add_argument("--page", required=True, help="the page (its DID is in pages.toml)")
     bsky.add_argument("--once", action="store_true", help="catch up on notifications, stop")
@@ -307,6 +312,12 @@ def bootstrap(settings: Settings) -> str:
 def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 
+    if args.source == "import":
+        from somepulse.collectors.exports.run import run_import
+
+        return asyncio.run(
+            run_import(settings, bootstrap(settings), args.page, args.files, console)
+        )
     if args.source == "bluesky":
         from somepulse.collectors.bluesky.run import run_bluesky
 

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 Publish = Callable[[list[Event]], Awaitable[Any]]
 
 
-class CredentialError(RuntimeError):
+class CredentialError(ValueError):
     """The app password was refused: a person must act."""
 
 

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 Publish = Callable[[list[Event]], Awaitable[Any]]
 
 
-class CredentialError(RuntimeError):
+class CredentialError(ValueError):
     """The instance refused the token (401/403): a person must act."""
 
 

@@ -1,0 +1,1 @@
+"""Imports of the export files teams download (X, LinkedIn, YouTube Studio)."""
