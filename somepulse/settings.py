@@ -180,6 +180,16 @@ class Settings(BaseSettings):
         "wss://jetstream2.us-east.bsky.network",
         description="The Jetstream instance that streams the account's own posts.",
     )
+    youtube_api_key: SecretStr | None = Field(
+        None, description="A YouTube Data API v3 key (Google Cloud console, read only)."
+    )
+    youtube_api_key_file: Path | None = Field(None, description="File holding that key.")
+    youtube_api_url: str = Field(
+        "https://www.googleapis.com/youtube/v3", description="The YouTube Data API."
+    )
+    youtube_daily_quota: int = Field(
+        10_000, ge=1, description="The project's daily quota units (10,000 by default)."
+    )
     meta_graph_url: str = Field(
         "https://graph.facebook.com/v25.0",
         description="The Graph API with its version (the pollers' base URL).",
@@ -281,6 +291,13 @@ class Settings(BaseSettings):
         raise ValueError(
             "set SOMEPULSE_BLUESKY_APP_PASSWORD or SOMEPULSE_BLUESKY_APP_PASSWORD_FILE"
         )
+
+    def youtube_key(self) -> str:
+        if self.youtube_api_key_file is not None:
+            return read_secret_file(self.youtube_api_key_file)
+        if self.youtube_api_key is not None:
+            return self.youtube_api_key.get_secret_value()
+        raise ValueError("set SOMEPULSE_YOUTUBE_API_KEY or SOMEPULSE_YOUTUBE_API_KEY_FILE")
 
     def meta_token(self) -> str:
         if self.meta_access_token_file is not None:

@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_argument(
         "--workers", type=int, default=1, help="receiver processes sharing the port (one core each)"
     )
+    youtube = csub.add_parser("youtube", help="a channel's videos, comments and statistics")
+    youtube.add_argument("--page", required=True, help="the page (its channel is in pages.toml)")
+    youtube.add_argument(
+        "--runs-per-day", type=int, default=24, help="how often it runs: its share of the quota"
+    )
+    youtube.add_argument("--videos", type=int, default=10, help="recent uploads to follow")
     imports = csub.add_parser(
         "import", help="exports teams download: X, LinkedIn (as CSV), YouTube Studio"
     )
@@ -312,6 +318,13 @@ def bootstrap(settings: Settings) -> str:
 def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 
+    if args.source == "youtube":
+        from somepulse.collectors.youtube.run import run_youtube
+
+        return asyncio.run(
+            run_youtube(settings, bootstrap(settings), args.page, args.runs_per_day, args.videos,
+                        console.print)
+        )  # fmt: skip
     if args.source == "import":
         from somepulse.collectors.exports.run import run_import
 

@@ -1,0 +1,1 @@
+"""YouTube: a channel's videos, comments and statistics within the daily quota."""

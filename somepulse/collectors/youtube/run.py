@@ -1,0 +1,43 @@
+"""``somepulse collect youtube --page P``: one run within its share of the day's quota."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiohttp import ClientSession, ClientTimeout
+
+from somepulse.collectors.publisher import KafkaPublisher
+from somepulse.collectors.youtube.poller import YouTubePoller, budget_per_run
+from somepulse.domain.pages import load_pages
+from somepulse.schemas.base import Platform
+from somepulse.settings import Settings
+
+
+async def run_youtube(
+    settings: Settings,
+    bootstrap: str,
+    page_id: str,
+    runs_per_day: int,
+    videos: int,
+    say: Callable[[str], None],
+) -> int:
+    page = next((p for p in load_pages(settings.config_file("pages.toml"))
+                 if p.page_id == page_id), None)  # fmt: skip
+    if page is None or Platform.YOUTUBE not in page.accounts:
+        raise ValueError(f"pages.toml has no page {page_id!r} with a youtube account (its channel)")
+    budget = budget_per_run(runs_per_day, settings.youtube_daily_quota)
+    poller = YouTubePoller(
+        settings.youtube_api_url, settings.youtube_key(), page.accounts[Platform.YOUTUBE],
+        page.page_id, budget, videos=videos,
+    )  # fmt: skip
+    async with ClientSession(timeout=ClientTimeout(total=60)) as session:
+        poller.session = session
+        events = await poller.run(datetime.now(UTC))
+    async with KafkaPublisher.from_settings(settings, bootstrap) as publisher:
+        await publisher.deliver(events, 30.0)
+    say(
+        f"{len(events):,} events; quota: {budget.spent} of this run's {budget.units} units "
+        f"({runs_per_day} runs a day of {settings.youtube_daily_quota:,})"
+    )
+    return 0
