@@ -4,6 +4,8 @@ buckets for stream latencies (the client's defaults are seconds-scale)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 MS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -73,6 +75,17 @@ class WorkerMetrics:
 class CollectorMetrics:
     """A collector's own metrics (served on ``SOMEPULSE_COLLECTOR_METRICS_PORT``)."""
 
+    def served(self, settings: Any) -> CollectorMetrics:
+        """Serve them on the configured port and address (nothing when the port is 0)."""
+        from prometheus_client import start_http_server
+
+        if settings.collector_metrics_port:
+            # the configured address, not prometheus_client's default of every interface
+            start_http_server(
+                settings.collector_metrics_port, addr=settings.worker_bind, registry=self.registry
+            )
+        return self
+
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
@@ -96,3 +109,23 @@ class CollectorMetrics:
             "Connection attempts to a broker that was not up",
             registry=r,
         )
+        self.errors = Counter(
+            "somepulse_collector_errors_total",
+            "Source errors by kind (credential, quota, unreachable)",
+            ["source", "error"],
+            registry=r,
+        )
+        self.quota_left = Gauge(
+            "somepulse_collector_quota_left",
+            "Quota units left for this run (YouTube)",
+            ["source"],
+            registry=r,
+        )
+        self.last_event = Gauge(
+            "somepulse_collector_last_event_timestamp_seconds",
+            "Event time of the newest event published (the lag is now minus this)",
+            ["source"],
+            registry=r,
+        )
+        self.source = "unknown"  # the collector's name, the label of the gauges above
+        self.newest_event = 0.0

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -170,6 +171,9 @@ class KafkaPublisher:
             self._pseudonymiser.scrub(event, keep_text=self._keep_text)
             page = event.get("page_id") if isinstance(event.get("page_id"), str) else None
             by_page.setdefault(page, []).append(event)
+            if self.metrics is not None:
+                self.metrics.events.labels(str(page), str(event.get("kind"))).inc()
+                self._mark_time(event)
 
         async def send_all() -> int:
             sent = []
@@ -190,6 +194,16 @@ class KafkaPublisher:
             ) from exc
         self.report.events += count
         return count
+
+    def _mark_time(self, event: dict[str, Any]) -> None:
+        assert self.metrics is not None
+        try:
+            at = datetime.fromisoformat(str(event.get("occurred_at")).replace("Z", "+00:00"))
+        except ValueError:
+            return
+        if at.timestamp() > self.metrics.newest_event:
+            self.metrics.newest_event = at.timestamp()
+            self.metrics.last_event.labels(self.metrics.source).set(at.timestamp())
 
     async def flush(self) -> PublishReport:
         for page in list(self._pending):

@@ -410,17 +410,9 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
 
 
 def _collector_metrics(settings: Settings) -> Any:
-    from prometheus_client import start_http_server
-
     from somepulse.telemetry import CollectorMetrics
 
-    metrics = CollectorMetrics()
-    if settings.collector_metrics_port:
-        # the configured address, not prometheus_client's default of every interface
-        start_http_server(
-            settings.collector_metrics_port, addr=settings.worker_bind, registry=metrics.registry
-        )
-    return metrics
+    return CollectorMetrics().served(settings)
 
 
 def _collect_scenario(

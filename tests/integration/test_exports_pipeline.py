@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 
 from somepulse.collectors.exports.run import run_import
+from somepulse.collectors.metrics import collector_metrics
 from somepulse.settings import Settings
 from somepulse.tools.stack import Stack
 from tests.integration.conftest import sql, wait_for
@@ -29,6 +30,16 @@ def test_linkedin_exports_to_measures(stack: Stack, settings: Settings) -> None:
             )
         )
         assert code == 0
+    # the collector's metrics counted what it published, and when the newest event was
+    metrics = collector_metrics(settings, "import")
+    published = metrics.registry.get_sample_value(
+        "somepulse_collector_events_published_total",
+        {"page": "nav.linkedin", "kind": "metric_snapshot"},
+    )
+    assert published == 16
+    assert metrics.registry.get_sample_value(
+        "somepulse_collector_last_event_timestamp_seconds", {"source": "import"}
+    ) > 0  # fmt: skip
     stats = stack.wait_stored(2 * (6 + 2), timeout=60)
     assert stats.dead_letters == 0, stats.dead_by_reason
     wait_for(

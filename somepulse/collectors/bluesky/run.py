@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from somepulse.collectors.bluesky.collector import BlueskyCollector, State
+from somepulse.collectors.bluesky.collector import BlueskyCollector, CredentialError, State
 from somepulse.collectors.bluesky.translate import Account, Event
+from somepulse.collectors.metrics import collector_metrics
 from somepulse.collectors.publisher import KafkaPublisher
 from somepulse.domain.pages import load_pages
 from somepulse.schemas.base import Platform
@@ -21,7 +22,9 @@ async def run_bluesky(
         raise ValueError(f"pages.toml has no page {page_id!r} with a bluesky account (its DID)")
     did = page.accounts[Platform.BLUESKY]
     state_file = settings.data_dir / "collectors" / f"bluesky-{did.replace(':', '_')}.json"
-    async with KafkaPublisher.from_settings(settings, bootstrap) as publisher:
+    async with KafkaPublisher.from_settings(
+        settings, bootstrap, metrics=collector_metrics(settings, "bluesky")
+    ) as publisher:
 
         async def publish(events: list[Event]) -> None:
             await publisher.deliver(events, 30.0)  # the state moves only after the broker
@@ -32,6 +35,10 @@ async def run_bluesky(
             State.load(state_file),
         )  # fmt: skip
         say(f"collecting {did} (page {page.page_id}); state in {state_file}")
-        await collector.run(once=once)
+        try:
+            await collector.run(once=once)
+        except CredentialError:
+            collector_metrics(settings, "bluesky").errors.labels("bluesky", "credential").inc()
+            raise
     say(f"published {collector.published:,} events, {collector.reconnects} reconnects")
     return 0

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from somepulse.collectors.exports.importer import Event, ImportReport, import_file
+from somepulse.collectors.metrics import collector_metrics
 from somepulse.collectors.publisher import KafkaPublisher
 from somepulse.domain.pages import load_pages
 from somepulse.settings import Settings
@@ -47,7 +48,9 @@ async def run_import(
         progress.update(reading, completed=report.rows)
         for warning in report.warnings:
             console.print(f"[yellow]{warning}[/]")
-        async with KafkaPublisher.from_settings(settings, bootstrap) as publisher:
+        async with KafkaPublisher.from_settings(
+            settings, bootstrap, metrics=collector_metrics(settings, "import")
+        ) as publisher:
             sending = progress.add_task("snapshots published", total=len(events), rate="—")
             started = time.monotonic()
             for start in range(0, len(events), 1000):

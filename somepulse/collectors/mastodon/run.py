@@ -9,6 +9,7 @@ from aiohttp import ClientSession
 
 from somepulse.collectors.mastodon.collector import CredentialError, MastodonCollector, State
 from somepulse.collectors.mastodon.translate import Account, Event
+from somepulse.collectors.metrics import collector_metrics
 from somepulse.collectors.publisher import KafkaPublisher
 from somepulse.domain.pages import account_index, load_pages
 from somepulse.settings import Settings
@@ -45,7 +46,9 @@ async def run_mastodon(
             "will be dead-lettered as an unknown account[/]"
         )
     state_file = settings.data_dir / "collectors" / f"mastodon-{handle.replace('@', '_')}.json"
-    async with KafkaPublisher.from_settings(settings, bootstrap) as publisher:
+    async with KafkaPublisher.from_settings(
+        settings, bootstrap, metrics=collector_metrics(settings, "mastodon")
+    ) as publisher:
 
         async def publish(events: list[Event]) -> None:
             await publisher.deliver(events, 30.0)  # the state moves only after the broker
@@ -55,6 +58,10 @@ async def run_mastodon(
             State.load(state_file),
         )  # fmt: skip
         say(f"collecting @{handle} (page {page}) from {instance}; state in {state_file}")
-        await collector.run(once=once)
+        try:
+            await collector.run(once=once)
+        except CredentialError:
+            collector_metrics(settings, "mastodon").errors.labels("mastodon", "credential").inc()
+            raise
     say(f"published {collector.published:,} events, {collector.reconnects} reconnects")
     return 0

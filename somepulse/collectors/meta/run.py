@@ -16,6 +16,7 @@ from somepulse.collectors.meta.insights import PollReport, plan_from, poll_page
 from somepulse.collectors.meta.mentions import resolve
 from somepulse.collectors.meta.translate import Translation
 from somepulse.collectors.meta.webhook import WebhookReceiver, serve
+from somepulse.collectors.metrics import collector_metrics
 from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 from somepulse.domain.measures import load_catalogue
 from somepulse.domain.pages import account_index, load_pages
@@ -88,7 +89,12 @@ def _receiver_process(bootstrap: str, host: str, port: int) -> None:
 async def run_webhooks(
     settings: Settings, bootstrap: str, host: str, port: int, say: Callable[[str], None]
 ) -> None:
-    publisher = KafkaPublisher.from_settings(settings, bootstrap, on_retry=lambda m: None)
+    publisher = KafkaPublisher.from_settings(
+        settings,
+        bootstrap,
+        on_retry=lambda m: None,
+        metrics=collector_metrics(settings, "meta-webhooks"),
+    )
     graph = None
     if settings.meta_access_token is not None or settings.meta_access_token_file is not None:
         graph = await GraphClient(settings.meta_graph_url, settings.meta_token()).__aenter__()
@@ -131,8 +137,9 @@ async def run_insights(
         raise ValueError("no page with a facebook account in pages.toml matches")
     plan = plan_from(load_catalogue(settings.config_file("metrics.toml")), date.today())
     report, broken = PollReport(), []
+    metrics = collector_metrics(settings, "meta-insights")
     async with (
-        KafkaPublisher.from_settings(settings, bootstrap) as publisher,
+        KafkaPublisher.from_settings(settings, bootstrap, metrics=metrics) as publisher,
         GraphClient(settings.meta_graph_url, settings.meta_token()) as graph,
     ):
         for page in pages:
@@ -148,6 +155,7 @@ async def run_insights(
                         batch = []
                 await publisher.publish(batch)
             except SourceBroken as exc:
+                metrics.errors.labels(metrics.source, "credential").inc()
                 broken.append(f"{page.page_id}: {exc}")
                 await alert_source_broken(settings, page.page_id, str(exc))
             say(f"{page.page_id}: {report.snapshots:,} snapshots so far, {report.posts:,} posts")
@@ -195,8 +203,9 @@ async def run_backfill(
         raise ValueError("no page with a facebook account in pages.toml matches")
     accounts = account_index(pages)
     skipped, broken, published = Translation(), [], 0
+    metrics = collector_metrics(settings, "meta-backfill")
     async with (
-        KafkaPublisher.from_settings(settings, bootstrap) as publisher,
+        KafkaPublisher.from_settings(settings, bootstrap, metrics=metrics) as publisher,
         GraphClient(settings.meta_graph_url, settings.meta_token()) as graph,
     ):
         for page in pages:
@@ -212,6 +221,7 @@ async def run_backfill(
                 await publisher.publish(batch)
                 published += len(batch)
             except SourceBroken as exc:
+                metrics.errors.labels(metrics.source, "credential").inc()
                 broken.append(f"{page.page_id}: {exc}")
                 await alert_source_broken(settings, page.page_id, str(exc))
             say(f"{page.page_id}: {published:,} events so far")

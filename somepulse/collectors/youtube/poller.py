@@ -24,7 +24,7 @@ Event = dict[str, Any]
 DAILY_QUOTA = 10_000
 
 
-class QuotaExceeded(RuntimeError):
+class QuotaExceeded(ValueError):
     pass
 
 

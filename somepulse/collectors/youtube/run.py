@@ -7,8 +7,14 @@ from datetime import UTC, datetime
 
 from aiohttp import ClientSession, ClientTimeout
 
+from somepulse.collectors.metrics import collector_metrics
 from somepulse.collectors.publisher import KafkaPublisher
-from somepulse.collectors.youtube.poller import YouTubePoller, budget_per_run
+from somepulse.collectors.youtube.poller import (
+    CredentialError,
+    QuotaExceeded,
+    YouTubePoller,
+    budget_per_run,
+)
 from somepulse.domain.pages import load_pages
 from somepulse.schemas.base import Platform
 from somepulse.settings import Settings
@@ -31,10 +37,18 @@ async def run_youtube(
         settings.youtube_api_url, settings.youtube_key(), page.accounts[Platform.YOUTUBE],
         page.page_id, budget, videos=videos,
     )  # fmt: skip
+    metrics = collector_metrics(settings, "youtube")
     async with ClientSession(timeout=ClientTimeout(total=60)) as session:
         poller.session = session
-        events = await poller.run(datetime.now(UTC))
-    async with KafkaPublisher.from_settings(settings, bootstrap) as publisher:
+        try:
+            events = await poller.run(datetime.now(UTC))
+        except (QuotaExceeded, CredentialError) as exc:
+            kind = "quota" if isinstance(exc, QuotaExceeded) else "credential"
+            metrics.errors.labels("youtube", kind).inc()
+            raise
+        finally:
+            metrics.quota_left.labels("youtube").set(budget.units - budget.spent)
+    async with KafkaPublisher.from_settings(settings, bootstrap, metrics=metrics) as publisher:
         await publisher.deliver(events, 30.0)
     say(
         f"{len(events):,} events; quota: {budget.spent} of this run's {budget.units} units "
