@@ -22,12 +22,12 @@ DID, CITIZEN = "did:plc:navtest00000000000000000", "did:plc:kari0000000000000000
 POST = post_uri(DID, "3kaa")
 
 
-def commit(operation: str, time_us: int, **record: Any) -> str:
+def commit(operation: str, time_us: int, did: str = DID, **record: Any) -> str:
     body: dict[str, Any] = {"rev": "x", "operation": operation,
                             "collection": "app.bsky.feed.post", "rkey": "3kaa"}  # fmt: skip
     if record:
         body |= {"record": {"$type": "app.bsky.feed.post"} | record, "cid": "bafy"}
-    return json.dumps({"did": DID, "time_us": time_us, "kind": "commit", "commit": body})
+    return json.dumps({"did": did, "time_us": time_us, "kind": "commit", "commit": body})
 
 
 REPLY = {"uri": f"at://{CITIZEN}/app.bsky.feed.post/3kbb", "cid": "c1",
@@ -48,7 +48,8 @@ REPOST = {"uri": f"at://{CITIZEN}/app.bsky.feed.repost/3kdd", "cid": "c3",
 
 
 class Fake:
-    def __init__(self) -> None:
+    def __init__(self, did: str = DID) -> None:
+        self.did = did
         self.notes = [LIKE, REPLY]  # newest first
         self.connections: list[str] = []
 
@@ -71,21 +72,22 @@ class Fake:
         return web.json_response({"notifications": self.notes})
 
     async def profile(self, request: web.Request) -> web.Response:
-        return web.json_response({"did": DID, "followersCount": 321})
+        return web.json_response({"did": self.did, "followersCount": 321})
 
     async def jetstream(self, request: web.Request) -> web.WebSocketResponse:
-        assert request.query["wantedDids"] == DID
+        assert request.query["wantedDids"] == self.did
         self.connections.append(request.query.get("cursor", ""))
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         if len(self.connections) == 1:
-            await ws.send_str(commit("create", 1773306000000000, text="Nye regler",
+            await ws.send_str(commit("create", 1773306000000000, self.did, text="Nye regler",
                                      createdAt="2026-03-12T09:00:00.000Z"))  # fmt: skip
-            await ws.send_str(commit("update", 1773306300000000, text="Nye regler fra april",
+            await ws.send_str(commit("update", 1773306300000000, self.did,
+                                     text="Nye regler fra april",
                                      createdAt="2026-03-12T09:00:00.000Z"))  # fmt: skip
             self.notes = [REPOST, LIKE, REPLY]  # a repost while the connection is down
         else:
-            await ws.send_str(commit("delete", 1773309600000000))
+            await ws.send_str(commit("delete", 1773309600000000, self.did))
         await ws.close()
         return ws
 
