@@ -20,6 +20,7 @@ from somepulse.schemas import EVENT_ADAPTER
 pytestmark = pytest.mark.integration
 DID, CITIZEN = "did:plc:navtest00000000000000000", "did:plc:kari000000000000000000000"
 POST = post_uri(DID, "3kaa")
+RUNS: list[BlueskyCollector] = []  # the last run's collector, for its counters
 
 
 def commit(operation: str, time_us: int, did: str = DID, **record: Any) -> str:
@@ -48,8 +49,9 @@ REPOST = {"uri": f"at://{CITIZEN}/app.bsky.feed.repost/3kdd", "cid": "c3",
 
 
 class Fake:
-    def __init__(self, did: str = DID) -> None:
+    def __init__(self, did: str = DID, limited: int = 0) -> None:
         self.did = did
+        self.limited = limited  # answer this many notification reads 429 first
         self.notes = [LIKE, REPLY]  # newest first
         self.connections: list[str] = []
 
@@ -69,6 +71,10 @@ class Fake:
 
     async def notifications(self, request: web.Request) -> web.Response:
         assert request.headers["Authorization"] == "Bearer jwt"
+        if self.limited:
+            self.limited -= 1
+            return web.json_response({"error": "RateLimitExceeded"}, status=429,
+                                     headers={"RateLimit-Reset": "0"})  # fmt: skip
         return web.json_response({"notifications": self.notes})
 
     async def profile(self, request: web.Request) -> web.Response:
@@ -94,6 +100,7 @@ class Fake:
 
 def run(fake: Fake, state: Path, password: str = "abcd-efgh-ijkl-mnop") -> list[dict[str, Any]]:
     published: list[dict[str, Any]] = []
+    RUNS.clear()
 
     async def publish(events: list[dict[str, Any]]) -> None:
         published.extend(events)
@@ -111,6 +118,7 @@ def run(fake: Fake, state: Path, password: str = "abcd-efgh-ijkl-mnop") -> list[
             f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", "nav.bsky.social", password,
             Account(DID, None), publish, State.load(state), poll_seconds=30, sleep=no_wait,
         )  # fmt: skip
+        RUNS.append(collector)
         try:
             await collector.run(max_reconnects=1)
         finally:
@@ -150,3 +158,9 @@ def test_posts_from_jetstream_and_what_others_did_from_notifications(tmp_path: P
 def test_a_refused_app_password_is_said_plainly(tmp_path: Path) -> None:
     with pytest.raises(CredentialError, match="refused the app password"):
         run(Fake(), tmp_path / "state.json", password="wrong")
+
+
+def test_rate_limiting_waits_for_the_window_and_loses_nothing(tmp_path: Path) -> None:
+    events = run(Fake(limited=2), tmp_path / "state.json")
+    assert RUNS[0].rate_limited == 2
+    assert f"bsky:{LIKE['uri']}:add" in {e["event_id"] for e in events}

@@ -42,9 +42,10 @@ NOTES = [
 
 
 class FakeInstance:
-    def __init__(self) -> None:
+    def __init__(self, limited: int = 0) -> None:
         self.connections = 0
         self.visible_notes = 1  # what the REST API knows so far
+        self.limited = limited  # answer this many requests 429 first
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -60,6 +61,11 @@ class FakeInstance:
     async def notifications(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return web.json_response({"error": "The access token is invalid"}, status=401)
+        if self.limited:
+            self.limited -= 1
+            reset = "2000-01-01T00:00:00.000Z"  # already past: wait the minimum
+            return web.json_response({"error": "Too many requests"}, status=429,
+                                     headers={"X-RateLimit-Reset": reset})  # fmt: skip
         since = int(request.query.get("since_id", "0"))
         newer = [n for n in NOTES[: self.visible_notes] if int(n["id"]) > since]
         return web.json_response(sorted(newer, key=lambda n: -int(n["id"])))
@@ -154,3 +160,9 @@ def test_stream_gap_edit_delete_and_restart(tmp_path: Path) -> None:
 def test_an_expired_token_is_said_plainly(tmp_path: Path) -> None:
     with pytest.raises(CredentialError, match="refused the access token"):
         run(FakeInstance(), tmp_path / "state.json", token="expired")
+
+
+def test_rate_limiting_waits_for_the_window_and_loses_nothing(tmp_path: Path) -> None:
+    events, collector = run(FakeInstance(limited=2), tmp_path / "state.json", once=True)
+    assert collector.rate_limited == 2
+    assert "mast:notification:10" in {e["event_id"] for e in events}

@@ -77,6 +77,7 @@ class BlueskyCollector:
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
     published: int = 0
     reconnects: int = 0
+    rate_limited: int = 0
     _session: ClientSession | None = None
     _jwt: str | None = None
 
@@ -181,13 +182,29 @@ class BlueskyCollector:
     async def _get(self, method: str, params: dict[str, str]) -> dict[str, Any]:
         assert self._session is not None
         url = f"{self.service.rstrip('/')}/xrpc/{method}"
-        for attempt in range(2):
+        relogged = False
+        for _ in range(8):
             headers = {"Authorization": f"Bearer {self._jwt}"}
             async with self._session.get(url, params=params, headers=headers) as response:
-                if response.status == 401 and attempt == 0:
+                if response.status == 401 and not relogged:
+                    relogged = True
                     await self.login()  # the access token lives minutes: a new session
+                    continue
+                if response.status == 429:  # rate limited: wait for RateLimit-Reset
+                    self.rate_limited += 1
+                    await self.sleep(_reset_in(response.headers.get("RateLimit-Reset")))
                     continue
                 response.raise_for_status()
                 doc = await response.json()
                 return doc if isinstance(doc, dict) else {}
-        raise CredentialError("Bluesky refused the session twice")
+        raise ConnectionError(f"{method}: refused or rate limited again and again")
+
+
+def _reset_in(reset: str | None) -> float:
+    """Seconds until the rate-limit window resets (``RateLimit-Reset``: epoch seconds);
+    a minute when missing, never more than five."""
+    try:
+        seconds = float(reset or "") - datetime.now(UTC).timestamp()
+    except ValueError:
+        return 60.0
+    return min(max(seconds, 1.0), 300.0)

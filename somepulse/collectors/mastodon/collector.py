@@ -93,6 +93,7 @@ class MastodonCollector:
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
     published: int = 0
     reconnects: int = 0
+    rate_limited: int = 0
     _session: ClientSession | None = None
 
     @property
@@ -191,14 +192,21 @@ class MastodonCollector:
     async def _get(self, path: str, params: dict[str, str]) -> Any:
         assert self._session is not None
         url = f"{self.base_url.rstrip('/')}{path}"
-        async with self._session.get(url, params=params, headers=self._headers) as response:
-            if response.status in (401, 403):
-                raise CredentialError(
-                    f"the Mastodon instance refused the access token (HTTP {response.status}): "
-                    "renew it and put it in SOMEPULSE_MASTODON_TOKEN_FILE"
-                )
-            response.raise_for_status()
-            return await response.json()
+        for _ in range(6):
+            async with self._session.get(url, params=params, headers=self._headers) as response:
+                if response.status in (401, 403):
+                    raise CredentialError(
+                        f"the Mastodon instance refused the access token (HTTP "
+                        f"{response.status}): renew it and put it in "
+                        "SOMEPULSE_MASTODON_TOKEN_FILE"
+                    )
+                if response.status == 429:  # rate limited: wait until the window resets
+                    self.rate_limited += 1
+                    await self.sleep(_reset_in(response.headers.get("X-RateLimit-Reset")))
+                    continue
+                response.raise_for_status()
+                return await response.json()
+        raise ConnectionError(f"{path}: still rate limited after six waits")
 
     async def _all(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
         """Every item newer than ``since_id``, newest pages first (``max_id`` paging)."""
@@ -217,3 +225,16 @@ class MastodonCollector:
 
 def _own(status: dict[str, Any], account: Account) -> bool:
     return str((status.get("account") or {}).get("id", "")) == account.account_id
+
+
+def _reset_in(reset: str | None, now: datetime | None = None) -> float:
+    """Seconds until Mastodon's rate-limit window resets (``X-RateLimit-Reset``, ISO
+    8601); a minute when the header is missing or odd, never more than five."""
+    if not reset:
+        return 60.0
+    try:
+        at = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+    except ValueError:
+        return 60.0
+    seconds = (at - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 1.0), 300.0)
