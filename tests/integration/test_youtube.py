@@ -20,7 +20,7 @@ from somepulse.collectors.youtube.poller import (
 from somepulse.schemas import EVENT_ADAPTER
 
 pytestmark = pytest.mark.integration
-CHANNEL = "UCnavTEST0000000000000000"
+CHANNEL = "UCnavTEST000000000000000"  # UC + 22 characters, as pages.toml checks
 NOW = datetime(2026, 3, 20, 6, 0, tzinfo=UTC)
 
 
