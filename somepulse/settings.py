@@ -263,48 +263,24 @@ class Settings(BaseSettings):
 
     def meta_secrets(self) -> tuple[str, str]:
         """The Meta app secret and the webhook verify token (environment or files)."""
-        values = []
-        for name, value, path in (
-            ("META_APP_SECRET", self.meta_app_secret, self.meta_app_secret_file),
-            ("META_VERIFY_TOKEN", self.meta_verify_token, self.meta_verify_token_file),
-        ):
-            if path is not None:
-                values.append(read_secret_file(path))
-            elif value is not None:
-                values.append(value.get_secret_value())
-            else:
-                raise ValueError(f"set SOMEPULSE_{name} or SOMEPULSE_{name}_FILE")
-        return values[0], values[1]
+        return (
+            _secret("META_APP_SECRET", self.meta_app_secret, self.meta_app_secret_file),
+            _secret("META_VERIFY_TOKEN", self.meta_verify_token, self.meta_verify_token_file),
+        )
 
     def mastodon_access_token(self) -> str:
-        if self.mastodon_token_file is not None:
-            return read_secret_file(self.mastodon_token_file)
-        if self.mastodon_token is not None:
-            return self.mastodon_token.get_secret_value()
-        raise ValueError("set SOMEPULSE_MASTODON_TOKEN or SOMEPULSE_MASTODON_TOKEN_FILE")
+        return _secret("MASTODON_TOKEN", self.mastodon_token, self.mastodon_token_file)
 
     def bluesky_password(self) -> str:
-        if self.bluesky_app_password_file is not None:
-            return read_secret_file(self.bluesky_app_password_file)
-        if self.bluesky_app_password is not None:
-            return self.bluesky_app_password.get_secret_value()
-        raise ValueError(
-            "set SOMEPULSE_BLUESKY_APP_PASSWORD or SOMEPULSE_BLUESKY_APP_PASSWORD_FILE"
+        return _secret(
+            "BLUESKY_APP_PASSWORD", self.bluesky_app_password, self.bluesky_app_password_file
         )
 
     def youtube_key(self) -> str:
-        if self.youtube_api_key_file is not None:
-            return read_secret_file(self.youtube_api_key_file)
-        if self.youtube_api_key is not None:
-            return self.youtube_api_key.get_secret_value()
-        raise ValueError("set SOMEPULSE_YOUTUBE_API_KEY or SOMEPULSE_YOUTUBE_API_KEY_FILE")
+        return _secret("YOUTUBE_API_KEY", self.youtube_api_key, self.youtube_api_key_file)
 
     def meta_token(self) -> str:
-        if self.meta_access_token_file is not None:
-            return read_secret_file(self.meta_access_token_file)
-        if self.meta_access_token is not None:
-            return self.meta_access_token.get_secret_value()
-        raise ValueError("set SOMEPULSE_META_ACCESS_TOKEN or SOMEPULSE_META_ACCESS_TOKEN_FILE")
+        return _secret("META_ACCESS_TOKEN", self.meta_access_token, self.meta_access_token_file)
 
     def grafana_api_token(self) -> str:
         """The token from the environment or its file; never from the command line,
@@ -356,6 +332,16 @@ class Settings(BaseSettings):
     @property
     def pseudonym_secret_text(self) -> str | None:
         return None if self.pseudonym_secret is None else self.pseudonym_secret.get_secret_value()
+
+
+def _secret(name: str, value: SecretStr | None, path: Path | None) -> str:
+    """A collector's secret: from its file when one is given, else the variable; the
+    error names both settings."""
+    if path is not None:
+        return read_secret_file(path)
+    if value is not None:
+        return value.get_secret_value()
+    raise ValueError(f"set SOMEPULSE_{name} or SOMEPULSE_{name}_FILE")
 
 
 def read_secret_file(path: Path) -> str:

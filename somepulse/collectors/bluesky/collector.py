@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from somepulse.collectors.bluesky.translate import (
     from_commit,
     from_notification,
 )
+from somepulse.collectors.streaming import keep_streaming, write_json_atomically
 
 log = logging.getLogger(__name__)
 Publish = Callable[[list[Event]], Awaitable[Any]]
@@ -57,11 +57,9 @@ class State:
         return cls(path, doc.get("cursor_us"), doc.get("last_indexed_at"))
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"cursor_us": self.cursor_us,
-                                   "last_indexed_at": self.last_indexed_at}))  # fmt: skip
-        os.replace(tmp, self.path)
+        write_json_atomically(
+            self.path, {"cursor_us": self.cursor_us, "last_indexed_at": self.last_indexed_at}
+        )
 
 
 @dataclass
@@ -88,19 +86,14 @@ class BlueskyCollector:
             await self.backfill()
             if once:
                 return
-            delay = 1.0
-            while max_reconnects is None or self.reconnects <= max_reconnects:
-                try:
-                    await self.stream()
-                    delay = 1.0
-                except CredentialError:
-                    raise
-                except Exception as exc:
-                    log.warning("Jetstream dropped: %s; again in %.0f s", exc, delay)
-                self.reconnects += 1
-                await self.sleep(delay)
-                delay = min(delay * 2, 60.0)
-                await self.backfill()
+            await keep_streaming(
+                self.stream, self.backfill, self.sleep, CredentialError, max_reconnects,
+                self._reconnected, "Jetstream",
+            )  # fmt: skip
+
+    def _reconnected(self) -> int:
+        self.reconnects += 1
+        return self.reconnects
 
     async def login(self) -> None:
         assert self._session is not None

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +36,7 @@ from somepulse.collectors.mastodon.translate import (
     from_status,
     removal,
 )
+from somepulse.collectors.streaming import keep_streaming, write_json_atomically
 
 log = logging.getLogger(__name__)
 Publish = Callable[[list[Event]], Awaitable[Any]]
@@ -65,14 +65,11 @@ class State:
         return state
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({
+        write_json_atomically(self.path, {
             "last_notification_id": self.last_notification_id,
             "last_status_id": self.last_status_id,
             "seen": self.seen.as_dict(),
-        }))  # fmt: skip
-        os.replace(tmp, self.path)  # atomic: the old state or the new, never half
+        })  # fmt: skip
 
     def note_status(self, sid: str) -> None:
         if self.last_status_id is None or int(sid) > int(self.last_status_id):
@@ -106,19 +103,14 @@ class MastodonCollector:
             await self.backfill()
             if once:
                 return
-            delay = 1.0
-            while max_reconnects is None or self.reconnects <= max_reconnects:
-                try:
-                    await self.stream()
-                    delay = 1.0  # it was up: the next failure starts small again
-                except CredentialError:
-                    raise
-                except Exception as exc:
-                    log.warning("Mastodon stream dropped: %s; again in %.0f s", exc, delay)
-                self.reconnects += 1
-                await self.sleep(delay)
-                delay = min(delay * 2, 60.0)
-                await self.backfill()
+            await keep_streaming(
+                self.stream, self.backfill, self.sleep, CredentialError, max_reconnects,
+                self._reconnected, "Mastodon stream",
+            )  # fmt: skip
+
+    def _reconnected(self) -> int:
+        self.reconnects += 1
+        return self.reconnects
 
     async def backfill(self) -> None:
         events: list[Event] = []

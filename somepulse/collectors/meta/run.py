@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 
 from aiohttp import ClientError, ClientSession
@@ -14,12 +14,12 @@ from somepulse.collectors.meta.backfill import backfill_page
 from somepulse.collectors.meta.graph import GraphClient, SourceBroken
 from somepulse.collectors.meta.insights import PollReport, plan_from, poll_page
 from somepulse.collectors.meta.mentions import resolve
-from somepulse.collectors.meta.translate import Translation
+from somepulse.collectors.meta.translate import Event, Translation
 from somepulse.collectors.meta.webhook import WebhookReceiver, serve
 from somepulse.collectors.metrics import collector_metrics
 from somepulse.collectors.publisher import BrokerUnavailable, KafkaPublisher
 from somepulse.domain.measures import load_catalogue
-from somepulse.domain.pages import account_index, load_pages
+from somepulse.domain.pages import PageInfo, account_index, load_pages
 from somepulse.schemas.base import Platform
 from somepulse.settings import Settings
 
@@ -128,6 +128,29 @@ async def run_insights(
 ) -> int:
     """Poll every Facebook page of pages.toml (or ``only_pages``); 0 when all went
     well, 3 when a page's token or permission is broken (said, and alerted)."""
+    pages = facebook_pages(settings, only_pages)
+    plan = plan_from(load_catalogue(settings.config_file("metrics.toml")), date.today())
+    report = PollReport()
+
+    def events_of(graph: GraphClient, page: PageInfo) -> AsyncIterator[Event]:
+        account = page.accounts[Platform.FACEBOOK]
+        now = datetime.now(UTC)
+        return poll_page(graph, account, page.page_id, plan, since, until, now, report)
+
+    _, graph, broken = await publish_per_page(
+        settings, bootstrap, pages, "meta-insights", events_of,
+        lambda page_id, _: f"{page_id}: {report.snapshots:,} snapshots so far, "
+        f"{report.posts:,} posts",
+        say,
+    )  # fmt: skip
+    say(
+        f"{report.snapshots:,} snapshots from {len(pages)} pages in {report.windows} windows; "
+        f"{graph.calls:,} Graph calls, {graph.waited:.0f} s spent waiting for Meta"
+    )
+    return said_broken(broken, say)
+
+
+def facebook_pages(settings: Settings, only_pages: list[str]) -> list[PageInfo]:
     pages = [
         p
         for p in load_pages(settings.config_file("pages.toml"))
@@ -135,47 +158,61 @@ async def run_insights(
     ]
     if not pages:
         raise ValueError("no page with a facebook account in pages.toml matches")
-    plan = plan_from(load_catalogue(settings.config_file("metrics.toml")), date.today())
-    report, broken = PollReport(), []
-    metrics = collector_metrics(settings, "meta-insights")
+    return pages
+
+
+async def publish_per_page(
+    settings: Settings,
+    bootstrap: str,
+    pages: list[PageInfo],
+    source: str,
+    events_of: Callable[[GraphClient, PageInfo], AsyncIterator[Event]],
+    progress: Callable[[str, int], str],
+    say: Callable[[str], None],
+) -> tuple[int, GraphClient, list[str]]:
+    """A Graph poller's loop over the pages: publish in batches of 500; a page whose
+    token or permission is broken is said, counted and alerted, and the others go on.
+    Returns the events published, the client (its call counts) and the broken pages."""
+    broken: list[str] = []
+    published = 0
+    metrics = collector_metrics(settings, source)
     async with (
         KafkaPublisher.from_settings(settings, bootstrap, metrics=metrics) as publisher,
         GraphClient(settings.meta_graph_url, settings.meta_token()) as graph,
     ):
         for page in pages:
-            account = page.accounts[Platform.FACEBOOK]
             try:
                 batch = []
-                async for event in poll_page(
-                    graph, account, page.page_id, plan, since, until, datetime.now(UTC), report
-                ):
+                async for event in events_of(graph, page):
                     batch.append(event)
                     if len(batch) >= 500:
                         await publisher.publish(batch)
+                        published += len(batch)
                         batch = []
                 await publisher.publish(batch)
+                published += len(batch)
             except SourceBroken as exc:
-                metrics.errors.labels(metrics.source, "credential").inc()
+                metrics.errors.labels(source, "credential").inc()
                 broken.append(f"{page.page_id}: {exc}")
-                await alert_source_broken(settings, page.page_id, str(exc))
-            say(f"{page.page_id}: {report.snapshots:,} snapshots so far, {report.posts:,} posts")
-    say(
-        f"{report.snapshots:,} snapshots from {len(pages)} pages in {report.windows} windows; "
-        f"{graph.calls:,} Graph calls, {graph.waited:.0f} s spent waiting for Meta"
-    )
+                await alert_source_broken(settings, page.page_id, str(exc), source)
+            say(progress(page.page_id, published))
+    return published, graph, broken
+
+
+def said_broken(broken: list[str], say: Callable[[str], None]) -> int:
     for problem in broken:
         say(f"[red]{problem}[/]")
     return 3 if broken else 0
 
 
-async def alert_source_broken(settings: Settings, page_id: str, why: str) -> None:
+async def alert_source_broken(settings: Settings, page_id: str, why: str, source: str) -> None:
     """A broken token or permission pages on-call like a silent source would, sooner."""
     if not settings.alertmanager_url:
         return
     alert = [{
         "labels": {"alertname": "SomePulseSourceBroken", "page": page_id,
-                   "rule": "source_broken", "source": "meta-insights", "severity": "warning"},
-        "annotations": {"summary": f"{page_id}: Meta insights cannot be read: {why}"},
+                   "rule": "source_broken", "source": source, "severity": "warning"},
+        "annotations": {"summary": f"{page_id}: {source} cannot read Meta: {why}"},
     }]  # fmt: skip
     url = f"{settings.alertmanager_url.rstrip('/')}/api/v2/alerts"
     try:
@@ -194,41 +231,20 @@ async def run_backfill(
     say: Callable[[str], None],
 ) -> int:
     """Publish what webhooks missed on the pages' Facebook accounts in [since, until)."""
-    pages = [
-        p
-        for p in load_pages(settings.config_file("pages.toml"))
-        if Platform.FACEBOOK in p.accounts and (not only_pages or p.page_id in only_pages)
-    ]
-    if not pages:
-        raise ValueError("no page with a facebook account in pages.toml matches")
+    pages = facebook_pages(settings, only_pages)
     accounts = account_index(pages)
-    skipped, broken, published = Translation(), [], 0
-    metrics = collector_metrics(settings, "meta-backfill")
-    async with (
-        KafkaPublisher.from_settings(settings, bootstrap, metrics=metrics) as publisher,
-        GraphClient(settings.meta_graph_url, settings.meta_token()) as graph,
-    ):
-        for page in pages:
-            account = page.accounts[Platform.FACEBOOK]
-            try:
-                batch = []
-                async for event in backfill_page(graph, account, accounts, since, until, skipped):
-                    batch.append(event)
-                    if len(batch) >= 500:
-                        await publisher.publish(batch)
-                        published += len(batch)
-                        batch = []
-                await publisher.publish(batch)
-                published += len(batch)
-            except SourceBroken as exc:
-                metrics.errors.labels(metrics.source, "credential").inc()
-                broken.append(f"{page.page_id}: {exc}")
-                await alert_source_broken(settings, page.page_id, str(exc))
-            say(f"{page.page_id}: {published:,} events so far")
+    skipped = Translation()
+
+    def events_of(graph: GraphClient, page: PageInfo) -> AsyncIterator[Event]:
+        account = page.accounts[Platform.FACEBOOK]
+        return backfill_page(graph, account, accounts, since, until, skipped)
+
+    published, graph, broken = await publish_per_page(
+        settings, bootstrap, pages, "meta-backfill", events_of,
+        lambda page_id, n: f"{page_id}: {n:,} events so far", say,
+    )  # fmt: skip
     say(
         f"back-filled {published:,} events ({since} to {until}) from {len(pages)} pages with "
         f"{graph.calls:,} Graph calls; {len(skipped.skipped):,} objects left out"
     )
-    for problem in broken:
-        say(f"[red]{problem}[/]")
-    return 3 if broken else 0
+    return said_broken(broken, say)

@@ -1,0 +1,49 @@
+"""What the streaming collectors (Bluesky, Mastodon) share: staying connected, catching
+up after every drop, and a state file that is never half written."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+async def keep_streaming(
+    stream: Callable[[], Awaitable[None]],
+    catch_up: Callable[[], Awaitable[None]],
+    sleep: Callable[[float], Awaitable[Any]],
+    fatal: type[Exception],
+    max_reconnects: int | None,
+    reconnected: Callable[[], int],
+    what: str,
+) -> None:
+    """Stream until ``max_reconnects`` drops (forever when None): after each drop wait
+    1 s, doubling to 60 s (back to 1 s once a connection held), then ``catch_up`` on
+    what the gap missed. ``fatal`` (a refused credential) ends it; ``reconnected``
+    counts a reconnect and returns how many there were."""
+    delay, reconnects = 1.0, 0
+    while max_reconnects is None or reconnects <= max_reconnects:
+        try:
+            await stream()
+            delay = 1.0  # it was up: the next failure starts small again
+        except fatal:
+            raise
+        except Exception as exc:
+            log.warning("%s dropped: %s; again in %.0f s", what, exc, delay)
+        reconnects = reconnected()
+        await sleep(delay)
+        delay = min(delay * 2, 60.0)
+        await catch_up()
+
+
+def write_json_atomically(path: Path, doc: dict[str, Any]) -> None:
+    """The old state or the new, never half: a temporary file renamed over the old."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc))
+    os.replace(tmp, path)
