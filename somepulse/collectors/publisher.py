@@ -152,7 +152,7 @@ class KafkaPublisher:
             batch.append(event)
             self.report.by_page[str(page)] += 1
             self.report.by_kind[str(event.get("kind"))] += 1
-            if self.metrics is not None:
+            if self.metrics is not None and event.get("kind") != "source_status":
                 self.metrics.events.labels(str(page), str(event.get("kind"))).inc()
             if len(batch) >= self._batch_events:
                 await self._send(page, self._pending.pop(page))
@@ -171,7 +171,7 @@ class KafkaPublisher:
             self._pseudonymiser.scrub(event, keep_text=self._keep_text)
             page = event.get("page_id") if isinstance(event.get("page_id"), str) else None
             by_page.setdefault(page, []).append(event)
-            if self.metrics is not None:
+            if self.metrics is not None and event.get("kind") != "source_status":
                 self.metrics.events.labels(str(page), str(event.get("kind"))).inc()
                 self._mark_time(event)
 

@@ -21,11 +21,12 @@ async def keep_streaming(
     max_reconnects: int | None,
     reconnected: Callable[[], int],
     what: str,
+    dropped: Callable[[str], Awaitable[None]],
 ) -> None:
     """Stream until ``max_reconnects`` drops (forever when None): after each drop wait
     1 s, doubling to 60 s (back to 1 s once a connection held), then ``catch_up`` on
     what the gap missed. ``fatal`` (a refused credential) ends it; ``reconnected``
-    counts a reconnect and returns how many there were."""
+    counts a reconnect and returns how many there were; ``dropped`` hears why."""
     delay, reconnects = 1.0, 0
     while max_reconnects is None or reconnects <= max_reconnects:
         try:
@@ -35,6 +36,7 @@ async def keep_streaming(
             raise
         except Exception as exc:
             log.warning("%s dropped: %s; again in %.0f s", what, exc, delay)
+            await dropped(f"{what} dropped: {exc or type(exc).__name__}")
         reconnects = reconnected()
         await sleep(delay)
         delay = min(delay * 2, 60.0)

@@ -337,6 +337,24 @@ ORDER BY page_id, source""",
             width=24,
         ),
         Panel(
+            "Collectors: what they last said",
+            "table",
+            (
+                SqlTarget(
+                    f"""
+SELECT page_id, collector, state, detail, state_since, last_heard_at, next_within
+FROM {DB}.v_source_status
+WHERE minutes_since_heard < 7 * 24 * 60
+ORDER BY state = 'up', page_id, collector""",
+                    "table",
+                ),
+            ),
+            description="source_status events: up (reading; a heartbeat every 5 minutes), "
+            "limited (waiting out a rate limit or quota), down (failing, retrying by itself), "
+            "broken (a person must act: a token, password or permission). Not up first.",
+            width=24,
+        ),
+        Panel(
             "Events in/out per second",
             "timeseries",
             (

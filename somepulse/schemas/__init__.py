@@ -10,6 +10,7 @@ from somepulse.schemas.events import (
     Event,
     row_json,
 )
+from somepulse.schemas.health import SourceState, SourceStatus
 from somepulse.schemas.interactions import (
     Interaction,
     InteractionType,
@@ -48,6 +49,8 @@ __all__ = [
     "PrivateMessage",
     "ReactionType",
     "ReplyChannel",
+    "SourceState",
+    "SourceStatus",
     "Verb",
     "row_json",
 ]

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter
 
 from somepulse.schemas.ads import AdSpend
+from somepulse.schemas.health import SourceStatus
 from somepulse.schemas.interactions import Interaction, PageReply
 from somepulse.schemas.marks import NeedsReplyMark
 from somepulse.schemas.mentions import Mention
@@ -28,6 +29,7 @@ Event = Annotated[
     | MetricSnapshot
     | Mention
     | NeedsReplyMark
+    | SourceStatus
     | AdSpend,
     Field(discriminator="kind"),
 ]
@@ -42,6 +44,7 @@ EVENT_MODELS: tuple[type[Any], ...] = (
     MetricSnapshot,
     Mention,
     NeedsReplyMark,
+    SourceStatus,
     AdSpend,
 )
 KINDS: tuple[str, ...] = tuple(m.model_fields["kind"].default for m in EVENT_MODELS)

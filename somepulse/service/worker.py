@@ -23,7 +23,7 @@ from aiohttp import web
 from somepulse.alerts.delivery import AlertmanagerClient
 from somepulse.alerts.detector import load_alert_config
 from somepulse.alerts.service import SurgeService
-from somepulse.alerts.silence import SILENCE_SQL, SilenceWatch
+from somepulse.alerts.silence import SILENCE_SQL, STATUS_SQL, SilenceWatch, SourceWatch
 from somepulse.domain.pages import account_index
 from somepulse.domain.signals import use_catalogue
 from somepulse.embedded.broker import EmbeddedBroker, free_port
@@ -141,15 +141,19 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
         async def _deliver_alerts() -> None:
             await alertmanager.run()
 
-        watch = SilenceWatch(board_url=settings.board_url)
+        watches = (
+            (SilenceWatch(board_url=settings.board_url), SILENCE_SQL),
+            (SourceWatch(board_url=settings.board_url), STATUS_SQL),
+        )
 
         @app.timer(interval=300.0)  # type: ignore[untyped-decorator]
         async def _watch_sources() -> None:
-            sql = SILENCE_SQL.format(db=settings.clickhouse_database)
             loop = asyncio.get_running_loop()
-            rows = await loop.run_in_executor(runtime.executor, runtime.store.query, sql)
-            for key, alert in watch.check(rows, datetime.now(UTC)):
-                alertmanager.submit(key, alert)
+            for watch, sql in watches:
+                query = sql.format(db=settings.clickhouse_database)
+                rows = await loop.run_in_executor(runtime.executor, runtime.store.query, query)
+                for key, alert in watch.check(rows, datetime.now(UTC)):
+                    alertmanager.submit(key, alert)
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode's signal stubs
     async def _on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:

@@ -356,6 +356,7 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
                     args.since or until - timedelta(days=4),
                     until,
                     console.print,
+                    None if args.every is None else int(args.every * 3600),
                 )
             )
             if args.every is None:

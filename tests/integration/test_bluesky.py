@@ -15,12 +15,14 @@ from aiohttp import web
 
 from somepulse.collectors.bluesky.collector import BlueskyCollector, CredentialError, State
 from somepulse.collectors.bluesky.translate import Account, post_uri
+from somepulse.collectors.health import SourceHealth
 from somepulse.schemas import EVENT_ADAPTER
 
 pytestmark = pytest.mark.integration
 DID, CITIZEN = "did:plc:navtest00000000000000000", "did:plc:kari000000000000000000000"
 POST = post_uri(DID, "3kaa")
 RUNS: list[BlueskyCollector] = []  # the last run's collector, for its counters
+SAID: list[dict[str, Any]] = []  # the last run's source_status events
 
 
 def commit(operation: str, time_us: int, did: str = DID, **record: Any) -> str:
@@ -101,9 +103,13 @@ class Fake:
 def run(fake: Fake, state: Path, password: str = "abcd-efgh-ijkl-mnop") -> list[dict[str, Any]]:
     published: list[dict[str, Any]] = []
     RUNS.clear()
+    SAID.clear()
 
     async def publish(events: list[dict[str, Any]]) -> None:
         published.extend(events)
+
+    async def say(events: list[dict[str, Any]]) -> None:
+        SAID.extend(events)
 
     async def no_wait(seconds: float) -> None:
         return None
@@ -117,6 +123,7 @@ def run(fake: Fake, state: Path, password: str = "abcd-efgh-ijkl-mnop") -> list[
         collector = BlueskyCollector(
             f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", "nav.bsky.social", password,
             Account(DID, None), publish, State.load(state), poll_seconds=30, sleep=no_wait,
+            health=SourceHealth("bluesky", "bluesky", "nav.bluesky", say),
         )  # fmt: skip
         RUNS.append(collector)
         try:
@@ -153,14 +160,25 @@ def test_posts_from_jetstream_and_what_others_did_from_notifications(tmp_path: P
         )  # fmt: skip
     state = json.loads((tmp_path / "bluesky.json").read_text())
     assert state == {"cursor_us": 1773309600000000, "last_indexed_at": REPOST["indexedAt"]}
+    # source health: up at start, down at each drop (with why), up again once caught up
+    assert [e["state"] for e in SAID] == ["up", "down", "up", "down", "up"]
+    assert SAID[1]["detail"] == "Jetstream dropped: Jetstream closed the connection"
+    for event in SAID:
+        EVENT_ADAPTER.validate_python(event)
 
 
 def test_a_refused_app_password_is_said_plainly(tmp_path: Path) -> None:
     with pytest.raises(CredentialError, match="refused the app password"):
         run(Fake(), tmp_path / "state.json", password="wrong")
+    # the worker hears it: the source is broken, and why (no password in it)
+    assert [(e["page_id"], e["collector"], e["state"]) for e in SAID] == [
+        ("nav.bluesky", "bluesky", "broken")
+    ]
+    assert "make a new one" in SAID[0]["detail"] and "wrong" not in SAID[0]["detail"]
 
 
 def test_rate_limiting_waits_for_the_window_and_loses_nothing(tmp_path: Path) -> None:
     events = run(Fake(limited=2), tmp_path / "state.json")
     assert RUNS[0].rate_limited == 2
+    assert [e["state"] for e in SAID][:2] == ["limited", "up"]  # said once, not per retry
     assert f"bsky:{LIKE['uri']}:add" in {e["event_id"] for e in events}

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from somepulse.collectors.health import SourceHealth
 from somepulse.collectors.mastodon.collector import CredentialError, MastodonCollector, State
 from somepulse.collectors.mastodon.translate import Account
 from somepulse.schemas import EVENT_ADAPTER
 
 pytestmark = pytest.mark.integration
+SAID: list[dict[str, Any]] = []  # the last run's source_status events
 ORG, CITIZEN, OTHER = "109000000000000001", "109000000000000555", "109000000000000777"
 
 
@@ -100,9 +102,13 @@ def run(fake: FakeInstance, state_file: Path, token: str = "good-token",
         once: bool = False) -> tuple[list[dict[str, Any]], MastodonCollector]:  # fmt: skip
     published: list[dict[str, Any]] = []
     slept: list[float] = []
+    SAID.clear()
 
     async def publish(events: list[dict[str, Any]]) -> None:
         published.extend(events)
+
+    async def say(events: list[dict[str, Any]]) -> None:
+        SAID.extend(events)
 
     async def no_wait(seconds: float) -> None:
         slept.append(seconds)
@@ -116,6 +122,7 @@ def run(fake: FakeInstance, state_file: Path, token: str = "good-token",
         collector = MastodonCollector(
             f"http://127.0.0.1:{port}", token, Account(ORG, "nav.mastodon"), publish,
             State.load(state_file), sleep=no_wait,
+            health=SourceHealth("mastodon", "mastodon", "nav.mastodon", say),
         )  # fmt: skip
         try:
             await collector.run(once=once, max_reconnects=1)
@@ -141,6 +148,8 @@ def test_stream_gap_edit_delete_and_restart(tmp_path: Path) -> None:
         ("mast:status:101:remove", "interaction", "remove", "comment"),  # delete: an id only
     ]
     assert collector.reconnects == 2 and fake.connections == 2
+    assert [e["state"] for e in SAID] == ["up", "down", "up", "down", "up"]
+    assert SAID[1]["detail"] == "Mastodon stream dropped: the stream closed"
     comment = next(e for e in events if e["event_id"] == "mast:status:101:add")
     assert (comment["post_id"], comment["actor_id"], comment["text"]) == (
         "100", CITIZEN, "@nav Når kommer pengene?")  # fmt: skip
@@ -160,9 +169,12 @@ def test_stream_gap_edit_delete_and_restart(tmp_path: Path) -> None:
 def test_an_expired_token_is_said_plainly(tmp_path: Path) -> None:
     with pytest.raises(CredentialError, match="refused the access token"):
         run(FakeInstance(), tmp_path / "state.json", token="expired")
+    assert [(e["page_id"], e["state"]) for e in SAID] == [("nav.mastodon", "broken")]
+    assert "renew it" in SAID[0]["detail"] and "expired" not in SAID[0]["detail"]
 
 
 def test_rate_limiting_waits_for_the_window_and_loses_nothing(tmp_path: Path) -> None:
     events, collector = run(FakeInstance(limited=2), tmp_path / "state.json", once=True)
     assert collector.rate_limited == 2
+    assert [e["state"] for e in SAID] == ["limited", "up"]  # said once, not per retry
     assert "mast:notification:10" in {e["event_id"] for e in events}

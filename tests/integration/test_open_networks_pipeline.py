@@ -16,6 +16,7 @@ from rich.console import Console
 from somepulse.collectors.bluesky.collector import BlueskyCollector
 from somepulse.collectors.bluesky.collector import State as BlueskyState
 from somepulse.collectors.bluesky.translate import Account as BlueskyAccount
+from somepulse.collectors.health import SourceHealth
 from somepulse.collectors.mastodon.collector import MastodonCollector
 from somepulse.collectors.mastodon.collector import State as MastodonState
 from somepulse.collectors.mastodon.translate import Account as MastodonAccount
@@ -80,11 +81,13 @@ def test_bluesky_and_mastodon_to_clickhouse(open_stack: Any, tmp_path: Path) -> 
                 f"http://127.0.0.1:{masto_port}", "good-token",
                 MastodonAccount(test_mastodon.ORG, "nav.mastodon", HANDLE), publish,
                 MastodonState.load(tmp_path / "m.json"), sleep=_no_wait,
+                health=SourceHealth("mastodon", "mastodon", "nav.mastodon", publish),
             ).run(max_reconnects=1)  # fmt: skip
             await BlueskyCollector(
                 f"http://127.0.0.1:{bsky_port}", f"ws://127.0.0.1:{bsky_port}", DID,
                 "abcd-efgh-ijkl-mnop", BlueskyAccount(DID, "nav.bluesky"), publish,
                 BlueskyState.load(tmp_path / "b.json"), sleep=_no_wait,
+                health=SourceHealth("bluesky", "bluesky", "nav.bluesky", publish),
             ).run(max_reconnects=1)  # fmt: skip
         finally:
             await masto_runner.cleanup()
@@ -92,7 +95,8 @@ def test_bluesky_and_mastodon_to_clickhouse(open_stack: Any, tmp_path: Path) -> 
             await publisher.stop()
 
     asyncio.run(go())
-    stats = stack.wait_stored(14, timeout=60)
+    # 14 events, and 5 source statuses from each (up, down at each of 2 drops, up again)
+    stats = stack.wait_stored(24, timeout=60)
     assert stats.dead_letters == 0, stats.dead_by_reason
     daily = {}
 
@@ -128,6 +132,12 @@ def test_bluesky_and_mastodon_to_clickhouse(open_stack: Any, tmp_path: Path) -> 
                      {"page_id": "nav.mastodon", "withdrawn": True}]  # fmt: skip
     waiting = sql(stack, "SELECT page_id FROM somepulse.v_open_questions")
     assert waiting == [{"page_id": "nav.bluesky"}]
+    # what the collectors said reached the store: both read again after their drops
+    said = sql(stack, "SELECT page_id, collector, state FROM somepulse.v_source_status "
+                      "ORDER BY page_id")  # fmt: skip
+    assert [(r["page_id"], r["collector"], r["state"]) for r in said] == [
+        ("nav.bluesky", "bluesky", "up"), ("nav.mastodon", "mastodon", "up")
+    ]  # fmt: skip
 
 
 async def _no_wait(seconds: float) -> None:

@@ -331,6 +331,17 @@ ALTER TABLE somepulse.events
     ADD COLUMN IF NOT EXISTS needs_reply Bool DEFAULT false
     COMMENT 'needs_reply_mark: the verdict of the person on duty' AFTER target_at;
 
+-- migration 021_source_status
+ALTER TABLE somepulse.events
+    ADD COLUMN IF NOT EXISTS collector LowCardinality(String) DEFAULT ''
+        COMMENT 'source_status: the collector reading the source (meta-insights, bluesky, …)' AFTER matched,
+    ADD COLUMN IF NOT EXISTS state LowCardinality(String) DEFAULT ''
+        COMMENT 'source_status: up, limited, down or broken' AFTER collector,
+    ADD COLUMN IF NOT EXISTS detail String DEFAULT ''
+        COMMENT 'source_status: what failed, in words a person can act on' AFTER state,
+    ADD COLUMN IF NOT EXISTS next_within UInt32 DEFAULT 0
+        COMMENT 'source_status: seconds within which the collector speaks again (0: no promise)' AFTER detail;
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question, verb) ->
     is_question AND verb = 'add'
@@ -1096,6 +1107,7 @@ SELECT page_id, platform,
        countIf(occurred_at >= now() - INTERVAL 1 DAY) AS events_24h,
        dateDiff('minute', max(occurred_at), now()) AS minutes_since_last_event
 FROM somepulse.events
+WHERE kind != 'source_status'
 GROUP BY page_id, platform, source
 COMMENT 'per page, platform and source (people, replies, totals, posts, ads): last event, last stored, last fetch, volume';
 
@@ -1137,3 +1149,18 @@ LEFT JOIN (
     GROUP BY page_id
 ) AS e ON e.page_id = l.page_id
 COMMENT 'per page: minutes since people last did anything, and how many events its usual rhythm expected meanwhile';
+
+CREATE OR REPLACE VIEW somepulse.v_source_status AS
+SELECT page_id, platform, collector,
+       h[-1].2 AS state, h[-1].3 AS detail,
+       h[arrayLastIndex(x -> x.2 != h[-1].2, h) + 1].1 AS state_since,
+       h[-1].1 AS last_heard_at, h[-1].4 AS next_within,
+       dateDiff('minute', h[-1].1, now()) AS minutes_since_heard
+FROM (
+    SELECT page_id, platform, collector,
+           arraySort(x -> x.1, groupArray((occurred_at, toString(state), detail, next_within))) AS h
+    FROM somepulse.events
+    WHERE kind = 'source_status' AND occurred_at >= now() - INTERVAL 30 DAY
+    GROUP BY page_id, platform, collector
+)
+COMMENT 'per page and collector: its latest state (up, limited, down, broken), what failed, since when, when it last said anything and promised to again';

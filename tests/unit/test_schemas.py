@@ -109,6 +109,12 @@ VALID = [
         "target_at": "2020-03-12T09:40:00+01:00",
         "needs_reply": True,
     },
+    {
+        "kind": "source_status",
+        "collector": "meta-insights",
+        "state": "broken",
+        "detail": "the access token expired or was revoked",
+    },
 ]
 
 

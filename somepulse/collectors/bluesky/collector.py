@@ -19,7 +19,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from somepulse.collectors.bluesky.translate import (
     from_commit,
     from_notification,
 )
+from somepulse.collectors.health import SourceHealth
 from somepulse.collectors.streaming import keep_streaming, write_json_atomically
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class BlueskyCollector:
     state: State
     poll_seconds: float = 60.0
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    health: SourceHealth = field(default_factory=SourceHealth.unheard)
     published: int = 0
     reconnects: int = 0
     rate_limited: int = 0
@@ -82,14 +84,21 @@ class BlueskyCollector:
     async def run(self, once: bool = False, max_reconnects: int | None = None) -> None:
         async with ClientSession(timeout=ClientTimeout(total=None, sock_connect=30)) as session:
             self._session = session
-            await self.login()
-            await self.backfill()
-            if once:
-                return
-            await keep_streaming(
-                self.stream, self.backfill, self.sleep, CredentialError, max_reconnects,
-                self._reconnected, "Jetstream",
-            )  # fmt: skip
+            try:
+                await self._run(once, max_reconnects)
+            except CredentialError as exc:
+                await self.health.broken(str(exc))
+                raise
+
+    async def _run(self, once: bool, max_reconnects: int | None) -> None:
+        await self.login()
+        await self.backfill()
+        if once:
+            return
+        await keep_streaming(
+            self.stream, self.backfill, self.sleep, CredentialError, max_reconnects,
+            self._reconnected, "Jetstream", self.health.down,
+        )  # fmt: skip
 
     def _reconnected(self) -> int:
         self.reconnects += 1
@@ -160,6 +169,7 @@ class BlueskyCollector:
         if events:
             await self.publish(events)
             self.published += len(events)
+        await self.health.up()  # at most every 5 minutes, at once after a failure
         self.state.save()
 
     def _followers(self, count: int) -> Event:
@@ -185,6 +195,7 @@ class BlueskyCollector:
                     continue
                 if response.status == 429:  # rate limited: wait for RateLimit-Reset
                     self.rate_limited += 1
+                    await self.health.limited(f"{response.url.path}: HTTP 429, waiting")
                     await self.sleep(_reset_in(response.headers.get("RateLimit-Reset")))
                     continue
                 response.raise_for_status()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from somepulse.collectors.bluesky.collector import BlueskyCollector, CredentialError, State
 from somepulse.collectors.bluesky.translate import Account, Event
+from somepulse.collectors.health import SourceHealth
 from somepulse.collectors.metrics import collector_metrics
 from somepulse.collectors.publisher import KafkaPublisher
 from somepulse.domain.pages import load_pages
@@ -29,10 +30,12 @@ async def run_bluesky(
         async def publish(events: list[Event]) -> None:
             await publisher.deliver(events, 30.0)  # the state moves only after the broker
 
+        health = SourceHealth("bluesky", "bluesky", page.page_id, publish,
+                              None if once else 300)  # fmt: skip
         collector = BlueskyCollector(
             settings.bluesky_service, settings.bluesky_jetstream, did,
             settings.bluesky_password(), Account(did, page.page_id), publish,
-            State.load(state_file),
+            State.load(state_file), health=health,
         )  # fmt: skip
         say(f"collecting {did} (page {page.page_id}); state in {state_file}")
         try:

@@ -28,6 +28,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, WSMsgType
 
+from somepulse.collectors.health import SourceHealth
 from somepulse.collectors.mastodon.translate import (
     Account,
     Event,
@@ -88,6 +89,7 @@ class MastodonCollector:
     publish: Publish
     state: State
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    health: SourceHealth = field(default_factory=SourceHealth.unheard)
     published: int = 0
     reconnects: int = 0
     rate_limited: int = 0
@@ -100,13 +102,20 @@ class MastodonCollector:
     async def run(self, once: bool = False, max_reconnects: int | None = None) -> None:
         async with ClientSession(timeout=ClientTimeout(total=None, sock_connect=30)) as session:
             self._session = session
-            await self.backfill()
-            if once:
-                return
-            await keep_streaming(
-                self.stream, self.backfill, self.sleep, CredentialError, max_reconnects,
-                self._reconnected, "Mastodon stream",
-            )  # fmt: skip
+            try:
+                await self._run(once, max_reconnects)
+            except CredentialError as exc:
+                await self.health.broken(str(exc))
+                raise
+
+    async def _run(self, once: bool, max_reconnects: int | None) -> None:
+        await self.backfill()
+        if once:
+            return
+        await keep_streaming(
+            self.stream, self.backfill, self.sleep, CredentialError, max_reconnects,
+            self._reconnected, "Mastodon stream", self.health.down,
+        )  # fmt: skip
 
     def _reconnected(self) -> int:
         self.reconnects += 1
@@ -141,7 +150,12 @@ class MastodonCollector:
         assert self._session is not None
         url = f"{self.base_url.rstrip('/')}/api/v1/streaming?stream=user"
         async with self._session.ws_connect(url, headers=self._headers, heartbeat=30) as ws:
-            async for message in ws:
+            while True:
+                try:
+                    message = await ws.receive(timeout=60)
+                except TimeoutError:
+                    await self._publish([])  # quiet: the heartbeat still says "up"
+                    continue
                 if message.type != WSMsgType.TEXT:
                     break
                 await self._handle(json.loads(message.data))
@@ -169,6 +183,7 @@ class MastodonCollector:
         if events:
             await self.publish(events)
             self.published += len(events)
+        await self.health.up()  # at most every 5 minutes, at once after a failure
         self.state.save()  # after the broker took them: a crash before repeats, never loses
 
     def _followers(self, count: int) -> Event:
@@ -194,6 +209,7 @@ class MastodonCollector:
                     )
                 if response.status == 429:  # rate limited: wait until the window resets
                     self.rate_limited += 1
+                    await self.health.limited(f"{response.url.path}: HTTP 429, waiting")
                     await self.sleep(_reset_in(response.headers.get("X-RateLimit-Reset")))
                     continue
                 response.raise_for_status()

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import ClientSession
 
+from somepulse.collectors.health import SourceHealth
 from somepulse.collectors.mastodon.collector import CredentialError, MastodonCollector, State
 from somepulse.collectors.mastodon.translate import Account, Event
 from somepulse.collectors.metrics import collector_metrics
@@ -37,8 +38,12 @@ async def run_mastodon(
     settings: Settings, bootstrap: str, instance: str, once: bool, say: Callable[[str], None]
 ) -> int:
     token = settings.mastodon_access_token()
-    account_id, handle = await who_am_i(instance, token)
     pages = account_index(load_pages(settings.config_file("pages.toml")))
+    try:
+        account_id, handle = await who_am_i(instance, token)
+    except CredentialError as exc:
+        await _refused_at_start(settings, bootstrap, instance, pages, str(exc))
+        raise
     page = pages.get(("mastodon", handle))
     if page is None:
         say(
@@ -53,9 +58,10 @@ async def run_mastodon(
         async def publish(events: list[Event]) -> None:
             await publisher.deliver(events, 30.0)  # the state moves only after the broker
 
+        health = SourceHealth("mastodon", "mastodon", page, publish, None if once else 300)
         collector = MastodonCollector(
             instance, token, Account(account_id, page, "@" + handle), publish,
-            State.load(state_file),
+            State.load(state_file), health=health,
         )  # fmt: skip
         say(f"collecting @{handle} (page {page}) from {instance}; state in {state_file}")
         try:
@@ -65,3 +71,21 @@ async def run_mastodon(
             raise
     say(f"published {collector.published:,} events, {collector.reconnects} reconnects")
     return 0
+
+
+async def _refused_at_start(
+    settings: Settings, bootstrap: str, instance: str, pages: dict[tuple[str, str], str], why: str
+) -> None:
+    """The token is refused before it names its account: when one page has a Mastodon
+    account on this instance, that page's source is broken (said to the worker)."""
+    host = urlsplit(instance).hostname or ""
+    owners = {page for (platform, handle), page in pages.items()
+              if platform == "mastodon" and handle.endswith("@" + host)}  # fmt: skip
+    if len(owners) != 1:
+        return
+    async with KafkaPublisher.from_settings(settings, bootstrap) as publisher:
+
+        async def publish(events: list[Event]) -> None:
+            await publisher.deliver(events, 30.0)
+
+        await SourceHealth("mastodon", "mastodon", owners.pop(), publish).broken(why)

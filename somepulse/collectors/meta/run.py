@@ -7,9 +7,9 @@ import logging
 import multiprocessing
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
-from aiohttp import ClientError, ClientSession
-
+from somepulse.collectors.health import SourceHealth
 from somepulse.collectors.meta.backfill import backfill_page
 from somepulse.collectors.meta.graph import GraphClient, SourceBroken
 from somepulse.collectors.meta.insights import PollReport, plan_from, poll_page
@@ -169,6 +169,7 @@ async def publish_per_page(
     events_of: Callable[[GraphClient, PageInfo], AsyncIterator[Event]],
     progress: Callable[[str, int], str],
     say: Callable[[str], None],
+    next_within: int | None = None,
 ) -> tuple[int, GraphClient, list[str]]:
     """A Graph poller's loop over the pages: publish in batches of 500; a page whose
     token or permission is broken is said, counted and alerted, and the others go on.
@@ -180,7 +181,13 @@ async def publish_per_page(
         KafkaPublisher.from_settings(settings, bootstrap, metrics=metrics) as publisher,
         GraphClient(settings.meta_graph_url, settings.meta_token()) as graph,
     ):
+
+        async def say_health(events: list[dict[str, Any]]) -> None:
+            await publisher.deliver(events, 30.0)
+
         for page in pages:
+            # a single run promises no next one (cron may run it): no heartbeat expected
+            health = SourceHealth(source, "facebook", page.page_id, say_health, next_within)
             try:
                 batch = []
                 async for event in events_of(graph, page):
@@ -191,10 +198,11 @@ async def publish_per_page(
                         batch = []
                 await publisher.publish(batch)
                 published += len(batch)
+                await health.up()
             except SourceBroken as exc:
                 metrics.errors.labels(source, "credential").inc()
                 broken.append(f"{page.page_id}: {exc}")
-                await alert_source_broken(settings, page.page_id, str(exc), source)
+                await health.broken(f"cannot read Meta: {exc}")  # the worker pages on it
             say(progress(page.page_id, published))
     return published, graph, broken
 
@@ -205,23 +213,6 @@ def said_broken(broken: list[str], say: Callable[[str], None]) -> int:
     return 3 if broken else 0
 
 
-async def alert_source_broken(settings: Settings, page_id: str, why: str, source: str) -> None:
-    """A broken token or permission pages on-call like a silent source would, sooner."""
-    if not settings.alertmanager_url:
-        return
-    alert = [{
-        "labels": {"alertname": "SomePulseSourceBroken", "page": page_id,
-                   "rule": "source_broken", "source": source, "severity": "warning"},
-        "annotations": {"summary": f"{page_id}: {source} cannot read Meta: {why}"},
-    }]  # fmt: skip
-    url = f"{settings.alertmanager_url.rstrip('/')}/api/v2/alerts"
-    try:
-        async with ClientSession() as session, session.post(url, json=alert) as response:
-            response.raise_for_status()
-    except ClientError as exc:
-        log.warning("could not tell Alertmanager at %s: %s", url, exc)
-
-
 async def run_backfill(
     settings: Settings,
     bootstrap: str,
@@ -229,8 +220,10 @@ async def run_backfill(
     since: date,
     until: date,
     say: Callable[[str], None],
+    next_within: int | None = None,
 ) -> int:
-    """Publish what webhooks missed on the pages' Facebook accounts in [since, until)."""
+    """Publish what webhooks missed on the pages' Facebook accounts in [since, until);
+    ``next_within``: seconds to the next scheduled run, promised in its health events."""
     pages = facebook_pages(settings, only_pages)
     accounts = account_index(pages)
     skipped = Translation()
@@ -241,7 +234,7 @@ async def run_backfill(
 
     published, graph, broken = await publish_per_page(
         settings, bootstrap, pages, "meta-backfill", events_of,
-        lambda page_id, n: f"{page_id}: {n:,} events so far", say,
+        lambda page_id, n: f"{page_id}: {n:,} events so far", say, next_within,
     )  # fmt: skip
     say(
         f"back-filled {published:,} events ({since} to {until}) from {len(pages)} pages with "

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout
+from aiohttp import ClientError, ClientSession, ClientTimeout
 
+from somepulse.collectors.health import SourceHealth
 from somepulse.collectors.metrics import collector_metrics
 from somepulse.collectors.publisher import KafkaPublisher
 from somepulse.collectors.youtube.poller import (
@@ -38,18 +40,34 @@ async def run_youtube(
         page.page_id, budget, videos=videos,
     )  # fmt: skip
     metrics = collector_metrics(settings, "youtube")
-    async with ClientSession(timeout=ClientTimeout(total=60)) as session:
+    async with (
+        KafkaPublisher.from_settings(settings, bootstrap, metrics=metrics) as publisher,
+        ClientSession(timeout=ClientTimeout(total=60)) as session,
+    ):
+
+        async def publish(events: list[dict[str, Any]]) -> None:
+            await publisher.deliver(events, 30.0)
+
+        # a run promises the next within its share of the day (cron or a timer runs it)
+        health = SourceHealth("youtube", "youtube", page.page_id, publish, 86_400 // runs_per_day)
         poller.session = session
         try:
             events = await poller.run(datetime.now(UTC))
-        except (QuotaExceeded, CredentialError) as exc:
-            kind = "quota" if isinstance(exc, QuotaExceeded) else "credential"
-            metrics.errors.labels("youtube", kind).inc()
+        except QuotaExceeded as exc:
+            metrics.errors.labels("youtube", "quota").inc()
+            await health.limited(str(exc))
+            raise
+        except CredentialError as exc:
+            metrics.errors.labels("youtube", "credential").inc()
+            await health.broken(str(exc))
+            raise
+        except (ClientError, TimeoutError) as exc:
+            await health.down(f"YouTube's API did not answer: {exc or type(exc).__name__}")
             raise
         finally:
             metrics.quota_left.labels("youtube").set(budget.units - budget.spent)
-    async with KafkaPublisher.from_settings(settings, bootstrap, metrics=metrics) as publisher:
-        await publisher.deliver(events, 30.0)
+        await publish(events)
+        await health.up()
     say(
         f"{len(events):,} events; quota: {budget.spent} of this run's {budget.units} units "
         f"({runs_per_day} runs a day of {settings.youtube_daily_quota:,})"

@@ -15,6 +15,7 @@ SELECT page_id, platform,
        countIf(occurred_at >= now() - INTERVAL 1 DAY) AS events_24h,
        dateDiff('minute', max(occurred_at), now()) AS minutes_since_last_event
 FROM {db}.events
+WHERE kind != 'source_status'
 GROUP BY page_id, platform, source
 COMMENT 'per page, platform and source (people, replies, totals, posts, ads): last event, last stored, last fetch, volume';
 
@@ -60,3 +61,22 @@ LEFT JOIN (
     GROUP BY page_id
 ) AS e ON e.page_id = l.page_id
 COMMENT 'per page: minutes since people last did anything, and how many events its usual rhythm expected meanwhile';
+
+-- What each collector last said about each page's source (source_status events): the
+-- state, what failed, since when it has been so, when it last said anything and how
+-- soon it promised to speak again (a daemon says "up" at least every 5 minutes, a
+-- scheduled poll once per run; one that stopped says nothing). The worker's source watch pages on it (alerts/silence.py).
+CREATE OR REPLACE VIEW {db}.v_source_status AS
+SELECT page_id, platform, collector,
+       h[-1].2 AS state, h[-1].3 AS detail,
+       h[arrayLastIndex(x -> x.2 != h[-1].2, h) + 1].1 AS state_since,
+       h[-1].1 AS last_heard_at, h[-1].4 AS next_within,
+       dateDiff('minute', h[-1].1, now()) AS minutes_since_heard
+FROM (
+    SELECT page_id, platform, collector,
+           arraySort(x -> x.1, groupArray((occurred_at, toString(state), detail, next_within))) AS h
+    FROM {db}.events
+    WHERE kind = 'source_status' AND occurred_at >= now() - INTERVAL 30 DAY
+    GROUP BY page_id, platform, collector
+)
+COMMENT 'per page and collector: its latest state (up, limited, down, broken), what failed, since when, when it last said anything and promised to again';
