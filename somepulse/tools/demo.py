@@ -126,11 +126,8 @@ def monthly_tables(rows: list[dict[str, Any]]) -> list[Table]:
                 if month.startswith("2020-03")
                 else ("bold" if month.startswith("2019-03") else None)
             )
-            table.add_row(
-                month[:7],
-                *(f"{int(by.get((p, month), {}).get(metric) or 0):,}" for p in pages),
-                style=style,
-            )
+            table.add_row(month[:7], *(_cell(by.get((p, month)), metric) for p in pages),
+                          style=style)  # fmt: skip
         tables.append(table)
     jump = Table(title="March 2020 against March 2019")
     for col in (
@@ -152,15 +149,27 @@ def monthly_tables(rows: list[dict[str, Any]]) -> list[Table]:
             f"{a['questions']:,}",
             f"{b['questions']:,}",
             _pct(a["questions"], b["questions"]),
-            f"{int(a['reach']):,}",
-            f"{int(b['reach']):,}",
-            _pct(a["reach"], b["reach"])
+            _cell(a, "reach"),
+            _cell(b, "reach"),
+            "not reported"
+            if not a["reach_series_set"] and not b["reach_series_set"]
+            else _pct(a["reach"], b["reach"])
             if a["reach_series_set"] == b["reach_series_set"]
             # a platform renamed or redefined reach in between: no like-for-like %
             else f"[yellow]series break: {_names(a)} → {_names(b)}[/]",
         )
     tables.append(jump)
     return tables
+
+
+def _cell(row: dict[str, Any] | None, metric: str) -> str:
+    """A month's figure; reach a platform does not report (Bluesky, Mastodon: no reach
+    exists there) is "—", not a zero nobody measured."""
+    if row is None:
+        return "0"
+    if metric == "reach" and not row.get("reach_series_set"):
+        return "—"
+    return f"{int(row.get(metric) or 0):,}"
 
 
 def _names(row: dict[str, Any]) -> str:

@@ -22,6 +22,8 @@ def test_a_series_break_is_named_and_a_bridge_is_compared() -> None:
         row("a", "2020-03-01", 150, 1500, ["facebook.page.reach"]),
         row("b", "2019-03-01", 100, 1000, ["facebook.page.reach"]),
         row("b", "2020-03-01", 150, 1800, ["facebook.page.media_viewers"]),
+        row("c", "2019-03-01", 20, 0, []),  # Bluesky: no reach exists there
+        row("c", "2020-03-01", 30, 0, []),
     ]
     out = io.StringIO()
     Console(file=out, width=250, color_system=None).print(monthly_tables(rows)[-1])
@@ -30,3 +32,5 @@ def test_a_series_break_is_named_and_a_bridge_is_compared() -> None:
     assert "+50 %" in lines["a"] and "series break" not in lines["a"]
     assert "series break: facebook.page.reach → facebook.page.media_viewers" in lines["b"]
     assert lines["b"].count("+50 %") == 1  # questions still compare; reach does not
+    cells = [c.strip() for c in lines["c"].split("│")[1:-1]]
+    assert cells == ["c", "20", "30", "+50 %", "—", "—", "not reported"]

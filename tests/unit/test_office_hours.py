@@ -90,7 +90,7 @@ def test_directory_loads_with_defaults() -> None:
     assert pages["sahlgrenska"].country == "SE"
     sql = local_date_sql("ts", list(pages.values()), "Europe/Oslo")
     assert sql == (
-        "multiIf(page_id IN ('region.exempel', 'sahlgrenska'), "
+        "multiIf(page_id IN ('region.exempel', 'region.exempel.social', 'sahlgrenska'), "
         "toDate(ts, 'Europe/Stockholm'), toDate(ts, 'Europe/Oslo'))"
     )
 

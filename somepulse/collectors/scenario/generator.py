@@ -162,6 +162,7 @@ class _PageDay:
         )
         # some posts take off: a heavy tail on every post's audience
         pull = rng.lognormvariate(0, 0.6) * factor * scale
+        open_network = page.platform in OPEN_NETWORKS
         for _ in range(poisson(rng, page.reactions_per_post * pull)):
             self.emit(
                 self.daytime_delay(at, 3),
@@ -169,8 +170,13 @@ class _PageDay:
                 post_id,
                 interaction_type="reaction",
                 actor_id=self.person(),
-                reaction_type=rng.choices([r for r, _ in REACTIONS], [w for _, w in REACTIONS])[0],
+                reaction_type="like"  # a favourite or a like: the open networks' only one
+                if open_network
+                else rng.choices([r for r, _ in REACTIONS], [w for _, w in REACTIONS])[0],
             )
+        if open_network:
+            self.open_network_post(at, post_id, pull)
+            return
         # Shares, clicks and video views exist only as totals the platform reports (no
         # platform names who shared or clicked): when each happened sets which report
         # counts it. Drawn as before (time and person), so the scenario's other figures
@@ -182,7 +188,27 @@ class _PageDay:
         for _ in range(poisson(rng, page.comments_per_post * (1 - page.question_share) * pull)):
             self.comment(self.daytime_delay(at, 5), post_id, question=False)
         self.post_insights(at, post_id, pull, fmt, shares, clicks)
-        recent = self.gen.recent_posts.setdefault(page.page_id, [])
+        self.remember(at, post_id)
+
+    def open_network_post(self, at: datetime, post_id: str, pull: float) -> None:
+        """Bluesky and Mastodon name who reposted or boosted (a notification each), and
+        report no reach, impressions or clicks at all: people's events only."""
+        page, rng = self.page, self.rng
+        for _ in range(poisson(rng, page.shares_per_post * pull)):
+            self.emit(
+                self.daytime_delay(at, 4),
+                "interaction",
+                post_id,
+                interaction_type="share",
+                actor_id=self.person(),
+            )
+        for _ in range(poisson(rng, page.comments_per_post * (1 - page.question_share) * pull)):
+            self.comment(self.daytime_delay(at, 5), post_id, question=False)
+        self.remember(at, post_id)
+
+    def remember(self, at: datetime, post_id: str) -> None:
+        """The page's latest posts, which the day's questions are asked under."""
+        recent = self.gen.recent_posts.setdefault(self.page.page_id, [])
         recent.append((at, post_id))
         del recent[:-20]
 
@@ -379,6 +405,8 @@ class _PageDay:
             self.emit(self.local(23.9), "follower_snapshot", followers=followers)
         else:
             self.metric(self.local(23.9), names["follows"], "total", day, followers)
+        if page.platform in OPEN_NETWORKS:
+            return  # followers are all the open networks report of a page
         weekday_pull = 1.1 if day.weekday() < 5 else 0.75
         reach = int(page.page_reach_per_day * weekday_pull * self.factor * rng.uniform(0.9, 1.1))
         report = datetime.combine(day + timedelta(days=1), time(7, 0), self.tz)
@@ -431,7 +459,12 @@ _PAGE_METRICS = {
                  "follows": "page_fans"},
     "linkedin": {"reach": "uniqueImpressionsCount", "views": "impressionCount",
                  "follows": "followerCount"},
+    "bluesky": {"follows": "followersCount"},  # getProfile
+    "mastodon": {"follows": "followers_count"},  # the account's profile
 }  # fmt: skip
+# Platforms that name each person who reposted and report no reach (collectors/bluesky,
+# collectors/mastodon): the scenario draws them as their collectors deliver them.
+OPEN_NETWORKS = frozenset({"bluesky", "mastodon"})
 
 _POST_WORDS = {
     "NO": [
