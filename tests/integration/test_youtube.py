@@ -29,7 +29,7 @@ def comment(cid: str, author: str, text: str, at: str) -> dict[str, Any]:
                                    "publishedAt": at, "updatedAt": at}}  # fmt: skip
 
 
-def fake(error: str | None = None) -> tuple[web.Application, list[str]]:
+def fake(error: str | None = None, crowded: bool = False) -> tuple[web.Application, list[str]]:
     calls: list[str] = []
     app = web.Application()
 
@@ -57,6 +57,23 @@ def fake(error: str | None = None) -> tuple[web.Application, list[str]]:
                 for v in request.query["id"].split(",")
             ]  # fmt: skip
             return web.json_response({"items": items})
+        if resource == "commentThreads" and crowded:  # 7 replies, 5 carried (the API's most)
+            replies = [comment(f"t9.r{i}", f"UCp{i}", "Enig", f"2026-03-12T12:0{i}:00Z")
+                       for i in range(1, 6)]  # fmt: skip
+            return web.json_response({"items": [] if request.query["videoId"] == "vid1" else [{
+                "id": "t9", "snippet": {"totalReplyCount": 7, "topLevelComment": comment(
+                    "t9", "UCcitizen", "Hvorfor er dette så vanskelig?", "2026-03-12T11:00:00Z")},
+                "replies": {"comments": replies}}]})  # fmt: skip
+        if resource == "comments":  # by parent, two pages: 4 and then 3 replies
+            assert request.query["parentId"] == "t9"
+            token = request.query.get("pageToken")
+            numbers = range(4, 8) if token is None else range(1, 4)
+            page: dict[str, Any] = {"items": [
+                comment(f"t9.r{i}", f"UCp{i}", "Enig", f"2026-03-12T12:0{i}:00Z")
+                for i in numbers]}  # fmt: skip
+            if token is None:
+                page["nextPageToken"] = "p2"
+            return web.json_response(page)
         if resource == "commentThreads":
             video = request.query["videoId"]
             return web.json_response({"items": [] if video == "vid1" else [{
@@ -70,8 +87,10 @@ def fake(error: str | None = None) -> tuple[web.Application, list[str]]:
     return app, calls
 
 
-def poll(units: int, error: str | None = None) -> tuple[list[dict[str, Any]], Budget, list[str]]:
-    app, calls = fake(error)
+def poll(
+    units: int, error: str | None = None, crowded: bool = False
+) -> tuple[list[dict[str, Any]], Budget, list[str]]:
+    app, calls = fake(error, crowded)
     budget = Budget(units)
 
     async def go() -> list[dict[str, Any]]:
@@ -122,3 +141,17 @@ def test_a_spent_quota_and_a_bad_key_are_said() -> None:
         poll(100, error="quotaExceeded")
     with pytest.raises(CredentialError, match="refused the API key"):
         poll(100, error="keyInvalid")
+
+
+def test_replies_beyond_the_five_a_thread_carries_are_fetched_by_parent() -> None:
+    events, budget, calls = poll(units=100, crowded=True)
+    replies = sorted(e["comment_id"] for e in events if e.get("interaction_type") == "reply")
+    assert replies == [f"t9.r{i}" for i in range(1, 8)]  # all seven, each once
+    assert {e["parent_comment_id"] for e in events if e.get("interaction_type") == "reply"} == {
+        "t9"
+    }
+    # 5 as before + 2 pages of comments.list
+    assert calls[-2:] == ["comments", "comments"] and budget.spent == 7 == len(calls)
+    # with one unit fewer, the second page waits for the next run
+    _events, budget, calls = poll(units=6, crowded=True)
+    assert calls.count("comments") == 1 and budget.spent == 6

@@ -58,6 +58,8 @@ class YouTubePoller:
     videos: int = 10  # the most recent uploads to follow
     session: ClientSession | None = None
     events: list[Event] = field(default_factory=list)
+    # threads with more replies than they carry: (video, thread id, reply ids carried)
+    _crowded: list[tuple[str, str, set[str]]] = field(default_factory=list)
 
     def base(self) -> Event:
         event: Event = {"platform": "youtube", "account_id": self.channel_id}
@@ -104,7 +106,25 @@ class YouTubePoller:
                                                          "order": "time"})  # fmt: skip
             for thread in threads.get("items") or []:
                 self._thread(video_id, thread)
+        await self._more_replies()
         return self.events
+
+    async def _more_replies(self) -> None:
+        """A thread carries at most five replies: the rest from ``comments.list`` by
+        parent (a unit a page of 100), newest threads first, while the budget lasts."""
+        for video_id, thread_id, seen in self._crowded:
+            token: str | None = None
+            while self.budget.take():
+                params = {"part": "snippet", "parentId": thread_id, "maxResults": "100"}
+                page = await self._get("comments", params | ({"pageToken": token} if token else {}))
+                for reply in page.get("items") or []:
+                    if str(reply.get("id")) not in seen:
+                        self._comment(video_id, reply, thread_id)
+                token = page.get("nextPageToken")
+                if not token:
+                    break
+            else:
+                return
 
     def _video(self, video: Mapping[str, Any], now: datetime, fetched: str) -> None:
         vid, snippet = str(video["id"]), video.get("snippet") or {}
@@ -119,10 +139,14 @@ class YouTubePoller:
                                               int(str(views)), now, fetched, vid))  # fmt: skip
 
     def _thread(self, video_id: str, thread: Mapping[str, Any]) -> None:
-        top = (thread.get("snippet") or {}).get("topLevelComment") or {}
-        self._comment(video_id, top, None)
-        for reply in (thread.get("replies") or {}).get("comments") or []:
-            self._comment(video_id, reply, str(top.get("id")))
+        snippet = thread.get("snippet") or {}
+        top = snippet.get("topLevelComment") or {}
+        replies = (thread.get("replies") or {}).get("comments") or []
+        for comment in (top, *replies):
+            self._comment(video_id, comment, None if comment is top else str(top.get("id")))
+        if int(snippet.get("totalReplyCount") or 0) > len(replies):
+            seen = {str(r.get("id")) for r in replies}
+            self._crowded.append((video_id, str(top.get("id")), seen))
 
     def _comment(self, video_id: str, comment: Mapping[str, Any], parent: str | None) -> None:
         cid, snippet = str(comment.get("id")), comment.get("snippet") or {}
