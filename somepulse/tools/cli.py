@@ -167,6 +167,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--seconds", type=float, default=20.0, help="webhook load duration")
     bench.add_argument("--workers", type=int, default=2, help="webhook receiver processes")
+    bench.add_argument(
+        "--alerts",
+        action="store_true",
+        help="instead: the surge detector over the unkind scenario (false pages, delays)",
+    )
+    bench.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3],
+                       help="scenario seeds for --alerts")  # fmt: skip
+    bench.add_argument("--json", type=Path, default=None, help="--alerts: write the figures here")
+
+    backtest = sub.add_parser(
+        "backtest", help="the worker's surge detector over a recorded JSONL file, scored"
+    )
+    backtest.add_argument("path", type=Path, help="events, one JSON object (or array) a line")
+    backtest.add_argument("--truth", type=Path, default=None,
+                          help="planted episodes to score against (JSON)")  # fmt: skip
+    backtest.add_argument("--json", type=Path, default=None,
+                          help="write the transitions (and the score) here")  # fmt: skip
 
     sub.add_parser("config", help="print every SOMEPULSE_* setting as a Markdown table")
     from somepulse.tools.questions import add_parser as add_questions_parser
@@ -264,6 +281,24 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             console.print(f"wrote {path}")
         elif args.command == "alerts":
             return _alerts(args, settings, console)
+        elif args.command == "backtest":
+            from somepulse.alerts.detector import load_alert_config
+            from somepulse.domain.pages import load_pages
+            from somepulse.tools.backtest import run_backtest
+
+            if args.truth is not None and not args.truth.is_file():
+                raise ValueError(f"{args.truth}: no such file")
+            return run_backtest(
+                load_alert_config(settings.config_file("alerts.toml")),
+                load_pages(settings.config_file("pages.toml")),
+                args.path, args.truth, args.json, console,
+            )  # fmt: skip
+        elif args.command == "bench" and args.alerts:
+            from somepulse.alerts.detector import load_alert_config
+            from somepulse.tools.backtest import run_alert_bench
+
+            config = load_alert_config(settings.config_file("alerts.toml"))
+            run_alert_bench(config, args.seeds, console, args.json)
         elif args.command == "bench" and args.webhooks:
             from somepulse.tools.bench_webhooks import run_webhook_bench
 

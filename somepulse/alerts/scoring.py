@@ -1,0 +1,203 @@
+"""Scoring a detector's transitions against planted truth: detection delay, misses,
+false pages per page per quarter, pages per episode (flapping) and how soon an episode's
+alert resolves after it ended. Pure: the backtest and the benchmark feed it.
+
+A *page* is a firing transition of severity warning or critical (``info`` stays on the
+board). A page belongs to an episode when it is on the episode's page, from its start
+until a day after its end; any other page is false.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+PAGING = frozenset({"warning", "critical"})
+GRACE = timedelta(days=1)  # after an episode's end: its alert may still fire or resolve
+QUARTER_DAYS = 365.25 / 4
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One transition as scored (from the detector or a backtest's JSON)."""
+
+    page_id: str
+    rule: str
+    severity: str
+    state: str  # firing or resolved
+    at: datetime
+
+
+@dataclass
+class EpisodeScore:
+    page_id: str
+    size: str
+    what: str
+    factor: float
+    rules: tuple[str, ...]
+    start: datetime
+    end: datetime
+    delay: timedelta | None = None  # to the first page by one of its rules; None: missed
+    pages: int = 0  # paging firings during it (one means no flapping)
+    resolved_after_end: timedelta | None = None  # of the first rule that paged
+
+
+@dataclass
+class Score:
+    days: int
+    episodes: list[EpisodeScore] = field(default_factory=list)
+    false_pages: Counter[tuple[str, str]] = field(default_factory=Counter)  # (page, rule)
+    sizes: dict[str, str] = field(default_factory=dict)  # page -> size
+
+    def false_per_quarter(self, page: str, rule: str | None = None) -> float:
+        n = sum(
+            c for (p, r), c in self.false_pages.items() if p == page and (rule is None or r == rule)
+        )
+        return n / (self.days / QUARTER_DAYS)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "days": self.days,
+            "false_pages_per_quarter": {
+                page: round(self.false_per_quarter(page), 2) for page in sorted(self.sizes)
+            },
+            "false_pages": [
+                {"page_id": p, "rule": r, "count": c}
+                for (p, r), c in sorted(self.false_pages.items())
+            ],
+            "episodes": [
+                {
+                    "page_id": e.page_id,
+                    "size": e.size,
+                    "what": e.what,
+                    "factor": e.factor,
+                    "start": e.start.isoformat(),
+                    "end": e.end.isoformat(),
+                    "delay_hours": None
+                    if e.delay is None
+                    else round(e.delay / timedelta(hours=1), 2),
+                    "pages": e.pages,
+                    "resolved_hours_after_end": None
+                    if e.resolved_after_end is None
+                    else round(e.resolved_after_end / timedelta(hours=1), 1),
+                }
+                for e in self.episodes
+            ],
+        }
+
+
+def score(fired: list[Fired], truth: dict[str, Any]) -> Score:
+    sizes = {p: str(info.get("size", "")) for p, info in truth.get("pages", {}).items()}
+    result = Score(int(truth["days"]), sizes=sizes)
+    episodes = [
+        EpisodeScore(
+            e["page_id"],
+            sizes.get(e["page_id"], ""),
+            e["what"],
+            float(e["factor"]),
+            tuple(e["rules"]),
+            datetime.fromisoformat(e["start"]),
+            datetime.fromisoformat(e["end"]),
+        )
+        for e in truth.get("episodes", [])
+        if e.get("expect", "page") == "page"
+    ]
+    result.episodes = episodes
+    for f in sorted(fired, key=lambda f: f.at):
+        if f.state != "firing" or f.severity not in PAGING:
+            continue
+        episode = next(
+            (e for e in episodes if e.page_id == f.page_id and e.start <= f.at <= e.end + GRACE),
+            None,
+        )
+        if episode is None:
+            result.false_pages[(f.page_id, f.rule)] += 1
+            sizes.setdefault(f.page_id, "")
+            continue
+        episode.pages += 1
+        if episode.delay is None and f.rule in episode.rules:
+            episode.delay = f.at - episode.start
+            resolved = next(
+                (
+                    g
+                    for g in fired
+                    if g.page_id == f.page_id
+                    and g.rule == f.rule
+                    and g.state == "resolved"
+                    and g.at > f.at
+                ),
+                None,
+            )
+            if resolved is not None:
+                episode.resolved_after_end = resolved.at - episode.end
+    return result
+
+
+def false_table(scores: list[Score]) -> list[dict[str, Any]]:
+    """Per page size and rule, over every page of that size and every seed: false pages
+    per page per quarter, mean and worst."""
+    sizes = sorted({s for sc in scores for s in sc.sizes.values() if s}, key=_SIZES.index)
+    rules = sorted(
+        {r for sc in scores for (_, r) in sc.false_pages} | {"questions", "reach", "comment_burst"}
+    )
+    rows = []
+    for size in sizes:
+        for rule in [*rules, None]:
+            per_page = [
+                sc.false_per_quarter(p, rule)
+                for sc in scores
+                for p, s in sc.sizes.items()
+                if s == size
+            ]
+            rows.append(
+                {
+                    "size": size,
+                    "rule": rule or "all rules",
+                    "mean": statistics.fmean(per_page),
+                    "max": max(per_page),
+                }
+            )
+    return rows
+
+
+def episode_table(scores: list[Score]) -> list[dict[str, Any]]:
+    """Per page size and kind of planted episode, over every seed: how many, missed,
+    detection delay (median and worst), pages per episode (worst) and how long after
+    the end the alert resolved (worst)."""
+    kinds = sorted(
+        {(e.size, e.what, e.factor) for sc in scores for e in sc.episodes},
+        key=lambda k: (_SIZES.index(k[0]) if k[0] in _SIZES else 9, k[1], k[2]),
+    )
+    rows = []
+    for size, what, factor in kinds:
+        eps = [
+            e
+            for sc in scores
+            for e in sc.episodes
+            if (e.size, e.what, e.factor) == (size, what, factor)
+        ]
+        found = [e.delay / timedelta(hours=1) for e in eps if e.delay is not None]
+        resolved = [
+            e.resolved_after_end / timedelta(hours=1)
+            for e in eps
+            if e.resolved_after_end is not None
+        ]
+        rows.append(
+            {
+                "size": size,
+                "episode": f"{what} ×{factor:g}",
+                "episodes": len(eps),
+                "missed": len(eps) - len(found),
+                "delay_median_h": statistics.median(found) if found else None,
+                "delay_max_h": max(found) if found else None,
+                "pages_max": max(e.pages for e in eps),
+                "resolved_after_end_max_h": max(resolved) if resolved else None,
+            }
+        )
+    return rows
+
+
+_SIZES = ["tiny", "small", "medium", "large", ""]
