@@ -1,12 +1,12 @@
 """The surge detector: pure, deterministic, fed with bucketed series.
 
 One ``SeriesDetector`` per page, platform and rule holds the rule's series in buckets
-of its step (5 minutes, an hour or a day, event time) and decides at each completed
-bucket: the window's sum against a baseline that is the larger of the same window a
-year earlier (52 weeks back, so the same weekday) and the mean of the same window in
-each of the last few weeks (same hour of week). It fires when the ratio, the Poisson
-tail and the volume all pass for ``hold`` steps, and resolves after ``resolve_hold``
-steps below ``resolve_ratio``.
+of its step (5 minutes, an hour or a day, event time) and the buckets its page's source
+was down in, and decides at each completed bucket: the window's sum over the known
+buckets against what the page's fitted model expects there (``model.py``: shape, level,
+dispersion). It fires when the ratio, the quasi-Poisson tail and the volume all pass
+for ``hold`` steps, and resolves after ``resolve_hold`` steps below ``resolve_ratio``;
+while it fires, the model of before the surge is kept.
 """
 
 from __future__ import annotations
@@ -19,12 +19,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from somepulse.alerts.model import SLOW_DAYS, Calendar, Model, fit
 from somepulse.alerts.poisson import poisson_sf
 from somepulse.config import config_file
 
 DEFAULT_ALERTS_FILE = config_file("alerts.toml")
 STEP_SECONDS = {"5min": 300, "hour": 3600, "day": 86400}
-WEEK, YEAR = 7 * 86400, 364 * 86400
+# the model is refitted every six hours of event time (fresher fits page less: measured);
+# a 5-minute series, twelve times the buckets to read, once a day
+REFIT = {"5min": 86_400, "hour": 6 * 3600, "day": 6 * 3600}
+FREEZE_MAX = 28 * 86400  # a surge longer than four weeks becomes the new usual
+HISTORY = (SLOW_DAYS + 2) * 86400  # what the fits read; older buckets are pruned
 
 
 class Rule(BaseModel):
@@ -41,10 +46,9 @@ class Rule(BaseModel):
     min_volume: float = Field(ge=0)
     hold: int = Field(ge=1)
     resolve_hold: int = Field(ge=1)
-    trailing_weeks: int = Field(ge=1)
-    min_history_weeks: int = Field(2, ge=1)
-    # counts of people's actions cluster (a post takes off): variance ~ dispersion x mean.
-    # The tail test uses Poisson(baseline / d) at observed / d (quasi-Poisson).
+    # counts of people's actions cluster (a post takes off): variance ~ dispersion x mean,
+    # estimated per page (alerts/model.py); this is its floor. The tail test uses
+    # Poisson(baseline / d) at observed / d (quasi-Poisson).
     dispersion: float = Field(1.0, ge=1)
     severity: str
 
@@ -86,6 +90,7 @@ class Verdict:
     ratio: float | None
     p_value: float | None
     condition: bool
+    dispersion: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,13 @@ class SeriesDetector:
     buckets: dict[int, float] = field(default_factory=dict)
     firing: bool = False
     first: int | None = None  # the earliest bucket seen: history starts there
+    calendar: Calendar = field(default_factory=Calendar)
+    unknown: set[int] = field(default_factory=set)  # buckets a source was down in
+    last_verdict: Verdict | None = None
     _streak: int = 0
+    _model: Model | None = None
+    _fitted: int | None = None  # the refit period the model was fitted in
+    _frozen_since: int | None = None  # while firing: the model of before the surge
 
     def set(self, bucket_start: int, value: float) -> None:
         key = bucket_start - bucket_start % self.rule.step_seconds
@@ -124,39 +135,52 @@ class SeriesDetector:
         if self.first is None or key < self.first:
             self.first = key
 
+    def mark_unknown(self, start: int, end: int) -> None:
+        """A source was down in [start, end): those buckets are neither zeros nor counts."""
+        step = self.rule.step_seconds
+        self.unknown.update(range(start - start % step, end, step))
+
     def window_sum(self, last: int) -> float:
         step = self.rule.step_seconds
         return sum(self.buckets.get(last - i * step, 0.0) for i in range(self.rule.window))
 
-    def _has_history(self, last: int) -> bool:
-        """A past window counts only if the series had started before it began (an empty
-        hour is a real zero, a window before the data began is not)."""
-        start = last - (self.rule.window - 1) * self.rule.step_seconds
-        return self.first is not None and self.first <= start
+    def model(self, last: int) -> Model | None:
+        """The page's usual, fitted on the history before the window; refitted every
+        six hours (a 5-minute series once a day), and kept as it was before the surge
+        while one fires (a surge must not become its own baseline), for at most four
+        weeks."""
+        step = self.rule.step_seconds
+        before = last - (self.rule.window - 1) * step
+        frozen = self._frozen_since
+        if self.firing and frozen is not None and self._model and last - frozen < FREEZE_MAX:
+            return self._model
+        period = before // REFIT[self.rule.step]
+        if self._fitted != period or self._model is None:
+            self._model = fit(
+                self.buckets, self.unknown, self.first if self.first is not None else before,
+                step, self.rule.window, before, self.calendar, self.rule.max_p_value < 1,
+            )  # fmt: skip
+            self._fitted = period
+        return self._model
 
     def verdict(self, last: int, observed: float | None = None) -> Verdict:
         rule = self.rule
-        observed = self.window_sum(last) if observed is None else observed
-        trailing = [
-            self.window_sum(last - k * WEEK)
-            for k in range(1, rule.trailing_weeks + 1)
-            if self._has_history(last - k * WEEK)
-        ]
-        candidates = []
-        if len(trailing) >= rule.min_history_weeks:
-            candidates.append(sum(trailing) / len(trailing))
-        if candidates and self._has_history(last - YEAR):
-            candidates.append(self.window_sum(last - YEAR))
-        if not candidates:
+        step = rule.step_seconds
+        window = [last - i * step for i in range(rule.window)]
+        known = [b for b in window if b not in self.unknown]
+        if observed is None:
+            observed = sum(self.buckets.get(b, 0.0) for b in known)
+        model = self.model(last) if len(known) * 2 >= len(window) else None
+        if model is None:  # too little history, or the window is mostly an outage
             return Verdict(last, observed, None, None, None, False)
-        baseline = max(candidates)
+        baseline = model.expected(self.calendar, known)
         ratio = observed / baseline if baseline > 0 else float("inf") if observed else 1.0
-        d = rule.dispersion
+        d = max(model.dispersion, rule.dispersion)
         p_value = 1.0 if rule.max_p_value >= 1 else poisson_sf(round(observed / d), baseline / d)
         condition = (
             ratio >= rule.threshold and p_value <= rule.max_p_value and observed >= rule.min_volume
         )
-        return Verdict(last, observed, baseline, ratio, p_value, condition)
+        return Verdict(last, observed, baseline, ratio, p_value, condition, d)
 
     def evaluate(self, last: int) -> Transition | None:
         """Decide at the end of bucket ``last``; return a transition if the state changed."""
@@ -164,18 +188,21 @@ class SeriesDetector:
         observed = self.window_sum(last)
         if not self.firing and observed < rule.min_volume:
             self._streak = 0  # too little to matter: skip the baselines (the common case)
+            self.last_verdict = None  # nothing decided that changes what is stored
             return None
         v = self.verdict(last, observed)
+        self.last_verdict = v
         if not self.firing:
             self._streak = self._streak + 1 if v.condition else 0
             if self._streak >= rule.hold:
                 self.firing, self._streak = True, 0
+                self._frozen_since = last
                 return Transition(self.page_id, self.platform, rule, "firing", v)
         else:
             calm = v.ratio is not None and v.ratio < rule.resolve_ratio
             self._streak = self._streak + 1 if calm else 0
             if self._streak >= rule.resolve_hold:
-                self.firing, self._streak = False, 0
+                self.firing, self._streak, self._frozen_since = False, 0, None
                 return Transition(self.page_id, self.platform, rule, "resolved", v)
         return None
 
@@ -196,6 +223,10 @@ class SeriesDetector:
             streak, bucket = streak + 1, bucket - step
         self._streak = streak
 
-    def prune(self, before: int) -> None:
+    def prune(self, now: int) -> None:
+        """Forget what no fit will read again (the slow level's 13 weeks and a window)."""
+        before = now - HISTORY
         for key in [k for k in self.buckets if k < before]:
             del self.buckets[key]
+        if self.unknown and min(self.unknown) < before:
+            self.unknown = {b for b in self.unknown if b >= before}

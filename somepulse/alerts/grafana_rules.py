@@ -1,12 +1,15 @@
-"""Grafana-managed alert rules generated from ``somepulse/config/alerts.toml`` (the second path
-in deployments): the same windows, baselines, ratio, Poisson tail and volume as the
-stream detector, as ClickHouse SQL. ``python -m somepulse.alerts.grafana_rules`` writes
-``deploy/grafana/provisioning/alerting/somepulse.yaml``; a test fails when it is
-stale, and another runs the SQL against chDB and compares the verdicts with the
-stream detector's.
+"""Grafana-managed alert rules generated from ``somepulse/config/alerts.toml``: one rule
+per surge rule reading the stream detector's own decisions (``surge_verdicts``, written
+by the worker), and the source-silent rule. ``somepulse grafana build`` writes
+``deploy/grafana/provisioning/alerting/somepulse.yaml``; a test fails when it is stale,
+and another checks on chDB that the rules return exactly what the detector decided, in
+the shape Grafana alerts on (string labels and one number).
 
-Grafana's ``for`` is the hold; Grafana has no hysteresis, so these rules resolve as
-soon as the condition fails (the stream detector is the path with hysteresis).
+Why not the model in SQL: the detector fits a baseline per page (shape, level,
+dispersion, outages left out) that SQL would have to copy, and two copies drift. The
+stream detector is the pager (faster, exact, with hold and hysteresis); these rules put
+its state where Grafana users look and alert only through Alertmanager, which groups
+them with the detector's own alerts by page and rule.
 """
 
 from __future__ import annotations
@@ -22,102 +25,29 @@ from somepulse.alerts.silence import SILENCE_THRESHOLD
 # the directory an operator mounts into Grafana
 OUT = Path("deploy") / "grafana" / "provisioning" / "alerting" / "somepulse.yaml"
 DATASOURCE_UID = "somepulse-clickhouse"
-COUNT_COLUMNS = {"questions": "questions", "comments": "comments"}
 
 
-def _per_page(config: AlertConfig, rule: Rule, field: str) -> str:
-    default = getattr(rule, field)
-    branches = [
-        f"page_id = '{page}', {changes[field]}"
-        for page, changes in sorted(config.overrides.items())
-        if field in changes
-    ]
-    return f"multiIf({', '.join(branches)}, {default})" if branches else str(default)
-
-
-def _poisson_sf_sql(k: str, lam: str) -> str:
-    """P(X >= k), X ~ Poisson(lam): one minus the lower tail summed in log space."""
-    return (
-        f"if({k} <= 0, 1.0, if({lam} <= 0, 0.0, greatest(0.0, 1 - arraySum(arrayMap("
-        f"i -> exp(-{lam} + i * log({lam}) - lgamma(i + 1)), range(toUInt64({k})))))))"
-    )
-
-
-def rule_sql(rule: Rule, config: AlertConfig, db: str = "somepulse", now: str = "now()") -> str:
-    """One row per page and platform: observed, baseline, ratio, p_value, firing (0/1)."""
-    if rule.source == "reach":
-        series = (
-            f"SELECT page_id, toString(platform) AS platform, "
-            f"toDateTime(day, 'UTC') AS b, toFloat64(reach) AS n "
-            f"FROM {db}.v_page_reach_daily"
-        )
-        end, span = "toDateTime(toDate(now_), 'UTC')", f"INTERVAL {rule.window} DAY"
-    elif rule.step == "hour":
-        series = (
-            f"SELECT page_id, toString(platform) AS platform, hour AS b, "
-            f"toFloat64(sum({COUNT_COLUMNS[rule.source]})) AS n "
-            f"FROM {db}.v_engagement_1h GROUP BY page_id, platform, b"
-        )
-        end, span = "toStartOfHour(now_)", f"INTERVAL {rule.window} HOUR"
-    else:
-        series = (
-            f"SELECT page_id, toString(platform) AS platform, "
-            f"toStartOfFiveMinutes(minute) AS b, "
-            f"toFloat64(sum({COUNT_COLUMNS[rule.source]})) AS n "
-            f"FROM {db}.v_engagement_1m GROUP BY page_id, platform, b"
-        )
-        end, span = "toStartOfFiveMinutes(now_)", f"INTERVAL {rule.window * 5} MINUTE"
-    weeks = range(1, rule.trailing_weeks + 1)
-    week_sums = "".join(
-        f"               sumIf(n, b >= win_end - INTERVAL {k} WEEK - {span} "
-        f"AND b < win_end - INTERVAL {k} WEEK) AS w{k},\n"
-        for k in weeks
-    )
-    week_list = ", ".join(f"w{k}" for k in weeks)
-    covered = ", ".join(f"first <= win_end - INTERVAL {k} WEEK - {span}" for k in weeks)
-    d = rule.dispersion
-    p_value = (
-        "1.0"
-        if rule.max_p_value >= 1
-        else _poisson_sf_sql(f"round(observed / {d})", f"(baseline / {d})")
-    )
+def rule_sql(rule: Rule, db: str = "somepulse", now: str = "now()") -> str:
+    """Grafana's alerting shape: the label columns ``page`` and ``platform`` and one
+    number, 1 while the stream detector fires the rule for the page (its latest decision
+    in ``surge_verdicts`` of the last three days: a page decides only when its events
+    move time on, and reported values come a day late), else 0. Grafana and the pager
+    cannot disagree: they read one decision."""
+    lookback = "INTERVAL 3 DAY"  # a bucket is decided once it has ended: the condition below
     return f"""
-WITH {now} AS now_, {end} AS win_end
-SELECT page_id, platform, observed, baseline,
-       if(baseline > 0, observed / baseline, if(observed > 0, inf, 1.0)) AS ratio,
-       {p_value} AS p_value,
-       toUInt8(has_baseline AND ratio >= {rule.threshold}
-               AND p_value <= {rule.max_p_value}
-               AND observed >= {_per_page(config, rule, "min_volume")}) AS firing
-FROM (
-    SELECT page_id, platform, observed,
-           arrayFilter((v, ok) -> ok, [{week_list}], [{covered}]) AS weeks_ok,
-           length(weeks_ok) >= {rule.min_history_weeks} AS has_baseline,
-           if(has_baseline AND first <= win_end - INTERVAL 364 DAY - {span},
-              greatest(arrayAvg(weeks_ok), last_year),
-              if(has_baseline, arrayAvg(weeks_ok), 0)) AS baseline
-    FROM (
-        SELECT page_id, platform, minIf(b, n > 0) AS first,
-{week_sums}               sumIf(n, b >= win_end - {span} AND b < win_end) AS observed,
-               sumIf(n, b >= win_end - INTERVAL 364 DAY - {span}
-                        AND b < win_end - INTERVAL 364 DAY) AS last_year
-        FROM ({series})
-        WHERE b < win_end
-        GROUP BY page_id, platform
-    )
-)
+SELECT toString(page_id) AS page, toString(platform) AS platform,
+       toFloat64(argMax(firing, bucket)) AS firing
+FROM {db}.surge_verdicts FINAL
+WHERE rule = '{rule.name}' AND bucket > {now} - {lookback}
+  AND bucket <= {now} - INTERVAL {rule.step_seconds} SECOND
+GROUP BY page, platform
 """
-
-
-def _duration(rule: Rule, steps: int) -> str:
-    minutes = steps * rule.step_seconds // 60
-    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
 def source_silent_sql(db: str = "somepulse") -> str:
     """Grafana's alerting shape: string labels and exactly one numeric column."""
     return (
-        f"SELECT toString(page_id) AS page_id, toFloat64(expected_events) AS expected_events "
+        f"SELECT toString(page_id) AS page, toFloat64(expected_events) AS expected_events "
         f"FROM {db}.v_source_silence"
     )
 
@@ -133,7 +63,7 @@ def source_silent_rule(db: str = "somepulse") -> dict[str, Any]:
         "for": "15m",
         "labels": {"rule": "source_silent", "metric": "events", "severity": "warning"},
         "annotations": {
-            "summary": "{{ $labels.page_id }}: no events for longer than its usual rhythm "
+            "summary": "{{ $labels.page }}: no events for longer than its usual rhythm "
             "explains ({{ $values.A.Value }} expected); check the collector, its token "
             "and the webhook subscription",
             "description": "Expected events from the page's hour-of-week rhythm over 8 weeks; "
@@ -179,18 +109,17 @@ def provisioning(
                 "uid": f"somepulse-{rule.name.replace('_', '-')}",
                 "title": f"SoMe Pulse surge: {rule.summary}",
                 "condition": "B",
-                "for": _duration(rule, rule.hold),
+                "for": "0m",  # the detector held the condition already
                 "labels": {
-                    "alertname": "SomePulseSurge",
                     "rule": rule.name,
                     "metric": rule.source,
                     "severity": rule.severity,
                 },
                 "annotations": {
-                    "summary": f"{{{{ $labels.page_id }}}}: {rule.summary} above "
-                    f"{rule.threshold}x the usual",
-                    "description": "Same window last year and same hour of week over the last "
-                    f"{rule.trailing_weeks} weeks; see docs/alerts.md.",
+                    "summary": f"{{{{ $labels.page }}}}: {rule.summary} well above the "
+                    "usual (the surge detector fires)",
+                    "description": "The worker's surge detector decided this (surge_verdicts: "
+                    "observed, expected, ratio, tail); see docs/alerts.md.",
                 },
                 "noDataState": "OK",
                 "execErrState": "Error",
@@ -198,13 +127,13 @@ def provisioning(
                     {
                         "refId": "A",
                         "datasourceUid": DATASOURCE_UID,
-                        "relativeTimeRange": {"from": 400 * 86400, "to": 0},
+                        "relativeTimeRange": {"from": 3 * 86400, "to": 0},
                         "model": {
                             "refId": "A",
                             "queryType": "table",
                             "format": 1,
                             "editorType": "sql",
-                            "rawSql": rule_sql(rule, config, db).strip(),
+                            "rawSql": rule_sql(rule, db).strip(),
                         },
                     },
                     {
@@ -245,9 +174,7 @@ def provisioning(
                 ],
             }
         ],
-        "policies": [
-            {"orgId": 1, "receiver": "alertmanager", "group_by": ["alertname", "page_id", "metric"]}
-        ],
+        "policies": [{"orgId": 1, "receiver": "alertmanager", "group_by": ["page", "rule"]}],
     }
 
 

@@ -15,9 +15,13 @@ _SERIES = {"comment": "comments", "question": "questions"}
 
 def observations(signals: Iterable[Signal]) -> list[Observation]:
     """Counts from first-seen signals (the worker deduplicated them, so a replay adds
-    nothing) and the reach of a page's day from its insights snapshots."""
+    nothing), the reach of a page's day from its insights snapshots, and collectors'
+    word that a page's source went down (1) or came back (0)."""
     out: list[Observation] = []
     for s in signals:
+        if s.source_down is not None:  # hours a source was down are not zeros
+            out.append((s.page_id, s.platform, "source", s.ts, float(s.source_down), None))
+            continue
         if s.reach is not None:
             if s.reach.scope == "page" and s.reach.measure == "reach":
                 out.append(

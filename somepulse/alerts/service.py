@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
@@ -21,8 +22,8 @@ from somepulse.alerts.delivery import (
 )
 from somepulse.alerts.detector import AlertConfig, Transition
 from somepulse.alerts.observe import Observation
-from somepulse.alerts.stream import StreamDetector
-from somepulse.domain.pages import sql_string
+from somepulse.alerts.stream import StreamDetector, verdict_row
+from somepulse.domain.pages import PageInfo, sql_string
 from somepulse.store import Store
 from somepulse.store.base import parse_utc
 
@@ -38,8 +39,11 @@ class SurgeService:
         board_url: str,
         alertmanager: AlertmanagerClient | None = None,
         publish: Callable[[bytes, bytes], Awaitable[None]] | None = None,
+        pages: Mapping[str, PageInfo] | None = None,
     ) -> None:
-        self.detector = StreamDetector(config)
+        self.detector = StreamDetector(config, pages)
+        self.detector.verdicts = []  # every decision goes to surge_verdicts (Grafana's)
+        self._verdicts_flushed = time.monotonic()
         self.store = store
         self.executor = executor
         self.board_url = board_url
@@ -60,13 +64,13 @@ class SurgeService:
             f"SELECT page_id, toString(platform) AS pf, toUnixTimestamp(hour) AS bucket, "
             f"sum(questions) AS questions, sum(comments) AS comments "
             f"FROM {db}.v_engagement_1h WHERE {pages} AND hour >= (SELECT max(hour) FROM "
-            f"{db}.engagement_1h WHERE {pages}) - INTERVAL 54 WEEK GROUP BY page_id, pf, bucket"
+            f"{db}.engagement_1h WHERE {pages}) - INTERVAL 14 WEEK GROUP BY page_id, pf, bucket"
         )
         five = self.store.query(
             f"SELECT page_id, toString(platform) AS pf, "
             f"toUnixTimestamp(toStartOfFiveMinutes(minute)) AS bucket, sum(comments) AS comments "
             f"FROM {db}.v_engagement_1m WHERE {pages} AND minute >= (SELECT max(minute) FROM "
-            f"{db}.engagement_1m WHERE {pages}) - INTERVAL 6 WEEK GROUP BY page_id, pf, bucket"
+            f"{db}.engagement_1m WHERE {pages}) - INTERVAL 14 WEEK GROUP BY page_id, pf, bucket"
         )
         reach = self.store.query(
             f"SELECT page_id, toString(platform) AS pf, "
@@ -130,7 +134,22 @@ class SurgeService:
         transitions = self.detector.observe(obs)
         for t in transitions:
             await self._deliver(t)
+        await self.flush_verdicts()
         return transitions
+
+    async def flush_verdicts(self, force: bool = False) -> None:
+        """Insert the decisions made since the last flush: every 10 s at most, or at
+        once when many wait (a replay of history) or when told."""
+        pending = self.detector.verdicts
+        if not pending:
+            return
+        if not force and len(pending) < 5_000 and time.monotonic() - self._verdicts_flushed < 10:
+            return
+        body = b"\n".join(orjson.dumps(verdict_row(v)) for v in pending)
+        pending.clear()
+        self._verdicts_flushed = time.monotonic()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.executor, self.store.insert, "surge_verdicts", body)
 
     async def _deliver(self, t: Transition) -> None:
         key = (t.page_id, t.platform, t.rule.name)

@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from somepulse.domain.measures import CatalogueMetric, load_catalogue
 from somepulse.domain.pages import PageInfo
 from somepulse.schemas.events import Event
+from somepulse.schemas.health import SourceStatus
 from somepulse.schemas.interactions import Interaction, PageReply, ReplyChannel
 from somepulse.schemas.marks import NeedsReplyMark
 from somepulse.schemas.messages import Direction, PrivateMessage
@@ -111,6 +112,7 @@ class Signal:
     sign: int = 1  # -1: the counters are taken back (a removal)
     change: str = ""  # a later change of an item: edit, remove, hide or unhide
     item: QuestionRef | None = None  # the comment or message a change is about
+    source_down: bool | None = None  # a collector's word: its source down (or back up)
 
 
 # Which reported metrics the live state takes (the catalogue's measures): a page's day
@@ -217,6 +219,11 @@ def classify(event: Event) -> Signal | None:
         signal = _signal(mark, (), asked if mark.needs_reply else None)
         signal.change = "mark"
         signal.item = item
+        return signal
+    if kind is SourceStatus:
+        status: SourceStatus = event  # type: ignore[assignment]
+        signal = _signal(status, ())
+        signal.source_down = status.state != "up"
         return signal
     if kind is MetricSnapshot:
         report: MetricSnapshot = event  # type: ignore[assignment]

@@ -109,6 +109,7 @@ def build_runtime(settings: Settings, app: faust.App) -> Runtime:
         settings.board_url,
         alertmanager,
         publish_alert,
+        {p.page_id: p for p in reference.pages},
     )
     return Runtime(settings, store, executor, live, pipeline, surge, metrics, alertmanager)
 

@@ -48,7 +48,7 @@ class Backtest:
     dead: int = 0
 
     def __post_init__(self) -> None:
-        self.detector = StreamDetector(self.config)
+        self.detector = StreamDetector(self.config, self.pages)
         self.live = LiveState(self.pages)
 
     def feed(self, lines: Iterable[bytes]) -> None:

@@ -286,8 +286,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from somepulse.domain.pages import load_pages
             from somepulse.tools.backtest import run_backtest
 
-            if args.truth is not None and not args.truth.is_file():
-                raise ValueError(f"{args.truth}: no such file")
+            for given in (args.path, args.truth):
+                if given is not None and not given.is_file():
+                    raise ValueError(f"{given}: no such file")
             return run_backtest(
                 load_alert_config(settings.config_file("alerts.toml")),
                 load_pages(settings.config_file("pages.toml")),

@@ -73,11 +73,11 @@ def test_silence_is_measured_against_the_pages_usual_traffic(store: Store) -> No
     assert watch.check(store.query(SILENCE_SQL.format(db="somepulse")), now) == []
     # Grafana's rule reads the same: string labels and exactly one numeric column
     frame = store.query(source_silent_sql())
-    assert {r["page_id"]: r["expected_events"] for r in frame} == {
+    assert {r["page"]: r["expected_events"] for r in frame} == {
         "nav.jobblyst": 10.0,
         "nav.foreldrepenger": 0.0,
     }
-    assert all(isinstance(r["page_id"], str) and len(r) == 2 for r in frame)
+    assert all(isinstance(r["page"], str) and len(r) == 2 for r in frame)
     # people are back: the silence resolves
     event = {
         "kind": "interaction", "event_id": "back", "platform": "facebook",

@@ -138,11 +138,9 @@ def test_push_creates_then_updates(grafana: FakeGrafana) -> None:
         "somepulse-surge",
         1,
     )
-    assert rule["data"][0]["model"]["rawSql"].startswith("WITH now() AS now_")
-    assert grafana.policy == {
-        "receiver": "alertmanager",
-        "group_by": ["alertname", "page_id", "metric"],
-    }
+    # the surge rules read the stream detector's decisions
+    assert "FROM somepulse.surge_verdicts FINAL" in rule["data"][0]["model"]["rawSql"]
+    assert grafana.policy == {"receiver": "alertmanager", "group_by": ["page", "rule"]}
 
     # the exact calls, in order
     methods_paths = [(m, p) for m, p, _ in grafana.requests]

@@ -388,7 +388,7 @@ class UnkindScenario:
             )
             emit(end, "source_status", collector="meta-webhooks", state="up", next_within=300)
         day = self.start - timedelta(days=1)
-        latest: str | None = None
+        latest: tuple[datetime, str] | None = None  # the newest post: questions go there
         while day < self.end:
             day += timedelta(days=1)
             base = self.level(page, day)
@@ -405,21 +405,32 @@ class UnkindScenario:
             posts.sort()
             expected_posts = page.posts_per_weekday * (5 + 0.6) / 7 * (0.6 if late else 1.0)
             pulls = 0.0
+            # Questions come because people have cases: the day's number is theirs
+            # (Poisson, the level and any surge), but they ask under the page's posts, in
+            # the hours after one, more under the posts that draw (their pull on
+            # questions is milder than on comments); a viral post adds its own few.
+            weights = []
             for at, pull in posts:
                 post_id = f"{page.page_id}-p{seq + 1}"
                 emit(at, "post_published", post_id=post_id, format="image")
-                latest = post_id
                 pulls += pull
                 per_post = base / max(expected_posts, 0.1)
-                # a viral post draws people from outside the audience: ten times the
-                # comments, but their questions grow far less (few have a case)
-                q_pull = pull if pull < VIRAL else VIRAL_QUESTIONS
-                q = page.questions_per_day * page.post_bound * per_post * q_pull
-                c = page.comments_per_day * per_post * pull
-                for _ in range(_poisson(rng, q * self.surge(page.page_id, at, "questions"))):
-                    comment(later(at, 2.0), post_id, True)
-                for _ in range(_poisson(rng, c)):
+                for _ in range(_poisson(rng, page.comments_per_day * per_post * pull)):
                     comment(later(at, 3.0), post_id, False)
+                q_pull = rng.lognormvariate(-0.125, 0.5) * (VIRAL_QUESTIONS if pull >= VIRAL else 1)
+                weights.append((at, post_id, q_pull))
+            if not weights and latest is not None:
+                weights = [(self._at(page, day, rng.uniform(7, 10)), latest[1], 1.0)]
+            if weights:
+                latest = weights[-1][:2]
+                bound = page.questions_per_day * page.post_bound * base
+                extra = sum(w - 1 for _, _, w in weights if w >= VIRAL_QUESTIONS)
+                chosen = [(at, pid) for at, pid, _ in weights]
+                for _ in range(_poisson(rng, bound * MAX_FACTOR + extra * bound / len(weights))):
+                    at, post_id = rng.choices(chosen, [w for _, _, w in weights])[0]
+                    when = later(at, 2.0)
+                    if rng.random() < self.surge(page.page_id, when, "questions") / MAX_FACTOR:
+                        comment(when, post_id, True)
             # people's own cases: messages through the day (a Poisson process thinned
             # to the surge factor at each moment)
             cases = page.questions_per_day * (1 - page.post_bound) * base
@@ -442,7 +453,7 @@ class UnkindScenario:
                     usual = page.comments_per_day + page.questions_per_day * page.post_bound
                     per_hour = usual * base * HOURS[e.start.astimezone(tz).hour] / sum(HOURS)
                     extra = (e.factor - 1) * per_hour * 2
-                    target = latest or f"{page.page_id}-burst"
+                    target = latest[1] if latest else f"{page.page_id}-burst"
                     for _ in range(_poisson(rng, extra)):
                         at = e.start + timedelta(seconds=rng.uniform(0, 7200))
                         comment(at, target, rng.random() < 0.2)
