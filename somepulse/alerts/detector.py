@@ -11,6 +11,7 @@ while it fires, the model of before the surge is kept.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ DEFAULT_ALERTS_FILE = config_file("alerts.toml")
 STEP_SECONDS = {"5min": 300, "hour": 3600, "day": 86400}
 # the model is refitted every six hours of event time (fresher fits page less: measured);
 # a 5-minute series, twelve times the buckets to read, once a day
+POST_DECAY = 3 * 3600.0  # mean delay of a comment after its post's first
+PRIOR = 0.5  # weight of the typical post, in shares of a post's course seen
 REFIT = {"5min": 86_400, "hour": 6 * 3600, "day": 6 * 3600}
 FREEZE_MAX = 28 * 86400  # a surge longer than four weeks becomes the new usual
 HISTORY = (SLOW_DAYS + 2) * 86400  # what the fits read; older buckets are pruned
@@ -51,6 +54,9 @@ class Rule(BaseModel):
     # Poisson(baseline / d) at observed / d (quasi-Poisson).
     dispersion: float = Field(1.0, ge=1)
     severity: str
+    # expect comments from each post's own course (a post that starts strong and decays
+    # is expected; a burst on top of what the posts explain is not): the burst rule
+    per_post: bool = False
 
     @property
     def step_seconds(self) -> int:
@@ -108,6 +114,13 @@ class Transition:
 
 
 @dataclass
+class PostTrack:
+    birth: int  # the bucket of its first comment seen
+    counts: dict[int, float] = field(default_factory=dict)  # bucket -> comments
+    total: float = 0.0
+
+
+@dataclass
 class SeriesDetector:
     page_id: str
     platform: str
@@ -118,6 +131,7 @@ class SeriesDetector:
     calendar: Calendar = field(default_factory=Calendar)
     unknown: set[int] = field(default_factory=set)  # buckets a source was down in
     last_verdict: Verdict | None = None
+    posts: dict[str, PostTrack] = field(default_factory=dict)  # per_post rules only
     _streak: int = 0
     _model: Model | None = None
     _fitted: int | None = None  # the refit period the model was fitted in
@@ -129,11 +143,45 @@ class SeriesDetector:
         if self.first is None or key < self.first:
             self.first = key
 
-    def add(self, ts: int, value: float = 1.0) -> None:
+    def add(self, ts: int, value: float = 1.0, post: str = "") -> None:
         key = ts - ts % self.rule.step_seconds
         self.buckets[key] = self.buckets.get(key, 0.0) + value
         if self.first is None or key < self.first:
             self.first = key
+        if self.rule.per_post:
+            track = self.posts.get(post)
+            if track is None:
+                track = self.posts[post] = PostTrack(key)
+            track.counts[key] = track.counts.get(key, 0.0) + value
+            track.total += value
+
+    def from_posts(self, window: list[int]) -> float:
+        """The comments each post's own course predicts in the window: a post's total
+        is estimated from what it drew before each bucket (shrunk towards the page's
+        typical post while little is seen), spread over an exponential decay."""
+        step = self.rule.step_seconds
+        typical = self._typical_post()
+        first, last = window[-1], window[0]
+        expected = 0.0
+        for track in self.posts.values():
+            if track.birth > last:
+                continue
+            later = sum(track.counts.get(b, 0.0) for b in range(first, last + 3 * step, step))
+            seen = track.total - later  # comments before the window
+            for b in range(first, last + step, step):
+                if b >= track.birth:
+                    f0 = 1 - math.exp(-(b - track.birth) / POST_DECAY)
+                    f1 = 1 - math.exp(-(b + step - track.birth) / POST_DECAY)
+                    expected += (seen + typical * PRIOR) / (f0 + PRIOR) * (f1 - f0)
+                seen += track.counts.get(b, 0.0)
+        return expected
+
+    def _typical_post(self) -> float:
+        """Comments a post of the page draws in all, from its posts of the last week
+        that are two days old or more."""
+        newest = max((t.birth for t in self.posts.values()), default=0)
+        done = [t.total for t in self.posts.values() if t.birth < newest - 2 * 86_400]
+        return sum(done) / len(done) if done else 10.0
 
     def mark_unknown(self, start: int, end: int) -> None:
         """A source was down in [start, end): those buckets are neither zeros nor counts."""
@@ -174,8 +222,12 @@ class SeriesDetector:
         if model is None:  # too little history, or the window is mostly an outage
             return Verdict(last, observed, None, None, None, False)
         baseline = model.expected(self.calendar, known)
+        if rule.per_post:
+            # what the posts explain; at least half the hour's usual (comments on posts
+            # the detector has not seen start, after a restart)
+            baseline = max(self.from_posts(window), baseline / 2)
         ratio = observed / baseline if baseline > 0 else float("inf") if observed else 1.0
-        d = max(model.dispersion, rule.dispersion)
+        d = rule.dispersion if rule.per_post else max(model.dispersion, rule.dispersion)
         p_value = 1.0 if rule.max_p_value >= 1 else poisson_sf(round(observed / d), baseline / d)
         condition = (
             ratio >= rule.threshold and p_value <= rule.max_p_value and observed >= rule.min_volume
@@ -224,7 +276,10 @@ class SeriesDetector:
         self._streak = streak
 
     def prune(self, now: int) -> None:
-        """Forget what no fit will read again (the slow level's 13 weeks and a window)."""
+        """Forget what no fit will read again (the slow level's 13 weeks and a window),
+        and posts older than a week."""
+        for post in [p for p, t in self.posts.items() if t.birth < now - 7 * 86_400]:
+            del self.posts[post]
         before = now - HISTORY
         for key in [k for k in self.buckets if k < before]:
             del self.buckets[key]

@@ -108,7 +108,7 @@ class StreamDetector:
 
     def observe(self, observations: Iterable[Observation]) -> list[Transition]:
         out: list[Transition] = []
-        for page, platform, source, ts, value, day in observations:
+        for page, platform, source, ts, value, day, post in observations:
             if source == "source":
                 self.source(page, ts, value > 0)
                 continue
@@ -126,7 +126,7 @@ class StreamDetector:
                 if det.rule.source != source:
                     continue
                 if day is None:
-                    det.add(ts, value)
+                    det.add(ts, value, post)
                     continue
                 first_report = day not in det.buckets
                 det.set(day, value)  # a later snapshot of the day revises the figure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -133,3 +134,39 @@ def test_a_slow_trend_does_not_page_and_a_doubling_does_within_hours() -> None:
     fired = [t for b in range(end, end + 48 * 3600, 3600) if (t := det.evaluate(b))]
     assert fired and fired[0].state == "firing"
     assert fired[0].at - datetime.fromtimestamp(end, UTC) <= timedelta(hours=12)
+
+
+def post_course(out: list[tuple[int, float, str]], post: str, at: int, total: float) -> None:
+    """A post's comments as the exponential course the rule expects (mean 3 h), by
+    5-minute bucket, for two days."""
+    for k in range(2 * 288):
+        f0, f1 = (1 - math.exp(-(k + i) * 300 / (3 * 3600)) for i in (0, 1))
+        out.append((at + k * 300, total * (f1 - f0), post))
+
+
+def test_a_burst_is_what_the_posts_do_not_explain() -> None:
+    det = SeriesDetector("p", "facebook", RULES["comment_burst"])
+    counts: list[tuple[int, float, str]] = []
+    for day in range(20):  # two posts a day, 60 comments each, at 09:00 and 13:00 UTC
+        for hour in (9, 13):
+            post_course(counts, f"d{day}h{hour}", T0 + day * 86400 + hour * 3600, 60.0)
+    start = T0 + 20 * 86400
+    # a post drawing three times the usual: strong at first, decaying as posts do
+    post_course(counts, "popular", start + 9 * 3600, 180.0)
+    # the next day, that post, quiet for hours, gets 40 comments an hour for two hours
+    burst = start + 86400 + 17 * 3600
+    counts += [(burst + k * 300, 40 / 12, "popular") for k in range(24)]
+    fired = []
+    by_bucket: dict[int, list[tuple[float, str]]] = {}
+    for ts, value, post in counts:
+        by_bucket.setdefault(ts, []).append((value, post))
+    for bucket in sorted(by_bucket):
+        if bucket > start:  # decide the bucket before, as the stream does
+            t = det.evaluate(bucket - 300)
+            if t is not None:
+                fired.append(t)
+        for value, post in by_bucket[bucket]:
+            det.add(bucket, value, post)
+    firing = [t for t in fired if t.state == "firing"]
+    assert len(firing) == 1  # the popular post's strong start is expected; the burst is not
+    assert timedelta(0) < firing[0].at - datetime.fromtimestamp(burst, UTC) <= timedelta(hours=1)
