@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from somepulse.collectors.scenario.generator import poisson
 from somepulse.domain.pages import closed_days
 
 WireEvent = dict[str, Any]
@@ -396,7 +397,7 @@ class UnkindScenario:
             late = page.rhythm_change is not None and day >= page.rhythm_change
             rate = page.posts_per_weekday * (1.0 if weekday else 0.3) * (0.6 if late else 1.0)
             posts = []
-            for _ in range(_poisson(rng, rate)):
+            for _ in range(poisson(rng, rate)):
                 hour = rng.uniform(14, 21) if late else rng.uniform(8, 16)
                 pull = rng.lognormvariate(-sigma * sigma / 2, sigma)
                 posts.append((self._at(page, day, hour), pull))
@@ -415,7 +416,7 @@ class UnkindScenario:
                 emit(at, "post_published", post_id=post_id, format="image")
                 pulls += pull
                 per_post = base / max(expected_posts, 0.1)
-                for _ in range(_poisson(rng, page.comments_per_day * per_post * pull)):
+                for _ in range(poisson(rng, page.comments_per_day * per_post * pull)):
                     comment(later(at, 3.0), post_id, False)
                 q_pull = rng.lognormvariate(-0.125, 0.5) * (VIRAL_QUESTIONS if pull >= VIRAL else 1)
                 weights.append((at, post_id, q_pull))
@@ -426,7 +427,7 @@ class UnkindScenario:
                 bound = page.questions_per_day * page.post_bound * base
                 extra = sum(w - 1 for _, _, w in weights if w >= VIRAL_QUESTIONS)
                 chosen = [(at, pid) for at, pid, _ in weights]
-                for _ in range(_poisson(rng, bound * MAX_FACTOR + extra * bound / len(weights))):
+                for _ in range(poisson(rng, bound * MAX_FACTOR + extra * bound / len(weights))):
                     at, post_id = rng.choices(chosen, [w for _, _, w in weights])[0]
                     when = later(at, 2.0)
                     if rng.random() < self.surge(page.page_id, when, "questions") / MAX_FACTOR:
@@ -434,7 +435,7 @@ class UnkindScenario:
             # people's own cases: messages through the day (a Poisson process thinned
             # to the surge factor at each moment)
             cases = page.questions_per_day * (1 - page.post_bound) * base
-            for _ in range(_poisson(rng, cases * MAX_FACTOR)):
+            for _ in range(poisson(rng, cases * MAX_FACTOR)):
                 at = self._at(page, day, hour_of_day())
                 if rng.random() < self.surge(page.page_id, at, "questions") / MAX_FACTOR:
                     emit(
@@ -454,7 +455,7 @@ class UnkindScenario:
                     per_hour = usual * base * HOURS[e.start.astimezone(tz).hour] / sum(HOURS)
                     extra = (e.factor - 1) * per_hour * 2
                     target = latest[1] if latest else f"{page.page_id}-burst"
-                    for _ in range(_poisson(rng, extra)):
+                    for _ in range(poisson(rng, extra)):
                         at = e.start + timedelta(seconds=rng.uniform(0, 7200))
                         comment(at, target, rng.random() < 0.2)
             # the day's reach, reported the next morning (a fifth revised a day later)
@@ -477,15 +478,3 @@ class UnkindScenario:
             )
         out.sort(key=lambda item: (item[0], item[1]))
         yield from out
-
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    if lam <= 0:
-        return 0
-    if lam > 50:
-        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
-    limit, k, p = math.exp(-lam), 0, rng.random()
-    while p > limit:
-        k += 1
-        p *= rng.random()
-    return k
