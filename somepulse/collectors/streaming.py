@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from somepulse.collectors.health import SourceHealth
+
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +43,32 @@ async def keep_streaming(
         await sleep(delay)
         delay = min(delay * 2, 60.0)
         await catch_up()
+
+
+async def collect_streaming(
+    start: Callable[[], Awaitable[None]],
+    stream: Callable[[], Awaitable[None]],
+    catch_up: Callable[[], Awaitable[None]],
+    sleep: Callable[[float], Awaitable[Any]],
+    fatal: type[Exception],
+    once: bool,
+    max_reconnects: int | None,
+    reconnected: Callable[[], int],
+    what: str,
+    health: SourceHealth,
+) -> None:
+    """A streaming collector's run: ``start`` (log in, catch up), then unless ``once``
+    stream with ``keep_streaming`` (drops said as ``down``); a ``fatal`` refusal of the
+    credential is said as ``broken`` before it ends the run."""
+    try:
+        await start()
+        if once:
+            return
+        await keep_streaming(stream, catch_up, sleep, fatal, max_reconnects, reconnected, what,
+                             health.down)  # fmt: skip
+    except fatal as exc:
+        await health.broken(str(exc))
+        raise
 
 
 def write_json_atomically(path: Path, doc: dict[str, Any]) -> None:

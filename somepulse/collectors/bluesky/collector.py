@@ -34,7 +34,7 @@ from somepulse.collectors.bluesky.translate import (
     from_notification,
 )
 from somepulse.collectors.health import SourceHealth
-from somepulse.collectors.streaming import keep_streaming, write_json_atomically
+from somepulse.collectors.streaming import collect_streaming, write_json_atomically
 
 log = logging.getLogger(__name__)
 Publish = Callable[[list[Event]], Awaitable[Any]]
@@ -84,21 +84,14 @@ class BlueskyCollector:
     async def run(self, once: bool = False, max_reconnects: int | None = None) -> None:
         async with ClientSession(timeout=ClientTimeout(total=None, sock_connect=30)) as session:
             self._session = session
-            try:
-                await self._run(once, max_reconnects)
-            except CredentialError as exc:
-                await self.health.broken(str(exc))
-                raise
+            await collect_streaming(
+                self._start, self.stream, self.backfill, self.sleep, CredentialError, once,
+                max_reconnects, self._reconnected, "Jetstream", self.health,
+            )  # fmt: skip
 
-    async def _run(self, once: bool, max_reconnects: int | None) -> None:
+    async def _start(self) -> None:
         await self.login()
         await self.backfill()
-        if once:
-            return
-        await keep_streaming(
-            self.stream, self.backfill, self.sleep, CredentialError, max_reconnects,
-            self._reconnected, "Jetstream", self.health.down,
-        )  # fmt: skip
 
     def _reconnected(self) -> int:
         self.reconnects += 1

@@ -37,7 +37,7 @@ from somepulse.collectors.mastodon.translate import (
     from_status,
     removal,
 )
-from somepulse.collectors.streaming import keep_streaming, write_json_atomically
+from somepulse.collectors.streaming import collect_streaming, write_json_atomically
 
 log = logging.getLogger(__name__)
 Publish = Callable[[list[Event]], Awaitable[Any]]
@@ -102,20 +102,10 @@ class MastodonCollector:
     async def run(self, once: bool = False, max_reconnects: int | None = None) -> None:
         async with ClientSession(timeout=ClientTimeout(total=None, sock_connect=30)) as session:
             self._session = session
-            try:
-                await self._run(once, max_reconnects)
-            except CredentialError as exc:
-                await self.health.broken(str(exc))
-                raise
-
-    async def _run(self, once: bool, max_reconnects: int | None) -> None:
-        await self.backfill()
-        if once:
-            return
-        await keep_streaming(
-            self.stream, self.backfill, self.sleep, CredentialError, max_reconnects,
-            self._reconnected, "Mastodon stream", self.health.down,
-        )  # fmt: skip
+            await collect_streaming(
+                self.backfill, self.stream, self.backfill, self.sleep, CredentialError, once,
+                max_reconnects, self._reconnected, "Mastodon stream", self.health,
+            )  # fmt: skip
 
     def _reconnected(self) -> int:
         self.reconnects += 1
