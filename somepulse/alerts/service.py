@@ -137,13 +137,13 @@ class SurgeService:
         await self.flush_verdicts()
         return transitions
 
-    async def flush_verdicts(self, force: bool = False) -> None:
+    async def flush_verdicts(self) -> None:
         """Insert the decisions made since the last flush: every 10 s at most, or at
-        once when many wait (a replay of history) or when told."""
+        once when many wait (a replay of history)."""
         pending = self.detector.verdicts
         if not pending:
             return
-        if not force and len(pending) < 5_000 and time.monotonic() - self._verdicts_flushed < 10:
+        if len(pending) < 5_000 and time.monotonic() - self._verdicts_flushed < 10:
             return
         body = b"\n".join(orjson.dumps(verdict_row(v)) for v in pending)
         pending.clear()
