@@ -11,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import ssl as ssl_
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 
-from somepulse.alerts.detector import Transition
+from somepulse.alerts.detector import Transition, Verdict
+from somepulse.alerts.poisson import poisson_quantile
+from somepulse.domain.links import post_url
+from somepulse.domain.pages import PageInfo
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,89 @@ def alert_id(t: Transition, fired_bucket: int) -> str:
     return f"{t.page_id}/{t.platform}/{t.rule.name}/{fired_bucket}"
 
 
-def record(t: Transition, fired_bucket: int) -> dict[str, Any]:
+# what a count is of, in a communicator's words
+NOUNS = {"questions": "questions", "comments": "comments", "reach": "people reached"}
+
+
+def usual_range(v: Verdict) -> tuple[int, int]:
+    """What the page usually has in such a window: the 10th to 90th percentile of the
+    fitted model's count there (quasi-Poisson, as the detector tests: d x Poisson(b/d))."""
+    b, d = v.baseline or 0.0, max(v.dispersion, 1.0)
+    return round(d * poisson_quantile(0.1, b / d)), round(d * poisson_quantile(0.9, b / d))
+
+
+def span(t: Transition) -> str:
+    """The window in words: "in 24 h", "in 1 h", "in 15 min", "on 12 Mar 2020"."""
+    seconds = t.rule.window * t.rule.step_seconds
+    if t.rule.step == "day" and t.rule.window == 1:
+        day = datetime.fromtimestamp(t.verdict.bucket, UTC)
+        return f"on {day.day} {day:%b %Y}"
+    if seconds % 3600 == 0:
+        return f"in {seconds // 3600} h"
+    return f"in {seconds // 60} min"
+
+
+def numbers(t: Transition) -> str:
+    """Seen against usual: "412 questions in 24 h, usually 153–187"; "from none to 14
+    questions in 24 h" when the page usually has none; reported figures (reach) against
+    the model's expectation."""
+    v, noun = t.verdict, NOUNS.get(t.rule.source, t.rule.source)
+    seen = f"{v.observed:,.0f}"
+    if t.rule.max_p_value >= 1:  # a reported figure: no count model, no range
+        return f"{seen} {noun} {span(t)}, usually about {v.baseline or 0:,.0f}"
+    if (v.baseline or 0.0) < 0.5:  # usually none
+        return f"from none to {seen} {noun} {span(t)}"
+    low, high = usual_range(v)
+    return f"{seen} {noun} {span(t)}, usually {low:,}–{high:,}"
+
+
+def driver_text(post: str, count: float, observed: float) -> str:
+    share = 100 * count / observed if observed else 0.0
+    where = f"post {post}" if post else "no post (private messages)"
+    return f"{where}: {count:,.0f} ({share:.0f} %)"
+
+
+def summary(t: Transition, name: str | None = None) -> str:
+    """One line a communicator reads: page, numbers, and where most of it came from."""
+    who = f"{name or t.page_id} ({t.platform})"
+    if t.state == "resolved":
+        return f"{who}: {t.rule.summary} back to usual, {numbers(t)}"
+    text = f"{who}: {t.rule.summary}, {numbers(t)}"
+    if t.drivers:
+        post, count = t.drivers[0]
+        text += f"; most under {driver_text(post, count, t.verdict.observed)}"
+    return text
+
+
+def posts(t: Transition, page: PageInfo | None = None) -> list[dict[str, Any]]:
+    """The posts that drove it: id, count, share of the window's count, address."""
+    observed = t.verdict.observed
+    return [
+        {
+            "post_id": post,
+            "count": count,
+            "share": round(count / observed, 3) if observed else 0.0,
+            "url": post_url(t.platform, post, page),
+        }
+        for post, count in t.drivers
+    ]
+
+
+def board_link(board_url: str, t: Transition) -> str:
+    """The duty board on the page and platform, from a window before the surge's window
+    to a window after the decision (Grafana takes epoch milliseconds)."""
+    width = t.rule.window * t.rule.step_seconds
+    start = t.verdict.bucket - (t.rule.window - 1) * t.rule.step_seconds - width
+    end = t.verdict.bucket + t.rule.step_seconds + width
+    query = urlencode(
+        {"var-page": t.page_id, "var-platform": t.platform, "from": start * 1000, "to": end * 1000}
+    )
+    return f"{board_url}?{query}"
+
+
+def record(t: Transition, fired_bucket: int, page: PageInfo | None = None) -> dict[str, Any]:
     v = t.verdict
+    drivers = posts(t, page)
     return {
         "alert_id": alert_id(t, fired_bucket),
         "state": t.state,
@@ -43,68 +128,73 @@ def record(t: Transition, fired_bucket: int) -> dict[str, Any]:
         "severity": t.rule.severity,
         "observed": v.observed,
         "baseline": v.baseline or 0.0,
-        "ratio": v.ratio or 0.0,
+        "ratio": v.ratio if v.ratio is not None and math.isfinite(v.ratio) else 0.0,
         "p_value": v.p_value or 1.0,
-        "summary": summary(t),
+        "summary": summary(t, page.name if page else None),
+        "post_ids": [d["post_id"] for d in drivers],
+        "post_counts": [d["count"] for d in drivers],
     }
 
 
-def summary(t: Transition) -> str:
+def alertmanager_payload(
+    t: Transition, fired_at: datetime, board_url: str, page: PageInfo | None = None
+) -> dict[str, Any]:
     v = t.verdict
-    if t.state == "resolved":
-        return f"{t.page_id}: {t.rule.summary} back to normal ({v.ratio or 0:.1f}x the baseline)"
-    return (
-        f"{t.page_id} ({t.platform}): {t.rule.summary} at {v.observed:,.0f}, "
-        f"{v.ratio or 0:.1f}x the usual {v.baseline or 0:,.0f}"
-    )
-
-
-def alertmanager_payload(t: Transition, fired_at: datetime, board_url: str) -> dict[str, Any]:
-    v = t.verdict
+    link = board_link(board_url, t)
+    annotations = {
+        "summary": summary(t, page.name if page else None),
+        "value": f"{v.observed:g}",
+        "baseline": f"{v.baseline or 0:g}",
+        "ratio": f"{v.ratio:.2f}" if v.ratio is not None and math.isfinite(v.ratio) else "new",
+        "board": link,
+    }
+    if t.rule.max_p_value < 1:
+        low, high = usual_range(v)
+        annotations["usual"] = f"{low}-{high}"
+    if t.drivers:
+        annotations["posts"] = "\n".join(
+            driver_text(d["post_id"], d["count"], v.observed) + (f" {d['url']}" if d["url"] else "")
+            for d in posts(t, page)
+        )
     alert: dict[str, Any] = {
-        "labels": {
-            "alertname": "SomePulseSurge",
-            "page": t.page_id,
-            "platform": t.platform,
-            "metric": t.rule.source,
-            "rule": t.rule.name,
-            "severity": t.rule.severity,
-        },
-        "annotations": {
-            "summary": summary(t),
-            "value": f"{v.observed:g}",
-            "baseline": f"{v.baseline or 0:g}",
-            "ratio": f"{v.ratio or 0:.2f}",
-            "board": f"{board_url}?var-page={t.page_id}",
-        },
+        "labels": labels(t.page_id, t.platform, t.rule.source, t.rule.name, t.rule.severity),
+        "annotations": annotations,
         "startsAt": fired_at.isoformat(),
-        "generatorURL": f"{board_url}?var-page={t.page_id}",
+        "generatorURL": link,
     }
     if t.state == "resolved":
         alert["endsAt"] = max(t.at, fired_at).isoformat()
     return alert
 
 
-def firing_payload(row: dict[str, Any], board_url: str) -> dict[str, Any]:
-    """An alert still firing, rebuilt from its ``v_alerts_firing`` row."""
+def labels(page: str, platform: str, metric: str, rule: str, severity: str) -> dict[str, str]:
+    """One label set for the stream detector's alerts (Grafana's surge rules carry the
+    same page and platform labels: one inhibition matches both)."""
     return {
-        "labels": {
-            "alertname": "SomePulseSurge",
-            "page": row["page_id"],
-            "platform": row["pf"],
-            "metric": row["metric"],
-            "rule": row["r"],
-            "severity": row["severity"],
-        },
+        "alertname": "SomePulseSurge",
+        "page": page,
+        "platform": platform,
+        "metric": metric,
+        "rule": rule,
+        "severity": severity,
+    }
+
+
+def firing_payload(row: dict[str, Any], board_url: str) -> dict[str, Any]:
+    """An alert still firing, rebuilt from its ``v_alerts_firing`` row (after a restart:
+    the summary as stored, which names the posts)."""
+    query = urlencode({"var-page": row["page_id"], "var-platform": row["pf"]})
+    return {
+        "labels": labels(row["page_id"], row["pf"], row["metric"], row["r"], row["severity"]),
         "annotations": {
             "summary": row["summary"],
             "value": f"{row['observed']:g}",
             "baseline": f"{row['baseline']:g}",
             "ratio": f"{row['ratio']:.2f}",
-            "board": f"{board_url}?var-page={row['page_id']}",
+            "board": f"{board_url}?{query}",
         },
         "startsAt": row["at"].replace(" ", "T") + "+00:00",
-        "generatorURL": f"{board_url}?var-page={row['page_id']}",
+        "generatorURL": f"{board_url}?{query}",
     }
 
 

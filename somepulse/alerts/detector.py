@@ -106,6 +106,9 @@ class Transition:
     rule: Rule
     state: str  # "firing" or "resolved"
     verdict: Verdict
+    # the posts the window's count came under, most first: (post id, count); "" is
+    # what belongs to no post (private messages)
+    drivers: tuple[tuple[str, float], ...] = ()
 
     @property
     def at(self) -> datetime:
@@ -132,6 +135,8 @@ class SeriesDetector:
     unknown: set[int] = field(default_factory=set)  # buckets a source was down in
     last_verdict: Verdict | None = None
     posts: dict[str, PostTrack] = field(default_factory=dict)  # per_post rules only
+    # the last window's counts per post (what an alert names as its drivers)
+    by_post: dict[int, dict[str, float]] = field(default_factory=dict)
     _streak: int = 0
     _model: Model | None = None
     _fitted: int | None = None  # the refit period the model was fitted in
@@ -144,10 +149,19 @@ class SeriesDetector:
             self.first = key
 
     def add(self, ts: int, value: float = 1.0, post: str = "") -> None:
-        key = ts - ts % self.rule.step_seconds
+        step = self.rule.step_seconds
+        key = ts - ts % step
         self.buckets[key] = self.buckets.get(key, 0.0) + value
         if self.first is None or key < self.first:
             self.first = key
+        counts = self.by_post.get(key)
+        if counts is None:
+            counts = self.by_post[key] = {}
+            # what the next decisions read: the window and its hold
+            oldest = key - (self.rule.window + self.rule.hold) * step
+            for old in [b for b in self.by_post if b < oldest]:
+                del self.by_post[old]
+        counts[post] = counts.get(post, 0.0) + value
         if self.rule.per_post:
             track = self.posts.get(post)
             if track is None:
@@ -182,6 +196,15 @@ class SeriesDetector:
         newest = max((t.birth for t in self.posts.values()), default=0)
         done = [t.total for t in self.posts.values() if t.birth < newest - 2 * 86_400]
         return sum(done) / len(done) if done else 10.0
+
+    def drivers(self, last: int, top: int = 3) -> tuple[tuple[str, float], ...]:
+        """The posts with the most of the window's count ending at ``last``."""
+        step, total = self.rule.step_seconds, dict[str, float]()
+        for b in range(last - (self.rule.window - 1) * step, last + step, step):
+            for post, n in self.by_post.get(b, {}).items():
+                total[post] = total.get(post, 0.0) + n
+        ranked = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+        return tuple(ranked[:top])
 
     def mark_unknown(self, start: int, end: int) -> None:
         """A source was down in [start, end): those buckets are neither zeros nor counts."""
@@ -249,7 +272,8 @@ class SeriesDetector:
             if self._streak >= rule.hold:
                 self.firing, self._streak = True, 0
                 self._frozen_since = last
-                return Transition(self.page_id, self.platform, rule, "firing", v)
+                drivers = self.drivers(last)
+                return Transition(self.page_id, self.platform, rule, "firing", v, drivers)
         else:
             calm = v.ratio is not None and v.ratio < rule.resolve_ratio
             self._streak = self._streak + 1 if calm else 0

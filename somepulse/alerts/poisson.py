@@ -1,4 +1,4 @@
-"""Poisson tail probability without SciPy: P(X >= k) for X ~ Poisson(lam)."""
+"""Poisson tail probability and quantiles without SciPy (X ~ Poisson(lam))."""
 
 from __future__ import annotations
 
@@ -18,3 +18,31 @@ def poisson_sf(k: int, lam: float) -> float:
             log_term += math.log(lam) - math.log(i)
         cdf += math.exp(log_term)
     return max(0.0, 1.0 - cdf)
+
+
+def poisson_quantile(q: float, lam: float) -> int:
+    """The least k with P(X <= k) >= q (normal approximation beyond lam = 1000, where
+    the sum would be long and the approximation is within one count)."""
+    if lam <= 0:
+        return 0
+    if lam > 1000:
+        return max(0, round(lam + _z(q) * math.sqrt(lam)))
+    log_term, cdf, k = -lam, 0.0, 0
+    while True:
+        cdf += math.exp(log_term)
+        if cdf >= q:
+            return k
+        k += 1
+        log_term += math.log(lam) - math.log(k)
+
+
+def _z(q: float) -> float:
+    """The standard normal quantile, by bisection on erf (no SciPy)."""
+    lo, hi = -10.0, 10.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < q:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2

@@ -41,6 +41,7 @@ class SurgeService:
         publish: Callable[[bytes, bytes], Awaitable[None]] | None = None,
         pages: Mapping[str, PageInfo] | None = None,
     ) -> None:
+        self.pages = pages or {}
         self.detector = StreamDetector(config, pages)
         self.detector.verdicts = []  # every decision goes to surge_verdicts (Grafana's)
         self._verdicts_flushed = time.monotonic()
@@ -158,7 +159,8 @@ class SurgeService:
         bucket, fired_at = self.fired.get(key, (t.verdict.bucket, t.at))
         if t.state == "resolved":
             self.fired.pop(key, None)
-        rec = record(t, bucket)
+        page = self.pages.get(t.page_id)
+        rec = record(t, bucket, page)
         self.recent.appendleft(rec)
         log.warning("ALERT %s: %s", t.state, rec["summary"])
         loop = asyncio.get_running_loop()
@@ -167,5 +169,5 @@ class SurgeService:
             await self.publish(rec["alert_id"].encode(), orjson.dumps(rec))
         if self.alertmanager is not None:
             self.alertmanager.submit(
-                rec["alert_id"], alertmanager_payload(t, fired_at, self.board_url)
+                rec["alert_id"], alertmanager_payload(t, fired_at, self.board_url, page)
             )

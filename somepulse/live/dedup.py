@@ -3,7 +3,11 @@ the same events arrive again (Kafka is at least once), and live numbers and the 
 detector must not count them twice.
 
 Ids are remembered for an event-time horizon (the longest any live state looks back:
-the question queue's 14 days), so an event re-sent a day late is still recognised.
+the question queue's 14 days), so an event re-sent a day late is still recognised. An
+event older than the horizon (a re-send weeks late, whose id is forgotten) is not
+taken live at all: it cannot be told from a first delivery, and counting it twice
+would raise the surge detector's baselines. ClickHouse stores it (exactly once: the
+events table replaces by id), and a rebuild of live state reads it from there.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ class Deduplicator:
         self.watermark = 0
 
     def first(self, event_id: str, ts: int) -> bool:
-        """True the first time an id is seen (and remember it)."""
-        if event_id in self._seen:
+        """True the first time an id is seen (and remember it); False for a repeat and
+        for an event older than the horizon (too late to tell: the module's doc)."""
+        if event_id in self._seen or ts < self.watermark - self.horizon:
             return False
         self._seen.add(event_id)
         hour = ts - ts % 3600

@@ -67,6 +67,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
     (20, "needs_reply", _file("020_needs_reply.sql")),
     (21, "source_status", _file("021_source_status.sql")),
     (22, "surge_verdicts", _file("022_surge_verdicts.sql")),
+    (23, "alert_posts", _file("023_alert_posts.sql")),
 )
 MAX_MIGRATION = MIGRATIONS[-1][0]
 

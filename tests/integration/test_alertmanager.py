@@ -270,3 +270,69 @@ def test_an_alertmanager_behind_an_authenticating_proxy_is_reached(tmp_path: Pat
     for i in range(MAX_PENDING + 5):
         client.submit(f"k{i}", {"labels": {}, "endsAt": "x"})
     assert len(client.pending) == MAX_PENDING
+
+
+def test_one_episode_reaches_on_call_once(
+    tmp_path: Path, receiver: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """The deployed routing on a real Alertmanager (group_wait 1 s, group_interval 2 s
+    here): a warning re-posted every second for 8 s is notified once; a critical for the
+    same page and metric is an escalation (notified, the warning inhibited); the end of
+    both is one resolved notification."""
+    hook_url, notifications = receiver
+    am = Alertmanager(tmp_path, hook_url)
+    am.start()
+    try:
+        asyncio.run(episode(am, notifications))
+    finally:
+        am.stop()
+
+
+async def episode(am: Alertmanager, notifications: list[dict[str, Any]]) -> None:
+    from somepulse.alerts.detector import Verdict
+
+    rules = {r.name: r for r in load_alert_config().rules}
+    bucket = int(datetime(2020, 3, 12, 10, tzinfo=UTC).timestamp())
+    verdict = Verdict(bucket, 412, 170.0, 412 / 170, 1e-9, True, 1.0)
+    warning = Transition("nav.foreldrepenger", "facebook", rules["questions"], "firing", verdict)
+    critical_rule = rules["questions"].model_copy(
+        update={"name": "questions_x3", "severity": "critical"}
+    )
+    critical = Transition("nav.foreldrepenger", "facebook", critical_rule, "firing", verdict)
+    client = AlertmanagerClient(am.url)
+    runner = asyncio.create_task(client.run())
+    board = "http://grafana.local/d/somepulse-duty"
+    now = datetime.now(UTC)
+
+    def firing() -> list[dict[str, Any]]:
+        return [n for n in notifications if n["status"] == "firing"]
+
+    try:
+        for _ in range(8):  # the worker's re-posts of a firing alert
+            client.submit("w", alertmanager_payload(warning, now, board))
+            await asyncio.sleep(1)
+        assert len(firing()) == 1, notifications
+        assert [a["labels"]["severity"] for a in firing()[0]["alerts"]] == ["warning"]
+
+        for _ in range(6):  # escalation: a critical for the same page and metric
+            client.submit("w", alertmanager_payload(warning, now, board))
+            client.submit("c", alertmanager_payload(critical, now, board))
+            await asyncio.sleep(1)
+        assert len(firing()) == 2, notifications
+        states = {
+            a["labels"]["severity"]: a["status"]["state"] for a in await active_alerts(am.url)
+        }
+        assert states == {"warning": "suppressed", "critical": "active"}
+
+        end = datetime.now(UTC)
+        for t, key in ((warning, "w"), (critical, "c")):
+            ended = Transition(t.page_id, t.platform, t.rule, "resolved", t.verdict)
+            payload = alertmanager_payload(ended, now, board)
+            payload["endsAt"] = end.isoformat()
+            client.submit(key, payload)
+        await wait_until(lambda: any(n["status"] == "resolved" for n in notifications), 15)
+        await asyncio.sleep(4)  # two more group intervals: nothing else arrives
+        assert len(firing()) == 2
+        assert len([n for n in notifications if n["status"] == "resolved"]) == 1
+    finally:
+        runner.cancel()

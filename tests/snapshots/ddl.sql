@@ -363,6 +363,11 @@ ORDER BY (page_id, platform, rule, bucket)
 TTL toDateTime(decided_at) + INTERVAL 30 DAY
 COMMENT 'the surge detector''s decisions per page, rule and bucket (kept 30 days after they were made)';
 
+-- migration 023_alert_posts
+ALTER TABLE somepulse.alerts
+    ADD COLUMN IF NOT EXISTS post_ids Array(String) COMMENT 'posts with the most of the window''s count, most first',
+    ADD COLUMN IF NOT EXISTS post_counts Array(Float64) COMMENT 'their counts in the window (share = count / observed)';
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question, verb) ->
     is_question AND verb = 'add'

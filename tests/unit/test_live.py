@@ -79,6 +79,19 @@ def test_an_event_resent_a_day_late_is_not_counted_again() -> None:
     assert state.engagement.page_totals()["nav.foreldrepenger"] == {"reaction": 1, "engagement": 1}
 
 
+def test_an_event_resent_weeks_late_is_not_counted_again() -> None:
+    """Beyond the 14-day id horizon the id is forgotten: the event is not taken live
+    (ClickHouse has it once), so neither live numbers nor baselines count it twice."""
+    state = LiveState({})
+    assert len(state.add([ev(1, 0, "comment", True)])) == 1
+    assert len(state.add([ev(2, 60 * 24 * 15)])) == 1  # fifteen days later
+    state.evict()
+    assert "e1" not in state.seen._seen  # forgotten: memory stays bounded
+    assert state.add([ev(1, 0, "comment", True)]) == []  # the re-send, 15 days late
+    assert len(state.add([ev(3, 60 * 24 * 2, "comment", True)])) == 1  # 13 days late: new
+    assert state.add([ev(3, 60 * 24 * 2, "comment", True)]) == []  # and its repeat
+
+
 def test_old_minutes_leave_the_horizon() -> None:
     state = LiveState({}, LiveEngagement(horizon=timedelta(minutes=30)))
     live = state.engagement
