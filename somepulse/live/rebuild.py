@@ -72,14 +72,24 @@ def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str])
         f"(SELECT max(occurred_at) FROM {db}.events WHERE {where_pages} "
         f"AND kind IN ('page_reply', 'interaction', 'private_message')) - INTERVAL {days} DAY"
     )
-    # every counted signal of the horizon (item changes included): what a redelivery
-    # must not count again
+
+    # every counted signal of each page's horizon (item changes included): what a
+    # redelivery must not count again (pages run at different times: their own horizon)
+    def counted(t: str) -> str:
+        return (
+            f"({t}kind IN ('interaction', 'page_reply', 'needs_reply_mark') "
+            f"OR ({t}kind = 'private_message' AND {t}direction = 'in'))"
+        )
+
     ids = store.query(
-        f"SELECT DISTINCT event_id, toUnixTimestamp(occurred_at) AS ts FROM {db}.events "
-        f"WHERE {where_pages} AND occurred_at >= {since} AND (kind IN ('interaction', "
-        f"'page_reply', 'needs_reply_mark') OR (kind = 'private_message' AND direction = 'in'))"
+        f"SELECT DISTINCT e.event_id AS event_id, toUnixTimestamp(e.occurred_at) AS ts, "
+        f"e.page_id AS page_id FROM {db}.events AS e INNER JOIN (SELECT page_id, "
+        f"max(occurred_at) - INTERVAL {days} DAY AS since FROM {db}.events "
+        f"WHERE {where_pages} AND {counted('')} GROUP BY page_id) AS m "
+        f"ON e.page_id = m.page_id "
+        f"WHERE e.{where_pages} AND e.occurred_at >= m.since AND {counted('e.')}"
     )
-    state.seen.load((r["event_id"], int(r["ts"])) for r in ids)
+    state.seen.load((r["event_id"], int(r["ts"]), r["page_id"]) for r in ids)
     replies = store.query(
         f"SELECT event_id, page_id, in_reply_to, toString(channel) AS channel, thread_id, "
         f"toString(replied_at) AS at FROM {db}.v_page_replies "

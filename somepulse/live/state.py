@@ -44,7 +44,7 @@ class LiveState:
         event id; a reach figure is always taken, a later one revises it)."""
         # counted signals once per event id (a replay must add nothing); a reach figure
         # is taken every time (a later snapshot revises it)
-        if signal.reach is None and not self.seen.first(signal.event_id, signal.ts):
+        if signal.reach is None and not self.seen.first(signal.event_id, signal.ts, signal.page_id):
             return False
         self.page_ids.add(signal.page_id)
         self.engagement.add(signal)

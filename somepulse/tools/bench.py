@@ -29,6 +29,7 @@ from rich.table import Table
 from somepulse.collectors.scenario.generator import ScenarioGenerator, iso
 from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.settings import Settings
+from somepulse.tools.bench_alert_delivery import AlertRecorder, alert_delivery
 from somepulse.tools.stack import Stack
 
 
@@ -41,11 +42,16 @@ def run_bench(
     console.print(f"preparing {events:,} scenario events…")
     messages, count = prepare_messages(events, settings)
     results: dict[str, Any] = {}
-    with Stack(bench_settings, console=console) as stack:
-        results |= asyncio.run(throughput(stack, settings.events_topic, messages, count, console))
-        results |= asyncio.run(
-            latency(stack, settings.events_topic, rate, latency_seconds, console)
-        )
+    recorder = AlertRecorder()
+    env = {"SOMEPULSE_ALERTMANAGER_URL": recorder.url}
+    try:
+        with Stack(bench_settings, console=console, worker_env=env) as stack:
+            topic = settings.events_topic
+            results |= asyncio.run(throughput(stack, topic, messages, count, console))
+            results |= asyncio.run(latency(stack, topic, rate, latency_seconds, console))
+            results |= asyncio.run(alerts(stack, topic, recorder, console))
+    finally:
+        recorder.close()
     show(results, console)
     (settings.data_dir / "bench.json").write_bytes(
         orjson.dumps(results, option=orjson.OPT_INDENT_2)
@@ -219,6 +225,20 @@ async def latency(
     }
 
 
+async def alerts(
+    stack: Stack, topic: str, recorder: AlertRecorder, console: Console, pages: int = 30
+) -> dict[str, Any]:
+    producer = _producer(stack.bootstrap)
+    waits = await alert_delivery(stack, producer, topic, recorder, pages, console)
+    return {
+        "alert_pages": pages,
+        "alerts_arrived": len(waits),
+        "alert_p50_ms": 1000 * _quantile(waits, 0.5),
+        "alert_p99_ms": 1000 * _quantile(waits, 0.99),
+        "alert_max_ms": 1000 * waits[-1] if waits else float("nan"),
+    }
+
+
 def _quantile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -260,6 +280,14 @@ def show(results: dict[str, Any], console: Console) -> None:
         "event time → inserted p50 / p99",
         f"{results['insert_p50_ms']:,.0f} / {results['insert_p99_ms']:,.0f} ms",
         "",
+    )
+    table.add_row(
+        "tipping event → Alertmanager p50 / p99",
+        f"{results['alert_p50_ms']:,.0f} / {results['alert_p99_ms']:,.0f} ms",
+        "≤ 1 000",
+    )
+    table.add_row(
+        "  surges alerted", f"{results['alerts_arrived']} of {results['alert_pages']}", ""
     )
     console.print(table)
 

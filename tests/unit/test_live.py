@@ -92,6 +92,17 @@ def test_an_event_resent_weeks_late_is_not_counted_again() -> None:
     assert state.add([ev(3, 60 * 24 * 2, "comment", True)]) == []  # and its repeat
 
 
+def test_a_page_catching_up_after_an_outage_is_not_late() -> None:
+    """The horizon is per page: a collector a fortnight behind the partition's other
+    pages (catching up after an outage) delivers new events, and they count."""
+    state = LiveState({})
+    state.add([ev(1, 60 * 24 * 20, page="nav.jobblyst")])  # another page, 20 days on
+    assert len(state.add([ev(2, 0, "comment", True)])) == 1  # this page, 20 days behind
+    state.evict()
+    assert state.add([ev(2, 0, "comment", True)]) == []  # its repeat is still known
+    assert len(state.add([ev(3, 5, "comment", True)])) == 1
+
+
 def test_old_minutes_leave_the_horizon() -> None:
     state = LiveState({}, LiveEngagement(horizon=timedelta(minutes=30)))
     live = state.engagement
@@ -120,7 +131,9 @@ def test_rebuild_from_clickhouse_rows() -> None:
             }
         ],
     )
-    state.seen.load([("e1", int(datetime(2020, 3, 12, 9, tzinfo=UTC).timestamp()))])
+    state.seen.load(
+        [("e1", int(datetime(2020, 3, 12, 9, tzinfo=UTC).timestamp()), "nav.foreldrepenger")]
+    )
     assert live.page_totals()["nav.jobblyst"]["engagement"] == 7
     # e1 is already in the rebuilt numbers: a redelivery of it adds nothing
     assert state.add([ev(1, 0, page="nav.jobblyst")]) == []
