@@ -87,6 +87,17 @@ class StreamDetector:
             self._next[id(det)] = nxt
             det.restore_streak(nxt)
 
+    def state_size(self) -> int:
+        """Numbers held for all pages (buckets, outage marks, posts' courses, the last
+        window's counts per post): what must stay flat as history grows."""
+        return sum(
+            len(d.buckets) + len(d.unknown) + len(d.posts)
+            + sum(len(t.counts) for t in d.posts.values())
+            + sum(len(c) for c in d.by_post.values())
+            for detectors in self.detectors.values()
+            for d in detectors
+        )  # fmt: skip
+
     def drop(self, page_ids: set[str]) -> None:
         for key in [k for k in self.detectors if k[0] in page_ids]:
             for det in self.detectors.pop(key):

@@ -19,6 +19,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,9 @@ class Backtest:
     processor: MessageProcessor = field(default_factory=lambda: MessageProcessor("backtest"))
     events: int = 0
     dead: int = 0
+    # (month, detector state size at its end): memory must stay flat with history
+    sizes: list[tuple[str, int]] = field(default_factory=list)
+    _next_month: int = 0
 
     def __post_init__(self) -> None:
         self.detector = StreamDetector(self.config, self.pages)
@@ -63,8 +67,17 @@ class Backtest:
             fresh = [s for s in map(classify, result.events) if s is not None and take(s)]
             if fresh:
                 observe(observations(fresh))
+                if fresh[-1].ts >= self._next_month:
+                    self._measure(fresh[-1].ts)
             if offset % 10_000 == 0:
                 self.live.evict()
+
+    def _measure(self, ts: int) -> None:
+        """The detector's size as a new month of event time begins."""
+        day = datetime.fromtimestamp(ts, UTC).date()
+        self.sizes.append((f"{day:%Y-%m}", self.detector.state_size()))
+        nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        self._next_month = int(datetime(nxt.year, nxt.month, 1, tzinfo=UTC).timestamp())
 
     @property
     def transitions(self) -> list[Transition]:
@@ -161,6 +174,13 @@ def run_backtest(
     return 0
 
 
+def state_line(sizes: list[tuple[str, int]]) -> str:
+    """The detector's size when each month began, every third month: it grows while
+    the first 13 weeks fill and is flat after."""
+    shown = sizes[::3] + ([sizes[-1]] if sizes and (len(sizes) - 1) % 3 else [])
+    return ", ".join(f"{month}: {n:,}" for month, n in shown)
+
+
 def print_score(scores: list[Score], console: Console) -> None:
     false = Table(title="False pages per page per quarter (warning or critical, nothing planted)")
     for col in ("page size", "rule", "mean", "worst page"):
@@ -211,6 +231,7 @@ def run_alert_bench(
     from somepulse.collectors.scenario.unkind import UnkindScenario
 
     scores = []
+    sizes: dict[int, list[tuple[str, int]]] = {}
     for seed in seeds:
         scenario = UnkindScenario(seed)
         truth = scenario.truth
@@ -224,6 +245,8 @@ def run_alert_bench(
             f"seed {seed}: {bt.events:,} events, {len(bt.transitions)} transitions, "
             f"{seconds:.1f} s ({bt.events / seconds:,.0f} events/s)"
         )
+        console.print(f"  detector state (numbers held) {state_line(bt.sizes)}")
+        sizes[seed] = bt.sizes
     print_score(scores, console)
     if json_out is not None:
         doc = {
@@ -231,6 +254,7 @@ def run_alert_bench(
             "scores": [s.as_dict() for s in scores],
             "false": false_table(scores),
             "episodes": episode_table(scores),
+            "state_sizes": sizes,
         }
         json_out.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
     return scores

@@ -170,3 +170,21 @@ def test_a_burst_is_what_the_posts_do_not_explain() -> None:
     firing = [t for t in fired if t.state == "firing"]
     assert len(firing) == 1  # the popular post's strong start is expected; the burst is not
     assert timedelta(0) < firing[0].at - datetime.fromtimestamp(burst, UTC) <= timedelta(hours=1)
+
+
+def test_detector_state_is_flat_with_history() -> None:
+    """Two years of a steady page (a question an hour, each under the day's post): the
+    numbers held after half a year equal those after two years — what the fits read
+    (13 weeks and a window), a week of posts, the last window's posts."""
+    detector = StreamDetector(CONFIG)
+    sizes = {}
+    for hour in range(2 * 365 * 24):
+        ts = T0 + hour * 3600 + 600
+        detector.observe([("p", "facebook", s, ts, 1.0, None, f"post{hour // 24}")
+                          for s in ("questions", "comments")])  # fmt: skip
+        if hour % (26 * 7 * 24) == 0:  # every half year
+            sizes[hour // (26 * 7 * 24)] = detector.state_size()
+    # hourly questions and comments: 93 days of hours each; 5-minute comments: 93 days
+    # of buckets with a count (one an hour) and their posts' courses for a week
+    assert sizes[1] == sizes[2] == sizes[3] == sizes[4]
+    assert sizes[1] < 3 * 93 * 24 + 8 * 24 * 2 + 200
