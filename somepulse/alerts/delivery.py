@@ -61,7 +61,7 @@ def numbers(t: Transition) -> str:
     the model's expectation."""
     v, noun = t.verdict, NOUNS.get(t.rule.source, t.rule.source)
     seen = f"{v.observed:,.0f}"
-    if t.rule.max_p_value >= 1:  # a reported figure: no count model, no range
+    if t.rule.reported:  # a reported figure: no count range
         return f"{seen} {noun} {span(t)}, usually about {v.baseline or 0:,.0f}"
     if (v.baseline or 0.0) < 0.5:  # usually none
         return f"from none to {seen} {noun} {span(t)}"
@@ -148,7 +148,7 @@ def alertmanager_payload(
         "ratio": f"{v.ratio:.2f}" if v.ratio is not None and math.isfinite(v.ratio) else "new",
         "board": link,
     }
-    if t.rule.max_p_value < 1:
+    if not t.rule.reported:
         low, high = usual_range(v)
         annotations["usual"] = f"{low}-{high}"
     if t.drivers:

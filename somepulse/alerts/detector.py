@@ -32,7 +32,8 @@ POST_DECAY = 3 * 3600.0  # mean delay of a comment after its post's first
 PRIOR = 0.5  # weight of the typical post, in shares of a post's course seen
 REFIT = {"5min": 86_400, "hour": 6 * 3600, "day": 6 * 3600}
 FREEZE_MAX = 28 * 86400  # a surge longer than four weeks becomes the new usual
-HISTORY = (SLOW_DAYS + 2) * 86400  # what the fits read; older buckets are pruned
+HISTORY = (SLOW_DAYS + 2) * 86400
+REPORTED = {"reach"}  # what the fits read; older buckets are pruned
 
 
 class Rule(BaseModel):
@@ -61,6 +62,11 @@ class Rule(BaseModel):
     @property
     def step_seconds(self) -> int:
         return STEP_SECONDS[self.step]
+
+    @property
+    def reported(self) -> bool:
+        """A figure platforms report (reach), not a count of people's actions."""
+        return self.source in REPORTED
 
 
 @dataclass(frozen=True)
@@ -229,7 +235,7 @@ class SeriesDetector:
         if self._fitted != period or self._model is None:
             self._model = fit(
                 self.buckets, self.unknown, self.first if self.first is not None else before,
-                step, self.rule.window, before, self.calendar, self.rule.max_p_value < 1,
+                step, self.rule.window, before, self.calendar, not self.rule.reported,
             )  # fmt: skip
             self._fitted = period
         return self._model

@@ -112,9 +112,10 @@ def fit(
     if level is None:
         return None
     model = Model(base.per_class, shape, level, 1.0)
-    if not counted:
-        return model
-    dispersion = _dispersion(values, unknown, first, step, window, before, calendar, model)
+    # a reported figure (reach) varies in proportion to itself, not as a count: its
+    # dispersion (variance over mean) is in the thousands, and is not capped
+    cap = MAX_DISPERSION if counted else math.inf
+    dispersion = _dispersion(values, unknown, first, step, window, before, calendar, model, cap)
     return Model(base.per_class, shape, level, dispersion)
 
 
@@ -199,6 +200,7 @@ def _dispersion(
     before: int,
     calendar: Calendar,
     model: Model,
+    cap: float = MAX_DISPERSION,
 ) -> float:
     span = window * step
     num = den = 0.0
@@ -216,4 +218,4 @@ def _dispersion(
         den += e
     if den <= 0:
         return 1.0
-    return min(max(num / den, 1.0), MAX_DISPERSION)
+    return min(max(num / den, 1.0), cap)

@@ -5,6 +5,11 @@ alert resolves after it ended. Pure: the backtest and the benchmark feed it.
 A *page* is a firing transition of severity warning or critical (``info`` stays on the
 board). A page belongs to an episode when it is on the episode's page, from its start
 until a day after its end; any other page is false.
+
+An *incident* is what reaches on-call through Alertmanager, which groups a page's
+alerts (``group_by: [alertname, page]``): it opens when a paging alert fires while none
+of that page fires, and every alert that joins while one fires is an update of it (one
+incident in a pager; a follow-up message in a chat).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class EpisodeScore:
     end: datetime
     delay: timedelta | None = None  # to the first page by one of its rules; None: missed
     pages: int = 0  # paging firings during it (one means no flapping)
+    incidents: int = 0  # of those, the ones that opened an incident
     resolved_after_end: timedelta | None = None  # of the first rule that paged
 
 
@@ -50,6 +56,7 @@ class Score:
     days: int
     episodes: list[EpisodeScore] = field(default_factory=list)
     false_pages: Counter[tuple[str, str]] = field(default_factory=Counter)  # (page, rule)
+    false_incidents: Counter[str] = field(default_factory=Counter)  # page
     sizes: dict[str, str] = field(default_factory=dict)  # page -> size
 
     def false_per_quarter(self, page: str, rule: str | None = None) -> float:
@@ -58,9 +65,16 @@ class Score:
         )
         return n / (self.days / QUARTER_DAYS)
 
+    def false_incidents_per_quarter(self, page: str) -> float:
+        return self.false_incidents[page] / (self.days / QUARTER_DAYS)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "days": self.days,
+            "false_incidents_per_quarter": {
+                page: round(self.false_incidents_per_quarter(page), 2)
+                for page in sorted(self.sizes)
+            },
             "false_pages_per_quarter": {
                 page: round(self.false_per_quarter(page), 2) for page in sorted(self.sizes)
             },
@@ -80,6 +94,7 @@ class Score:
                     if e.delay is None
                     else round(e.delay / timedelta(hours=1), 2),
                     "pages": e.pages,
+                    "incidents": e.incidents,
                     "resolved_hours_after_end": None
                     if e.resolved_after_end is None
                     else round(e.resolved_after_end / timedelta(hours=1), 1),
@@ -106,18 +121,27 @@ def score(fired: list[Fired], truth: dict[str, Any]) -> Score:
         if e.get("expect", "page") == "page"
     ]
     result.episodes = episodes
+    firing: dict[str, set[str]] = {}  # page -> its paging rules firing now
     for f in sorted(fired, key=lambda f: f.at):
-        if f.state != "firing" or f.severity not in PAGING:
+        if f.severity not in PAGING:
             continue
+        now = firing.setdefault(f.page_id, set())
+        if f.state != "firing":
+            now.discard(f.rule)
+            continue
+        opens = not now
+        now.add(f.rule)
         episode = next(
             (e for e in episodes if e.page_id == f.page_id and e.start <= f.at <= e.end + GRACE),
             None,
         )
         if episode is None:
             result.false_pages[(f.page_id, f.rule)] += 1
+            result.false_incidents[f.page_id] += opens
             sizes.setdefault(f.page_id, "")
             continue
         episode.pages += 1
+        episode.incidents += opens
         if episode.delay is None and f.rule in episode.rules:
             episode.delay = f.at - episode.start
             resolved = next(
@@ -145,13 +169,9 @@ def false_table(scores: list[Score]) -> list[dict[str, Any]]:
     )
     rows = []
     for size in sizes:
+        pages = [(sc, p) for sc in scores for p, s in sc.sizes.items() if s == size]
         for rule in [*rules, None]:
-            per_page = [
-                sc.false_per_quarter(p, rule)
-                for sc in scores
-                for p, s in sc.sizes.items()
-                if s == size
-            ]
+            per_page = [sc.false_per_quarter(p, rule) for sc, p in pages]
             rows.append(
                 {
                     "size": size,
@@ -160,6 +180,15 @@ def false_table(scores: list[Score]) -> list[dict[str, Any]]:
                     "max": max(per_page),
                 }
             )
+        incidents = [sc.false_incidents_per_quarter(p) for sc, p in pages]
+        rows.append(
+            {
+                "size": size,
+                "rule": "incidents (grouped by page)",
+                "mean": statistics.fmean(incidents),
+                "max": max(incidents),
+            }
+        )
     return rows
 
 
@@ -194,6 +223,7 @@ def episode_table(scores: list[Score]) -> list[dict[str, Any]]:
                 "delay_median_h": statistics.median(found) if found else None,
                 "delay_max_h": max(found) if found else None,
                 "pages_max": max(e.pages for e in eps),
+                "incidents_max": max(e.incidents for e in eps),
                 "resolved_after_end_max_h": max(resolved) if resolved else None,
             }
         )

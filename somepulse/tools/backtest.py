@@ -203,6 +203,7 @@ def print_score(scores: list[Score], console: Console) -> None:
         "delay median",
         "delay worst",
         "pages/episode (worst)",
+        "incidents/episode (worst)",
         "resolved after end (worst)",
     ):
         planted.add_column(col, justify="left" if col in ("page size", "episode") else "right")
@@ -215,6 +216,7 @@ def print_score(scores: list[Score], console: Console) -> None:
             _hours(row["delay_median_h"]),
             _hours(row["delay_max_h"]),
             str(row["pages_max"]),
+            str(row["incidents_max"]),
             _hours(row["resolved_after_end_max_h"]),
         )
     console.print(planted)
@@ -231,7 +233,7 @@ def run_alert_bench(
     from somepulse.collectors.scenario.unkind import UnkindScenario
 
     scores = []
-    sizes: dict[int, list[tuple[str, int]]] = {}
+    sizes: dict[str, list[tuple[str, int]]] = {}
     for seed in seeds:
         scenario = UnkindScenario(seed)
         truth = scenario.truth
@@ -246,7 +248,7 @@ def run_alert_bench(
             f"{seconds:.1f} s ({bt.events / seconds:,.0f} events/s)"
         )
         console.print(f"  detector state (numbers held) {state_line(bt.sizes)}")
-        sizes[seed] = bt.sizes
+        sizes[str(seed)] = bt.sizes
     print_score(scores, console)
     if json_out is not None:
         doc = {

@@ -47,6 +47,12 @@ def test_a_scorecard_by_hand() -> None:
     assert rows["all rules"]["mean"] == pytest.approx(per_quarter)
     (kind,) = episode_table([result])
     assert (kind["missed"], kind["delay_median_h"], kind["pages_max"]) == (0, 3.0, 2)
+    # grouped by page, as Alertmanager does: the reach page joins the questions incident;
+    # the late questions page joins the reach alert, still firing: no new incident
+    assert episode.incidents == 1 and kind["incidents_max"] == 1
+    assert +result.false_incidents == {"calm": 1}
+    incidents = {r["size"]: r for r in false_table([result]) if r["rule"].startswith("incidents")}
+    assert incidents["large"]["mean"] == pytest.approx(per_quarter / 2)
 
 
 def test_backtest_command_replays_a_file_and_writes_its_findings(tmp_path: Path) -> None:
