@@ -184,15 +184,23 @@ def firing_payload(row: dict[str, Any], board_url: str) -> dict[str, Any]:
     """An alert still firing, rebuilt from its ``v_alerts_firing`` row (after a restart:
     the summary as stored, which names the posts)."""
     query = urlencode({"var-page": row["page_id"], "var-platform": row["pf"]})
+    annotations = {
+        "summary": row["summary"],
+        "value": f"{row['observed']:g}",
+        "baseline": f"{row['baseline']:g}",
+        "ratio": f"{row['ratio']:.2f}",
+        "board": f"{board_url}?{query}",
+    }
+    drivers = list(zip(row.get("post_ids") or [], row.get("post_counts") or [], strict=False))
+    if drivers:
+        annotations["posts"] = "\n".join(
+            driver_text(post, count, row["observed"])
+            + (f" {url}" if (url := post_url(row["pf"], post)) else "")
+            for post, count in drivers
+        )
     return {
         "labels": labels(row["page_id"], row["pf"], row["metric"], row["r"], row["severity"]),
-        "annotations": {
-            "summary": row["summary"],
-            "value": f"{row['observed']:g}",
-            "baseline": f"{row['baseline']:g}",
-            "ratio": f"{row['ratio']:.2f}",
-            "board": f"{board_url}?{query}",
-        },
+        "annotations": annotations,
         "startsAt": row["at"].replace(" ", "T") + "+00:00",
         "generatorURL": f"{board_url}?{query}",
     }

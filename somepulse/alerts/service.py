@@ -111,7 +111,7 @@ class SurgeService:
         for row in self.store.query(
             f"SELECT page_id, toString(platform) AS pf, toString(rule) AS r, alert_id, "
             f"toString(fired_at) AS at, observed, baseline, ratio, summary, "
-            f"toString(metric) AS metric, toString(severity) AS severity "
+            f"toString(metric) AS metric, toString(severity) AS severity, post_ids, post_counts "
             f"FROM {db}.v_alerts_firing WHERE {pages}"
         ):
             if self.alertmanager is not None:

@@ -1055,7 +1055,7 @@ COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 an
 
 CREATE OR REPLACE VIEW somepulse.v_alerts_firing AS
 SELECT alert_id, page_id, platform, rule, metric, severity, at AS fired_at, observed, baseline,
-       ratio, summary
+       ratio, summary, post_ids, post_counts
 FROM somepulse.alerts FINAL
 WHERE state = 'firing' AND alert_id NOT IN (SELECT alert_id FROM somepulse.alerts WHERE state = 'resolved')
 COMMENT 'alerts firing now';

@@ -101,3 +101,18 @@ def test_post_addresses() -> None:
         == "https://mastodon.example.se/@regionexempel/11223344"
     )
     assert post_url("instagram", "17895695668004550") is None  # needs the shortcode
+
+
+def test_an_alert_restored_after_a_restart_still_names_its_posts() -> None:
+    from somepulse.alerts.delivery import firing_payload
+
+    row = {"page_id": "nav.foreldrepenger", "pf": "youtube", "metric": "questions",
+           "r": "questions", "severity": "warning", "summary": "…", "observed": 200.0,
+           "baseline": 80.0, "ratio": 2.5, "at": "2020-03-12 10:00:00.000",
+           "post_ids": ["abc123", ""], "post_counts": [50.0, 10.0]}  # fmt: skip
+    alert = firing_payload(row, "http://g/d/x")
+    assert alert["annotations"]["posts"].splitlines() == [
+        "post abc123: 50 (25 %) https://www.youtube.com/watch?v=abc123",
+        "no post (private messages): 10 (5 %)",
+    ]
+    assert alert["labels"]["platform"] == "youtube"
