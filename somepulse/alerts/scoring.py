@@ -34,6 +34,7 @@ class Fired:
     severity: str
     state: str  # firing or resolved
     at: datetime
+    source: str = ""  # the rule's series: any paging rule on an episode's series counts
 
 
 @dataclass
@@ -142,7 +143,7 @@ def score(fired: list[Fired], truth: dict[str, Any]) -> Score:
             continue
         episode.pages += 1
         episode.incidents += opens
-        if episode.delay is None and f.rule in episode.rules:
+        if episode.delay is None and (f.rule in episode.rules or f.source in episode.rules):
             episode.delay = f.at - episode.start
             resolved = next(
                 (

@@ -85,7 +85,10 @@ class Backtest:
 
 
 def fired(transitions: Iterable[Transition]) -> list[Fired]:
-    return [Fired(t.page_id, t.rule.name, t.rule.severity, t.state, t.at) for t in transitions]
+    return [
+        Fired(t.page_id, t.rule.name, t.rule.severity, t.state, t.at, t.rule.source)
+        for t in transitions
+    ]
 
 
 def transition_row(t: Transition) -> dict[str, Any]:

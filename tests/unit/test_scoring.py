@@ -55,6 +55,17 @@ def test_a_scorecard_by_hand() -> None:
     assert incidents["large"]["mean"] == pytest.approx(per_quarter / 2)
 
 
+def test_any_paging_rule_on_an_episodes_series_detects_it() -> None:
+    fired = [
+        Fired("big", "questions_fast", "warning", "firing", T + timedelta(hours=5), "questions"),
+        Fired("big", "comments", "info", "firing", T + timedelta(hours=1), "comments"),
+        Fired("big", "questions", "warning", "firing", T + timedelta(hours=9), "questions"),
+    ]
+    (episode,) = score(fired, TRUTH).episodes
+    assert episode.delay == timedelta(hours=5)
+    assert (episode.pages, episode.incidents) == (2, 1)
+
+
 def test_backtest_command_replays_a_file_and_writes_its_findings(tmp_path: Path) -> None:
     from somepulse.alerts.detector import load_alert_config
     from somepulse.collectors.scenario.unkind import PAGES, UnkindScenario
