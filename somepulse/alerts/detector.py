@@ -32,8 +32,8 @@ POST_DECAY = 3 * 3600.0  # mean delay of a comment after its post's first
 PRIOR = 0.5  # weight of the typical post, in shares of a post's course seen
 REFIT = {"5min": 86_400, "hour": 6 * 3600, "day": 6 * 3600}
 FREEZE_MAX = 28 * 86400  # a surge longer than four weeks becomes the new usual
-HISTORY = (SLOW_DAYS + 2) * 86400
-REPORTED = {"reach"}  # what the fits read; older buckets are pruned
+HISTORY = (SLOW_DAYS + 2) * 86400  # what the fits read; older buckets are pruned
+REPORTED = {"reach"}  # series platforms report as figures, not counts of actions
 
 
 class Rule(BaseModel):
