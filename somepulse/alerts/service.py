@@ -146,11 +146,22 @@ class SurgeService:
             return
         if len(pending) < 5_000 and time.monotonic() - self._verdicts_flushed < 10:
             return
+        body = self._verdict_body()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.executor, self.store.insert, "surge_verdicts", body)
+
+    def close(self) -> None:
+        """At stop (the event loop gone, the executor drained): the decisions made since
+        the last flush, so Grafana's rules read the last state the detector knew."""
+        if self.detector.verdicts:
+            self.store.insert("surge_verdicts", self._verdict_body())
+
+    def _verdict_body(self) -> bytes:
+        pending = self.detector.verdicts or []
         body = b"\n".join(orjson.dumps(verdict_row(v)) for v in pending)
         pending.clear()
         self._verdicts_flushed = time.monotonic()
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self.executor, self.store.insert, "surge_verdicts", body)
+        return body
 
     async def _deliver(self, t: Transition) -> None:
         key = (t.page_id, t.platform, t.rule.name)

@@ -205,6 +205,10 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
             if info is None or info.get("pid") == os.getpid():
                 settings.worker_file.unlink(missing_ok=True)
         runtime.executor.shutdown(wait=True)
+        try:
+            runtime.surge.close()
+        except Exception:  # the store may be what failed: say so, and stop anyway
+            log.exception("the surge detector's last decisions were not stored")
         analysts.shutdown(wait=False, cancel_futures=True)
         if read_only is not None:
             read_only.close()
