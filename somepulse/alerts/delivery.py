@@ -75,6 +75,14 @@ def driver_text(post: str, count: float, observed: float) -> str:
     return f"{where}: {count:,.0f} ({share:.0f} %)"
 
 
+def posts_annotation(drivers: list[tuple[str, float, str | None]], observed: float) -> str:
+    """One line per post that drove an alert: where, how many, share, and its address."""
+    return "\n".join(
+        driver_text(post, count, observed) + (f" {url}" if url else "")
+        for post, count, url in drivers
+    )
+
+
 def summary(t: Transition, name: str | None = None) -> str:
     """One line a communicator reads: page, numbers, and where most of it came from."""
     who = f"{name or t.page_id} ({t.platform})"
@@ -152,9 +160,8 @@ def alertmanager_payload(
         low, high = usual_range(v)
         annotations["usual"] = f"{low}-{high}"
     if t.drivers:
-        annotations["posts"] = "\n".join(
-            driver_text(d["post_id"], d["count"], v.observed) + (f" {d['url']}" if d["url"] else "")
-            for d in posts(t, page)
+        annotations["posts"] = posts_annotation(
+            [(d["post_id"], d["count"], d["url"]) for d in posts(t, page)], v.observed
         )
     alert: dict[str, Any] = {
         "labels": labels(t.page_id, t.platform, t.rule.source, t.rule.name, t.rule.severity),
@@ -193,10 +200,8 @@ def firing_payload(row: dict[str, Any], board_url: str) -> dict[str, Any]:
     }
     drivers = list(zip(row.get("post_ids") or [], row.get("post_counts") or [], strict=False))
     if drivers:
-        annotations["posts"] = "\n".join(
-            driver_text(post, count, row["observed"])
-            + (f" {url}" if (url := post_url(row["pf"], post)) else "")
-            for post, count in drivers
+        annotations["posts"] = posts_annotation(
+            [(post, count, post_url(row["pf"], post)) for post, count in drivers], row["observed"]
         )
     return {
         "labels": labels(row["page_id"], row["pf"], row["metric"], row["r"], row["severity"]),
