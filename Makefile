@@ -29,13 +29,15 @@ demo: $(STAMP)
 	$(BIN)/somepulse demo
 
 # Debian's Alertmanager for the alert-delivery tests (a real one, started by the tests),
+# Debian's Prometheus for promtool (the self-monitoring rules are unit-tested with it),
 # Debian's docker-compose to validate docker-compose.yml (no Docker engine here), and
 # Java 17 + Maven for Apache Kafka in tests/kafka (jars from Maven Central, cached)
 system-deps:
 	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null \
+	  && command -v promtool >/dev/null \
 	  && command -v java >/dev/null && command -v mvn >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    prometheus-alertmanager docker-compose openjdk-17-jre-headless maven; }
+	    prometheus-alertmanager prometheus docker-compose openjdk-17-jre-headless maven; }
 
 test: lint typecheck system-deps
 	$(BIN)/pytest -p no:cacheprovider tests

@@ -4,19 +4,43 @@ buckets for stream latencies (the client's defaults are seconds-scale)."""
 
 from __future__ import annotations
 
+import platform
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+)
+
+from somepulse import __version__
 
 MS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # event time -> stored: seconds live, but a replay of history is days behind
 E2E_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400, 30 * 86400)
 
 
+def standard_metrics(registry: CollectorRegistry, component: str) -> None:
+    """What is asked first in an incident (memory, CPU, open files, the version that
+    runs): the client's process, platform and GC collectors, and ``somepulse_build_info``
+    (``{version, python, component}`` = 1), which the health board and the rules read."""
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+    Info("somepulse_build", "The running SoMe Pulse release", registry=registry).info(
+        {"version": __version__, "python": platform.python_version(), "component": component}
+    )
+
+
 class WorkerMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        standard_metrics(r, "worker")
         self.messages = Counter(
             "somepulse_messages_consumed_total", "Kafka messages consumed", ["topic"], registry=r
         )
@@ -70,6 +94,37 @@ class WorkerMetrics:
         self.alert_firing = Gauge(
             "somepulse_alert_firing", "1 while a surge alert fires", ["page", "rule"], registry=r
         )
+        # self-monitoring (deploy/prometheus/rules): a dead or stuck worker must never
+        # silently mean "no surges"
+        self.last_insert = Gauge(
+            "somepulse_last_insert_timestamp_seconds",
+            "Wall-clock time of the last ClickHouse insert of events (0: none yet)",
+            registry=r,
+        )
+        self.decisions = Counter(
+            "somepulse_detector_decisions_total",
+            "Surge decisions made (one per page, rule and ended bucket)",
+            registry=r,
+        )
+        self.delivery_failures = Counter(
+            "somepulse_alertmanager_delivery_failures_total",
+            "Posts to Alertmanager that failed (retried with backoff)",
+            registry=r,
+        )
+        self.alerts_pending = Gauge(
+            "somepulse_alertmanager_pending_alerts",
+            "Alert transitions waiting to reach Alertmanager",
+            registry=r,
+        )
+        self._reported: dict[int, float] = {}
+
+    def catch_up(self, counter: Counter, total: float) -> None:
+        """Bring a counter up to a total kept by a part that knows nothing of
+        Prometheus (the detector, the Alertmanager client)."""
+        seen = self._reported.get(id(counter), 0.0)
+        if total > seen:
+            counter.inc(total - seen)
+            self._reported[id(counter)] = total
 
 
 class CollectorMetrics:
@@ -89,6 +144,7 @@ class CollectorMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        standard_metrics(r, "collector")
         self.events = Counter(
             "somepulse_collector_events_published_total",
             "Events published",

@@ -23,6 +23,7 @@ import aiohttp
 
 from somepulse.alerts.detector import Transition, Verdict
 from somepulse.alerts.poisson import poisson_quantile
+from somepulse.alerts.runbook import runbook_url
 from somepulse.domain.links import post_url
 from somepulse.domain.pages import PageInfo
 
@@ -155,6 +156,7 @@ def alertmanager_payload(
         "baseline": f"{v.baseline or 0:g}",
         "ratio": f"{v.ratio:.2f}" if v.ratio is not None and math.isfinite(v.ratio) else "new",
         "board": link,
+        "runbook_url": runbook_url(board_url, "SomePulseSurge"),
     }
     if not t.rule.reported:
         low, high = usual_range(v)
@@ -236,6 +238,7 @@ class AlertmanagerClient:
     pending: list[dict[str, Any]] = field(default_factory=list)
     firing: dict[str, dict[str, Any]] = field(default_factory=dict)
     delivered: int = 0
+    failures: int = 0  # posts that failed (the self-monitoring rules alert on them)
     last_latency: float | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -275,6 +278,7 @@ class AlertmanagerClient:
                     ) as resp:
                         resp.raise_for_status()
                 except (aiohttp.ClientError, TimeoutError) as exc:
+                    self.failures += 1
                     log.warning(
                         "Alertmanager at %s unreachable (%s); retrying in %.1f s",
                         redacted(self.url),

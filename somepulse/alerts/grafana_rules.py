@@ -7,9 +7,13 @@ the shape Grafana alerts on (string labels and one number).
 
 Why not the model in SQL: the detector fits a baseline per page (shape, level,
 dispersion, outages left out) that SQL would have to copy, and two copies drift. The
-stream detector is the pager (faster, exact, with hold and hysteresis); these rules put
-its state where Grafana users look and alert only through Alertmanager, which groups
-them with the detector's own alerts by page and rule.
+stream detector is the pager (faster, exact, with hold and hysteresis). These rules put
+its state where Grafana users look; they reach Alertmanager labelled
+``copy="grafana"``, which routes them to the board, never to on-call a second time
+(``deploy/alertmanager/alertmanager.yml``). Their labels are the worker's (``page``,
+``platform``, ``rule``, ``metric``, ``severity``) so a person can match one to the other.
+If the worker dies they cannot stand in for it (they read its decisions): Prometheus's
+``SomePulseWorkerDown`` pages for that (``deploy/prometheus/rules/somepulse.yml``).
 """
 
 from __future__ import annotations
@@ -19,12 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from somepulse.alerts.detector import AlertConfig, Rule, load_alert_config
+from somepulse.alerts.runbook import runbook_url
 from somepulse.alerts.silence import SILENCE_THRESHOLD
 
 # relative to the working directory: `somepulse grafana build` runs in a checkout or in
 # the directory an operator mounts into Grafana
 OUT = Path("deploy") / "grafana" / "provisioning" / "alerting" / "somepulse.yaml"
 DATASOURCE_UID = "somepulse-clickhouse"
+# the labels every rule carries: Alertmanager routes the copies to the board, and
+# `somepulse grafana push` routes the team's alerts in an agency's own policy tree
+COPY_LABELS = {"copy": "grafana", "team": "somepulse"}
+DEFAULT_BOARD_URL = "http://localhost:3000/d/somepulse-duty"
 
 
 def rule_sql(rule: Rule, db: str = "somepulse", now: str = "now()") -> str:
@@ -52,7 +61,7 @@ def source_silent_sql(db: str = "somepulse") -> str:
     )
 
 
-def source_silent_rule(db: str = "somepulse") -> dict[str, Any]:
+def source_silent_rule(db: str = "somepulse", board_url: str = DEFAULT_BOARD_URL) -> dict[str, Any]:
     """A page quiet for longer than its own rhythm explains (``alerts/silence.py``).
     Unlike the surge rules, no data is not OK here: a query that returns nothing means
     no page had any event for 120 days, or the store is empty — silence everywhere."""
@@ -61,13 +70,16 @@ def source_silent_rule(db: str = "somepulse") -> dict[str, Any]:
         "title": "SoMe Pulse: a page's source went silent",
         "condition": "B",
         "for": "15m",
-        "labels": {"rule": "source_silent", "metric": "events", "severity": "warning"},
+        "labels": {"rule": "source_silent", "metric": "events", "severity": "warning"}
+        | COPY_LABELS,
         "annotations": {
             "summary": "{{ $labels.page }}: no events for longer than its usual rhythm "
             "explains ({{ $values.A.Value }} expected); check the collector, its token "
             "and the webhook subscription",
             "description": "Expected events from the page's hour-of-week rhythm over 8 weeks; "
-            f"pages above {SILENCE_THRESHOLD:g}. See docs/alerts.md (source silent).",
+            f"pages above {SILENCE_THRESHOLD:g}. The worker pages for it "
+            "(SomePulseSourceSilent); this copy is for Grafana's alert list.",
+            "runbook_url": runbook_url(board_url, "SomePulseSourceSilent"),
         },
         "noDataState": "Alerting",
         "execErrState": "Error",
@@ -99,7 +111,10 @@ def source_silent_rule(db: str = "somepulse") -> dict[str, Any]:
 
 
 def provisioning(
-    config: AlertConfig, alertmanager_url: str = "http://alertmanager:9093", db: str = "somepulse"
+    config: AlertConfig,
+    alertmanager_url: str = "http://alertmanager:9093",
+    db: str = "somepulse",
+    board_url: str = DEFAULT_BOARD_URL,
 ) -> dict[str, Any]:
     """Grafana's alerting provisioning document (rule group, contact point, policy)."""
     rules = []
@@ -114,12 +129,15 @@ def provisioning(
                     "rule": rule.name,
                     "metric": rule.source,
                     "severity": rule.severity,
-                },
+                }
+                | COPY_LABELS,
                 "annotations": {
                     "summary": f"{{{{ $labels.page }}}}: {rule.summary} well above the "
                     "usual (the surge detector fires)",
                     "description": "The worker's surge detector decided this (surge_verdicts: "
-                    "observed, expected, ratio, tail); see docs/alerts.md.",
+                    "observed, expected, ratio, tail) and paged for it (SomePulseSurge); "
+                    "this copy is for Grafana's alert list.",
+                    "runbook_url": runbook_url(board_url, "SomePulseSurge"),
                 },
                 "noDataState": "OK",
                 "execErrState": "Error",
@@ -149,7 +167,7 @@ def provisioning(
                 ],
             }
         )
-    rules.append(source_silent_rule(db))
+    rules.append(source_silent_rule(db, board_url))
     return {
         "apiVersion": 1,
         "groups": [
@@ -174,7 +192,9 @@ def provisioning(
                 ],
             }
         ],
-        "policies": [{"orgId": 1, "receiver": "alertmanager", "group_by": ["page", "rule"]}],
+        # a dedicated Grafana (the compose stack): the whole tree is ours. `grafana push`
+        # to an agency's Grafana adds a child route instead (dashboards/push.py)
+        "policies": [{"orgId": 1, "receiver": "alertmanager", "group_by": ["alertname", "page"]}],
     }
 
 
@@ -182,9 +202,10 @@ def render(
     config: AlertConfig | None = None,
     db: str = "somepulse",
     alertmanager_url: str = "http://alertmanager:9093",
+    board_url: str = DEFAULT_BOARD_URL,
 ) -> str:
     # JSON is YAML: Grafana reads it as is, and it needs no YAML library to write
-    doc = provisioning(config or load_alert_config(), alertmanager_url, db)
+    doc = provisioning(config or load_alert_config(), alertmanager_url, db, board_url)
     return (
         "# generated by `somepulse grafana build` from alerts.toml\n"
         + json.dumps(doc, indent=2, ensure_ascii=False)

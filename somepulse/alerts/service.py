@@ -45,6 +45,7 @@ class SurgeService:
         self.detector = StreamDetector(config, pages)
         self.detector.verdicts = []  # every decision goes to surge_verdicts (Grafana's)
         self._verdicts_flushed = time.monotonic()
+        self.decisions = 0  # made since start (somepulse_detector_decisions_total)
         self.store = store
         self.executor = executor
         self.board_url = board_url
@@ -132,7 +133,9 @@ class SurgeService:
             del self.fired[key]
 
     async def handle(self, obs: list[Observation]) -> list[Transition]:
+        before = len(self.detector.verdicts or ())
         transitions = self.detector.observe(obs)
+        self.decisions += len(self.detector.verdicts or ()) - before
         for t in transitions:
             await self._deliver(t)
         await self.flush_verdicts()

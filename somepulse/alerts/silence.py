@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from somepulse.alerts.runbook import runbook_url
+
 Submission = tuple[str, dict[str, Any]]  # (key, Alertmanager alert)
 SILENCE_THRESHOLD = 8.0  # expected events not seen
 SILENCE_SQL = (
@@ -54,6 +56,9 @@ class _Watch:
 
     def _board(self, page: str) -> str:
         return f"{self.board_url}?var-page={page}" if self.board_url else ""
+
+    def _runbook(self, alertname: str) -> str:
+        return runbook_url(self.board_url, alertname)
 
 
 @dataclass
@@ -87,6 +92,7 @@ class SilenceWatch(_Watch):
                 "last_event_at": str(row["last_at"]),
                 "expected_events": f"{expected:.1f}",
                 "board": self._board(page),
+                "runbook_url": self._runbook("SomePulseSourceSilent"),
             },
             "startsAt": now.isoformat(),
         }
@@ -147,6 +153,7 @@ class SourceWatch(_Watch):
                 "state": row["state"],
                 "since": str(row["since"]),
                 "board": self._board(page),
+                "runbook_url": self._runbook("SomePulseSourceDown"),
             },
             "startsAt": now.isoformat(),
         }

@@ -4,10 +4,30 @@ against chDB loaded with the scenario (macros expanded as the plugin does)."""
 
 from __future__ import annotations
 
-from somepulse.dashboards.builder import DB, Dashboard, Panel, PromTarget, SqlTarget, Variable
+from somepulse.alerts.runbook import ENTRIES, INTRO, RUNBOOK_UID
+from somepulse.dashboards.builder import (
+    DB,
+    Dashboard,
+    Field,
+    Panel,
+    PromTarget,
+    SqlTarget,
+    Text,
+    Variable,
+)
 
 PAGES = "page_id IN (${page:singlequote})"
 PLATFORMS = "platform IN (${platform:singlequote})"
+# a page's "today" is its own calendar day (Europe/Oslo, Europe/Stockholm...), not UTC's
+TODAY = f"{DB}_local_date(page_id, $__toTime)"
+# colours a duty communicator reads at a glance
+RED, AMBER, GREEN = "red", "orange", "green"
+# share of answers within the page's promise: below 80 % is red, below 90 % amber
+WITHIN_PROMISE = ((None, RED), (0.8, AMBER), (0.9, GREEN))
+# the oldest open question's age against the promise: amber from 80 %, red past it
+AGAINST_PROMISE = ((None, GREEN), (0.8, AMBER), (1.0, RED))
+# observed over usual: amber from 1.5x (the +50 % of March 2020), red from 3x
+SURGE_RATIO = ((None, GREEN), (1.5, AMBER), (3.0, RED))
 VARIABLES = (
     Variable("page", "Page", f"SELECT page_id FROM {DB}.pages FINAL ORDER BY page_id"),
     Variable(
@@ -43,13 +63,17 @@ GROUP BY time ORDER BY time""")
             _shifted("hour", series, "same time last year", "364 DAY", "v_engagement_1h"),
         ),
         description="Now against the same hours last week and 52 weeks ago.",
+        unit="short",
+        decimals=0,
     )
 
 
 DUTY = Dashboard(
     uid="somepulse-duty",
     title="SoMe Pulse — duty board",
-    refresh="10s",
+    # the data moves by the minute; 30 s keeps the board fresh without re-running the
+    # year-ago comparisons every 10 s for every open browser
+    refresh="30s",
     variables=VARIABLES,
     annotations=(
         SqlTarget(
@@ -70,7 +94,7 @@ ORDER BY time""",
                 SqlTarget(f"""
 SELECT toDateTime(day) AS time, sum(reach) AS "reach"
 FROM {DB}.v_page_daily
-WHERE day >= toDate($__fromTime) - 1 AND day <= toDate($__toTime) AND {PAGES}
+WHERE day >= toDate($__fromTime) - 1 AND day <= toDate($__toTime) AND {PAGES} AND {PLATFORMS}
 GROUP BY time ORDER BY time"""),
                 _shifted("toDateTime(day)", "reach", "last week", "7 DAY", "v_page_daily"),
                 _shifted("toDateTime(day)", "reach", "last year", "364 DAY", "v_page_daily"),
@@ -78,6 +102,8 @@ GROUP BY time ORDER BY time"""),
             description="Reported by the platforms' insights; the latest snapshot of each day. "
             "The last-year line is only like for like within one metric series: see the "
             "next panel for breaks.",
+            unit="short",
+            decimals=0,
         ),
         Panel(
             "Reach against a year ago (within one metric series)",
@@ -88,7 +114,7 @@ GROUP BY time ORDER BY time"""),
 SELECT page_id, toString(day) AS reported_day, compared_value AS reach, value_year_before,
        ratio, if(comparable, compared_series, break) AS series
 FROM {DB}.v_measure_yoy
-WHERE measure = 'reach' AND {PAGES}
+WHERE measure = 'reach' AND {PAGES} AND {PLATFORMS}
   AND day = (SELECT max(day) FROM {DB}.v_measure_yoy WHERE measure = 'reach'
              AND day <= toDate($__toTime))
 ORDER BY page_id""",
@@ -97,7 +123,13 @@ ORDER BY page_id""",
             ),
             width=12,
             description="A platform's rename or redefinition of reach is a series break: "
-            "named here instead of a ratio that compares two definitions.",
+            "named here instead of a ratio that compares two definitions. Ratio: amber from "
+            "1.5x a year ago, red from 3x.",
+            fields=(
+                Field("ratio", "none", SURGE_RATIO, decimals=2),
+                Field("reach", "short"),
+                Field("value_year_before", "short"),
+            ),
         ),
         Panel(
             "Open questions (asked in the last 7 days)",
@@ -105,15 +137,27 @@ ORDER BY page_id""",
             (
                 SqlTarget(
                     f"""
-SELECT page_id, count() AS open, round(max(age_office_minutes)) AS oldest_office_minutes,
-       round(max(age_minutes)) AS oldest_minutes
-FROM {DB}.v_open_questions
-WHERE asked_at >= $__toTime - INTERVAL 7 DAY AND {PAGES}
-GROUP BY page_id ORDER BY open DESC""",
+SELECT q.page_id AS page_id, count() AS open,
+       round(max(q.age_office_minutes)) AS oldest_office_minutes,
+       any(p.promise_minutes) AS promise_minutes,
+       round(max(q.age_office_minutes) / any(p.promise_minutes), 2) AS oldest_of_promise,
+       round(max(q.age_minutes)) AS oldest_minutes
+FROM {DB}.v_open_questions AS q
+INNER JOIN (SELECT page_id, promise_minutes FROM {DB}.pages FINAL) AS p ON p.page_id = q.page_id
+WHERE q.asked_at >= $__toTime - INTERVAL 7 DAY AND q.{PAGES} AND q.{PLATFORMS}
+GROUP BY page_id ORDER BY oldest_of_promise DESC""",
                     "table",
                 ),
             ),
             width=8,
+            description="The oldest open question's age in office minutes against the page's "
+            "reply promise: amber from 80 % of it, red past it.",
+            fields=(
+                Field("oldest_office_minutes", "m"),
+                Field("promise_minutes", "m"),
+                Field("oldest_of_promise", "percentunit", AGAINST_PROMISE),
+                Field("oldest_minutes", "m"),
+            ),
         ),
         Panel(
             "Response time today against the promise (office minutes)",
@@ -127,13 +171,21 @@ SELECT r.page_id AS page_id, count() AS answered,
        round(countIf(r.office_minutes <= p.promise_minutes) / count(), 3) AS within_promise
 FROM {DB}.responses AS r
 INNER JOIN (SELECT page_id, promise_minutes FROM {DB}.pages FINAL) AS p ON p.page_id = r.page_id
-WHERE r.is_answered AND r.replied_at >= toStartOfDay($__toTime) AND r.replied_at <= $__toTime
-  AND r.{PAGES}
+WHERE r.is_answered AND r.replied_at <= $__toTime
+  AND {DB}_local_date(r.page_id, r.replied_at) = {DB}_local_date(r.page_id, $__toTime)
+  AND r.{PAGES} AND r.{PLATFORMS}
 GROUP BY page_id ORDER BY page_id""",
                     "table",
                 ),
             ),
             width=8,
+            description="Today is each page's own calendar day (its time zone). Within the "
+            "promise: red below 80 %, amber below 90 %.",
+            fields=(
+                Field("median_office_minutes", "m"),
+                Field("promise_minutes", "m"),
+                Field("within_promise", "percentunit", WITHIN_PROMISE),
+            ),
         ),
         Panel(
             "Active surge alerts",
@@ -142,11 +194,13 @@ GROUP BY page_id ORDER BY page_id""",
                 SqlTarget(
                     f"""
 SELECT fired_at, page_id, rule, severity, round(ratio, 2) AS ratio, summary
-FROM {DB}.v_alerts_firing WHERE {PAGES} ORDER BY fired_at DESC""",
+FROM {DB}.v_alerts_firing WHERE {PAGES} AND {PLATFORMS} ORDER BY fired_at DESC""",
                     "table",
                 ),
             ),
             width=8,
+            description="Observed over usual: amber from 1.5x, red from 3x.",
+            fields=(Field("ratio", "none", SURGE_RATIO, decimals=2),),
         ),
         Panel(
             "Top posts of the period",
@@ -163,22 +217,35 @@ ORDER BY engagement DESC LIMIT 10""",
                 ),
             ),
             width=16,
+            fields=(
+                Field("engagement", "short"),
+                Field("reach", "short"),
+                Field("engagement_rate", "percentunit"),
+                Field("virality", "percentunit"),
+            ),
         ),
         Panel(
-            "Follower change today",
+            "Follower change today (all selected pages)",
             "stat",
             (
                 SqlTarget(
                     f"""
-SELECT page_id, argMax(followers, day) - argMin(followers, day) AS change
-FROM {DB}.v_page_daily
-WHERE day >= toDate($__toTime) - 1 AND day <= toDate($__toTime) AND followers > 0
-  AND {PAGES}
-GROUP BY page_id ORDER BY page_id""",
+SELECT sum(change) AS change FROM (
+    SELECT page_id, argMax(followers, day) - argMin(followers, day) AS change
+    FROM {DB}.v_page_daily
+    WHERE day >= {TODAY} - 1 AND day <= {TODAY} AND followers > 0
+      AND {PAGES} AND {PLATFORMS}
+    GROUP BY page_id)""",
                     "table",
                 ),
             ),
             width=8,
+            description="Since yesterday's last count, each page's own calendar day, summed "
+            "over the selected pages.",
+            unit="short",
+            decimals=0,
+            steps=((None, RED), (0, GREEN)),
+            stat_sum=True,
         ),
         Panel(
             "Mentions by others (tags, @mentions, quotes, tracked terms)",
@@ -193,6 +260,8 @@ GROUP BY time ORDER BY time"""),
             ),
             description="The conversation about the organisation outside its own posts.",
             width=24,
+            unit="short",
+            decimals=0,
         ),
         Panel(
             "Engagement per platform",
@@ -205,6 +274,8 @@ WHERE $__timeFilter(hour) AND {PAGES} AND {PLATFORMS}
 GROUP BY time, platform ORDER BY time"""),
             ),
             width=24,
+            unit="short",
+            decimals=0,
         ),
     ),
 )
@@ -316,6 +387,98 @@ HEALTH = Dashboard(
     time_from="now-6h",
     panels=(
         Panel(
+            "Worker up",
+            "stat",
+            (PromTarget('sum(up{job="somepulse-worker"}) or vector(0)', "workers up"),),
+            width=4,
+            height=4,
+            description="Workers Prometheus scrapes and that answer. 0: no surge alerts.",
+            steps=((None, RED), (1, GREEN)),
+            decimals=0,
+        ),
+        Panel(
+            "SoMe Pulse's own alerts firing",
+            "stat",
+            (
+                PromTarget(
+                    'count(ALERTS{team="somepulse", alertstate="firing", '
+                    'alertname!="SomePulseWatchdog"}) or vector(0)',
+                    "firing",
+                ),
+            ),
+            width=4,
+            height=4,
+            description="Prometheus's self-monitoring rules (deploy/prometheus/rules): worker "
+            "down, lag, dead letters, no inserts, detector not deciding, delivery failing.",
+            steps=((None, GREEN), (1, RED)),
+            decimals=0,
+        ),
+        Panel(
+            "Detector decisions per minute",
+            "stat",
+            (
+                PromTarget(
+                    "sum(rate(somepulse_detector_decisions_total[$__rate_interval])) * 60",
+                    "decisions",
+                ),
+            ),
+            width=4,
+            height=4,
+            description="0 while events arrive: the detector cannot page "
+            "(SomePulseDetectorNotDeciding).",
+            steps=((None, RED), (0.001, GREEN)),
+            decimals=1,
+        ),
+        Panel(
+            "Alert delivery",
+            "timeseries",
+            (
+                PromTarget(
+                    "sum(increase(somepulse_alertmanager_delivery_failures_total[5m]))",
+                    "worker -> Alertmanager failed posts",
+                ),
+                PromTarget("sum(somepulse_alertmanager_pending_alerts)", "waiting"),
+                PromTarget(
+                    "sum by (integration) (increase(alertmanager_notifications_failed_total[5m]))",
+                    "Alertmanager -> {{integration}} failed",
+                ),
+            ),
+            width=12,
+            height=4,
+            unit="short",
+            steps=((None, GREEN), (1, RED)),
+        ),
+        Panel(
+            "Worker memory",
+            "timeseries",
+            (
+                PromTarget(
+                    'process_resident_memory_bytes{job="somepulse-worker"}', "RSS {{instance}}"
+                ),
+            ),
+            width=12,
+            unit="bytes",
+        ),
+        Panel(
+            "Worker CPU (cores)",
+            "timeseries",
+            (
+                PromTarget(
+                    'rate(process_cpu_seconds_total{job="somepulse-worker"}[$__rate_interval])',
+                    "{{instance}}",
+                ),
+            ),
+            width=6,
+            unit="short",
+        ),
+        Panel(
+            "Running release",
+            "table",
+            (PromTarget("somepulse_build_info", ""),),
+            width=6,
+            description="Version, Python and component of every scraped SoMe Pulse process.",
+        ),
+        Panel(
             "Sources per page: is data still arriving?",
             "table",
             (
@@ -422,4 +585,14 @@ ORDER BY state = 'up', page_id, collector""",
     ),
 )
 
-BOARDS = (DUTY, ANALYST, HEALTH)
+RUNBOOK = Dashboard(
+    uid=RUNBOOK_UID,
+    title="SoMe Pulse — on-call runbook",
+    panels=(
+        Text("How to use this runbook", INTRO, height=5),
+        *(Text(e.title, e.text) for e in ENTRIES),
+    ),
+    tags=("somepulse", "runbook"),
+)
+
+BOARDS = (DUTY, ANALYST, HEALTH, RUNBOOK)

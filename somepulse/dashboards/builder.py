@@ -49,6 +49,35 @@ class PromTarget:
 
 
 Target = SqlTarget | PromTarget
+# threshold steps: (from this value on, colour); the first step's value is None (-inf)
+Steps = tuple[tuple[float | None, str], ...]
+
+
+def thresholds(steps: Steps) -> dict[str, Any]:
+    return {"mode": "absolute", "steps": [{"value": v, "color": c} for v, c in steps]}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column's or series' display: its unit, and colours that say when it is bad
+    (a table cell's background, a line's threshold band)."""
+
+    name: str
+    unit: str | None = None
+    steps: Steps = ()
+    decimals: int | None = None
+
+    def override(self, kind: str) -> dict[str, Any]:
+        props: list[dict[str, Any]] = []
+        if self.unit:
+            props.append({"id": "unit", "value": self.unit})
+        if self.decimals is not None:
+            props.append({"id": "decimals", "value": self.decimals})
+        if self.steps:
+            props.append({"id": "thresholds", "value": thresholds(self.steps)})
+            if kind == "table":
+                props.append({"id": "custom.cellOptions", "value": {"type": "color-background"}})
+        return {"matcher": {"id": "byName", "options": self.name}, "properties": props}
 
 
 @dataclass(frozen=True)
@@ -60,11 +89,40 @@ class Panel:
     height: int = 8
     description: str = ""
     unit: str | None = None
+    steps: Steps = ()  # thresholds of the whole panel (a stat's colour, a line's band)
+    fields: tuple[Field, ...] = ()  # per column or series
+    decimals: int | None = None
+    # a stat over several rows: the sum of all (Grafana's default, the last row, would
+    # show one page's number when several are selected)
+    stat_sum: bool = False
 
     def to_json(self, pid: int, x: int, y: int) -> dict[str, Any]:
         defaults: dict[str, Any] = {}
         if self.unit:
             defaults["unit"] = self.unit
+        if self.decimals is not None:
+            defaults["decimals"] = self.decimals
+        options: dict[str, Any] = {}
+        if self.steps:
+            defaults["thresholds"] = thresholds(self.steps)
+            defaults["color"] = {"mode": "thresholds"}
+            if self.kind == "timeseries":
+                defaults["custom"] = {"thresholdsStyle": {"mode": "line+area"}}
+        if self.kind == "timeseries":
+            # an hour without data is a gap, not a line drawn across it
+            custom = defaults.setdefault("custom", {})
+            custom["spanNulls"] = False
+        if self.kind == "stat":
+            options = {
+                "reduceOptions": {
+                    "values": False,
+                    "calcs": ["sum"] if self.stat_sum else ["lastNotNull"],
+                    "fields": "",
+                },
+                "colorMode": "background",
+                "graphMode": "none",
+                "textMode": "value",
+            }
         datasource = self.targets[0].to_json("A")["datasource"]
         return {
             "id": pid,
@@ -73,9 +131,33 @@ class Panel:
             "description": self.description,
             "datasource": datasource,
             "gridPos": {"x": x, "y": y, "w": self.width, "h": self.height},
-            "fieldConfig": {"defaults": defaults, "overrides": []},
-            "options": {},
+            "fieldConfig": {
+                "defaults": defaults,
+                "overrides": [f.override(self.kind) for f in self.fields],
+            },
+            "options": options,
             "targets": [t.to_json(chr(ord("A") + i)) for i, t in enumerate(self.targets)],
+        }
+
+
+@dataclass(frozen=True)
+class Text:
+    """A Markdown text panel (the runbook)."""
+
+    title: str
+    content: str
+    width: int = 24
+    height: int = 9
+    kind: Literal["text"] = "text"
+    targets: tuple[Target, ...] = ()  # none: the content is the panel
+
+    def to_json(self, pid: int, x: int, y: int) -> dict[str, Any]:
+        return {
+            "id": pid,
+            "type": "text",
+            "title": self.title,
+            "gridPos": {"x": x, "y": y, "w": self.width, "h": self.height},
+            "options": {"mode": "markdown", "content": self.content},
         }
 
 
@@ -104,7 +186,7 @@ class Variable:
 class Dashboard:
     uid: str
     title: str
-    panels: tuple[Panel, ...]
+    panels: tuple[Panel | Text, ...]
     refresh: str = ""
     time_from: str = "now-24h"
     variables: tuple[Variable, ...] = ()

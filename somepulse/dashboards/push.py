@@ -1,7 +1,8 @@
 """``somepulse grafana push``: upload dashboards, alert rules, the contact point and the
 notification policy to an existing Grafana over its HTTP API (``grafana-client``, the
 maintained successor of the abandoned ``grafana-api``). Idempotent: the same uid is
-updated, never duplicated."""
+updated, never duplicated. An agency's Grafana has its own alerting: the push adds one
+child route to its notification policy tree and changes nothing else there."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from grafana_client.api import GrafanaApi
 from grafana_client.client import GrafanaClientError
 
 from somepulse.alerts.detector import AlertConfig, load_alert_config
-from somepulse.alerts.grafana_rules import provisioning
+from somepulse.alerts.grafana_rules import DEFAULT_BOARD_URL, provisioning
 from somepulse.dashboards.boards import BOARDS
 
 FOLDER_UID, FOLDER_TITLE = "somepulse", "SoMe Pulse"
@@ -45,12 +46,32 @@ def check_url(url: str, *, insecure: bool) -> None:
         )
 
 
+def with_our_route(tree: dict[str, Any], receiver: str, group_by: list[str]) -> dict[str, Any]:
+    """An agency's notification policy tree with SoMe Pulse's route as its first child
+    (matched on ``team=somepulse``, which every rule of ours carries), replacing the one
+    a previous push added and keeping everything else as it was: their root receiver,
+    their routes, their timings. Ours goes first because Grafana stops at the first
+    matching child unless it says ``continue``."""
+    ours = {
+        "receiver": receiver,
+        "group_by": group_by,
+        "object_matchers": [["team", "=", "somepulse"]],
+    }
+    routes = [r for r in tree.get("routes") or [] if not is_ours(r)]
+    return tree | {"routes": [ours, *routes]}
+
+
+def is_ours(route: dict[str, Any]) -> bool:
+    return ["team", "=", "somepulse"] in (route.get("object_matchers") or [])
+
+
 def push(
     url: str,
     token: str,
     alertmanager_url: str,
     db: str = "somepulse",
     alerts: AlertConfig | None = None,
+    board_url: str = DEFAULT_BOARD_URL,
 ) -> PushReport:
     api = GrafanaApi.from_url(url, credential=token)
     report = PushReport()
@@ -72,7 +93,7 @@ def push(
         )
         report.updated.append(f"dashboard {board.uid}")
 
-    doc = provisioning(alerts or load_alert_config(), alertmanager_url, db)
+    doc = provisioning(alerts or load_alert_config(), alertmanager_url, db, board_url)
     existing = {c.get("uid") for c in api.alertingprovisioning.get_contactpoints()}
     for point in doc["contactPoints"]:
         for receiver in point["receivers"]:
@@ -102,8 +123,9 @@ def push(
             api.alertingprovisioning.update_alertrule(rule["uid"], body)
             report.updated.append(f"alert rule {rule['uid']}")
     policy = doc["policies"][0]
+    tree = api.alertingprovisioning.get_notification_policy_tree()
     api.alertingprovisioning.set_notification_policy_tree(
-        {"receiver": policy["receiver"], "group_by": policy["group_by"]}
+        with_our_route(tree, policy["receiver"], policy["group_by"])
     )
-    report.updated.append("notification policy")
+    report.updated.append("notification policy route team=somepulse")
     return report

@@ -1,15 +1,21 @@
 """``somepulse board --png``: the duty board's main panels, from the same SQL as the
 Grafana board (macros expanded like the plugin), drawn with matplotlib — for the README
-and for people without Grafana at hand."""
+and for people without Grafana at hand.
+
+Drawn honestly: the time axis is exactly the requested window (not whatever the data
+covers), an hour or day without data is a gap (a line drawn across it would invent
+values), the surge alerts that fired in the window are marked on every chart, and the
+open-questions bars take the board's colours against each page's reply promise."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from somepulse.dashboards.boards import DUTY
-from somepulse.dashboards.builder import SqlTarget, with_database
+from somepulse.dashboards.boards import AGAINST_PROMISE, DUTY
+from somepulse.dashboards.builder import Panel, SqlTarget, Steps, with_database
 from somepulse.dashboards.macros import expand
 from somepulse.settings import Settings
 from somepulse.store.base import parse_utc
@@ -37,6 +43,29 @@ def _query(
     return run_sql(settings, sql)
 
 
+Point = tuple[datetime, float]
+
+
+def with_gaps(points: list[Point], step: timedelta) -> list[Point]:
+    """The points in time order with a NaN wherever more than one ``step`` passes
+    without one: matplotlib breaks the line there."""
+    out: list[Point] = []
+    for when, value in sorted(points):
+        if out and when - out[-1][0] > step:
+            out.append((out[-1][0] + step, math.nan))
+        out.append((when, value))
+    return out
+
+
+def colour(value: float, steps: Steps) -> str:
+    """The colour of the threshold step ``value`` falls in (as Grafana picks it)."""
+    chosen = steps[0][1]
+    for start, name in steps[1:]:
+        if start is not None and value >= start:
+            chosen = name
+    return chosen
+
+
 def render_board(settings: Settings, out: Path, at: datetime | None, hours: int) -> Path:
     import matplotlib
 
@@ -54,7 +83,12 @@ def render_board(settings: Settings, out: Path, at: datetime | None, hours: int)
         at = parse_utc(latest[0]["t"])
     start = at - timedelta(hours=hours)
     interval = max(3600, hours * 3600 // 48)
-    panels = {p.title: p for p in DUTY.panels}
+    panels = {p.title: p for p in DUTY.panels if isinstance(p, Panel)}
+    fired = [
+        parse_utc(str(r["time"]))
+        for r in _query(settings, DUTY.annotations[0], start, at, interval, pages, platforms)
+        if str(r["text"]).startswith("FIRING")
+    ]
     fig, axes = plt.subplots(2, 2, figsize=(15, 9))
     fig.suptitle(
         f"SoMe Pulse — duty board, {start:%Y-%m-%d %H:%M} to {at:%Y-%m-%d %H:%M} UTC", fontsize=14
@@ -68,9 +102,11 @@ def render_board(settings: Settings, out: Path, at: datetime | None, hours: int)
             rows = _query(settings, target, window, at, interval, pages, platforms)
             if target.format == "table":
                 labels = [r["page_id"] for r in rows]
-                ax.barh(labels, [r["open"] for r in rows], color="tab:red")
-                ax.set_xlabel("unanswered questions")
+                colours = [colour(float(r["oldest_of_promise"]), AGAINST_PROMISE) for r in rows]
+                ax.barh(labels, [r["open"] for r in rows], color=colours)
+                ax.set_xlabel("unanswered questions (colour: oldest against the reply promise)")
                 continue
+            step = timedelta(days=1) if title == "Reach per day" else timedelta(seconds=interval)
             series: dict[str, list[tuple[datetime, float]]] = {}
             for r in rows:
                 when = datetime.fromisoformat(str(r["time"]).replace(" ", "T"))
@@ -79,16 +115,20 @@ def render_board(settings: Settings, out: Path, at: datetime | None, hours: int)
                         continue
                     name = r.get("platform", key) if "platform" in r else key
                     series.setdefault(str(name), []).append((when, float(value)))
-            for name, points in series.items():
-                points.sort()
+            for name, raw in series.items():
+                points = with_gaps(raw, step)
                 ax.plot(
                     [p[0] for p in points],
                     [p[1] for p in points],
                     label=name,
                     linestyle="--" if "last" in name else "-",
                 )
-        if panel.kind != "table" and ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8)
+        if panel.kind != "table":
+            ax.set_xlim(start, at)
+            for i, when in enumerate(fired):
+                ax.axvline(when, color="red", alpha=0.5, label="surge alert" if i == 0 else None)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=8)
             ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)

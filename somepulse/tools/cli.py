@@ -257,6 +257,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
                 _alertmanager_url(args, settings),
                 settings.clickhouse_database,
                 load_alert_config(settings.config_file("alerts.toml")),
+                settings.board_url,
             )
             console.print(f"created: {', '.join(report.created) or 'nothing'}")
             console.print(f"updated: {', '.join(report.updated)}")
@@ -271,7 +272,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             alert_rules.OUT.parent.mkdir(parents=True, exist_ok=True)
             config = load_alert_config(settings.config_file("alerts.toml"))
             alert_rules.OUT.write_text(
-                alert_rules.render(config, db, _alertmanager_url(args, settings))
+                alert_rules.render(
+                    config, db, _alertmanager_url(args, settings), settings.board_url
+                )
             )
             console.print(f"wrote {alert_rules.OUT}")
         elif args.command == "board":

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -42,6 +43,8 @@ def test_provisioning_is_consistent() -> None:
     }
     for board in BOARDS:
         for panel in board.to_json()["panels"]:
+            if panel["type"] == "text":  # the runbook: no data source
+                continue
             assert panel["datasource"]["uid"] in uids, panel["title"]
             for target in panel["targets"]:
                 assert target["datasource"]["uid"] in uids
@@ -54,7 +57,7 @@ def test_provisioning_is_consistent() -> None:
 
 def test_health_panels_use_metrics_the_worker_exports() -> None:
     names = {m.name for m in WorkerMetrics().registry.collect()}
-    exported = names | {f"{n}_total" for n in names} | {f"{n}_bucket" for n in names}
+    exported = names | {f"{n}{suffix}" for n in names for suffix in ("_total", "_bucket", "_info")}
     for board in BOARDS:
         for panel in board.panels:
             for target in panel.targets:
@@ -140,3 +143,90 @@ def test_every_panel_query_returns_rows(
         assert "time" in rows[0]
         assert any(isinstance(v, int | float) for k, v in rows[0].items() if k != "time")
     json.dumps(rows)  # what Grafana gets must be plain JSON
+
+
+DUTY_BOARD = next(b for b in BOARDS if b.uid == "somepulse-duty")
+
+
+def test_the_duty_board_filters_every_panel_by_page_and_platform() -> None:
+    for panel in DUTY_BOARD.panels:
+        for target in panel.targets:
+            assert isinstance(target, SqlTarget)
+            assert "${page:singlequote}" in target.sql, panel.title
+            assert "${platform:singlequote}" in target.sql, panel.title
+    assert DUTY_BOARD.refresh == "30s"
+
+
+def test_the_duty_board_shows_units_and_red() -> None:
+    """Every number has a unit; the reply promise, the queue's age and the surge ratio
+    have thresholds that turn red (Grafana's fieldConfig, as the JSON model documents)."""
+    doc = DUTY_BOARD.to_json()
+    coloured = set()
+    for panel in doc["panels"]:
+        defaults = panel["fieldConfig"]["defaults"]
+        units = [
+            p["value"]
+            for o in panel["fieldConfig"]["overrides"]
+            for p in o["properties"]
+            if p["id"] == "unit"
+        ]
+        assert defaults.get("unit") or units, panel["title"]
+        for override in panel["fieldConfig"]["overrides"]:
+            props = {p["id"]: p["value"] for p in override["properties"]}
+            if "thresholds" in props:
+                steps = props["thresholds"]["steps"]
+                assert steps[0]["value"] is None and "red" in {s["color"] for s in steps}
+                coloured.add(override["matcher"]["options"])
+        if panel["type"] == "timeseries":
+            assert defaults["custom"]["spanNulls"] is False  # gaps stay gaps
+    assert {"within_promise", "oldest_of_promise", "ratio"} <= coloured
+    stat = next(p for p in doc["panels"] if p["type"] == "stat")
+    assert stat["options"]["reduceOptions"] == {"values": False, "calcs": ["sum"], "fields": ""}
+
+
+def panel_rows(store: Store, title: str, pages: list[str], end: datetime) -> list[dict[str, Any]]:
+    panel = next(p for p in DUTY_BOARD.panels if p.title == title)
+    target = panel.targets[0]
+    assert isinstance(target, SqlTarget)
+    sql = expand(
+        with_database(target.sql, "somepulse"),
+        end - timedelta(days=1),
+        end,
+        3600,
+        {"page": pages, "platform": ["facebook"]},
+    )
+    return store.query(sql)
+
+
+@pytest.mark.clickhouse
+def test_the_follower_stat_sums_the_selected_pages(scenario_store: Store) -> None:
+    end = datetime(2020, 3, 15, 12, tzinfo=UTC)
+    title = "Follower change today (all selected pages)"
+    pages = ["nav.foreldrepenger", "nav.jobblyst"]
+    each = [panel_rows(scenario_store, title, [p], end)[0]["change"] for p in pages]
+    both = panel_rows(scenario_store, title, pages, end)
+    assert len(both) == 1 and both[0]["change"] == sum(each)
+    assert all(c != 0 for c in each)  # both pages moved: a last-row stat would show one
+    # from the generator's own follower counts per local day (its ground truth): the
+    # day the board calls today is 15 March in Oslo, and the change is since the 14th
+    truth: dict[tuple[str, str], int] = {}
+    for e in ScenarioGenerator(date(2020, 3, 13), date(2020, 3, 16), seed=1, pages=PAGES[:2]):
+        if e.get("kind") == "metric_snapshot" and e.get("metric") == "page_fans":
+            truth[(e["page_id"], e["day"])] = int(e["value"])
+        elif e.get("kind") == "follower_snapshot":
+            truth[(e["page_id"], str(e["occurred_at"])[:10])] = int(e["followers"])
+    for page, change in zip(pages, each, strict=True):
+        assert change == truth[(page, "2020-03-15")] - truth[(page, "2020-03-14")], page
+
+
+@pytest.mark.clickhouse
+def test_response_time_today_is_the_pages_own_day(scenario_store: Store) -> None:
+    """At 00:30 Oslo time (23:30 UTC the day before) "today" has just begun for an
+    Oslo page: nothing answered yet, where a UTC day would show the whole previous day."""
+    title = "Response time today against the promise (office minutes)"
+    just_after_midnight = datetime(2020, 3, 11, 23, 30, tzinfo=UTC)  # 00:30 CET
+    rows = panel_rows(scenario_store, title, ["nav.foreldrepenger"], just_after_midnight)
+    assert rows == [] or rows[0]["answered"] == 0
+    afternoon = datetime(2020, 3, 12, 15, tzinfo=UTC)
+    rows = panel_rows(scenario_store, title, ["nav.foreldrepenger"], afternoon)
+    assert rows and rows[0]["answered"] > 0

@@ -276,9 +276,10 @@ def test_one_episode_reaches_on_call_once(
     tmp_path: Path, receiver: tuple[str, list[dict[str, Any]]]
 ) -> None:
     """The deployed routing on a real Alertmanager (group_wait 1 s, group_interval 2 s
-    here): a warning re-posted every second for 8 s is notified once; a critical for the
-    same page and metric is an escalation (notified, the warning inhibited); the end of
-    both is one resolved notification."""
+    here): a warning re-posted every second for 8 s is notified once, and Grafana's copy
+    of the same decision adds nothing; a critical burst of comments on the same page is
+    an escalation (notified, the questions warning inhibited); the end of both is one
+    resolved notification."""
     hook_url, notifications = receiver
     am = Alertmanager(tmp_path, hook_url)
     am.start()
@@ -295,10 +296,23 @@ async def episode(am: Alertmanager, notifications: list[dict[str, Any]]) -> None
     bucket = int(datetime(2020, 3, 12, 10, tzinfo=UTC).timestamp())
     verdict = Verdict(bucket, 412, 170.0, 412 / 170, 1e-9, True, 1.0)
     warning = Transition("nav.foreldrepenger", "facebook", rules["questions"], "firing", verdict)
-    critical_rule = rules["questions"].model_copy(
-        update={"name": "questions_x3", "severity": "critical"}
-    )
+    critical_rule = rules["comment_burst"]
+    assert (critical_rule.severity, critical_rule.source) == ("critical", "comments")
     critical = Transition("nav.foreldrepenger", "facebook", critical_rule, "firing", verdict)
+    grafana_copy = {  # as Grafana's rule posts it (grafana_rules.py)
+        "labels": {
+            "alertname": "SoMe Pulse surge: incoming questions",
+            "page": "nav.foreldrepenger",
+            "platform": "facebook",
+            "rule": "questions",
+            "metric": "questions",
+            "severity": "warning",
+            "copy": "grafana",
+            "team": "somepulse",
+            "grafana_folder": "SoMe Pulse",
+        },
+        "annotations": {"summary": "nav.foreldrepenger: incoming questions well above"},
+    }
     client = AlertmanagerClient(am.url)
     runner = asyncio.create_task(client.run())
     board = "http://grafana.local/d/somepulse-duty"
@@ -308,21 +322,25 @@ async def episode(am: Alertmanager, notifications: list[dict[str, Any]]) -> None
         return [n for n in notifications if n["status"] == "firing"]
 
     try:
-        for _ in range(8):  # the worker's re-posts of a firing alert
+        for _ in range(8):  # the worker's re-posts of a firing alert; Grafana's copy
             client.submit("w", alertmanager_payload(warning, now, board))
+            client.submit("g", grafana_copy)
             await asyncio.sleep(1)
         assert len(firing()) == 1, notifications
         assert [a["labels"]["severity"] for a in firing()[0]["alerts"]] == ["warning"]
 
-        for _ in range(6):  # escalation: a critical for the same page and metric
+        for _ in range(6):  # escalation: a critical burst for the same page
             client.submit("w", alertmanager_payload(warning, now, board))
             client.submit("c", alertmanager_payload(critical, now, board))
             await asyncio.sleep(1)
         assert len(firing()) == 2, notifications
         states = {
-            a["labels"]["severity"]: a["status"]["state"] for a in await active_alerts(am.url)
+            a["labels"]["severity"]: a["status"]["state"]
+            for a in await active_alerts(am.url)
+            if "copy" not in a["labels"]
         }
         assert states == {"warning": "suppressed", "critical": "active"}
+        assert all(n["receiver"] == "on-call" for n in notifications)
 
         end = datetime.now(UTC)
         for t, key in ((warning, "w"), (critical, "c")):

@@ -29,7 +29,16 @@ class FakeGrafana(http.server.ThreadingHTTPServer):
         self.dashboards: dict[str, dict[str, Any]] = {}
         self.rules: dict[str, dict[str, Any]] = {}
         self.contact_points: dict[str, dict[str, Any]] = {}
-        self.policy: dict[str, Any] | None = None
+        # an agency's own tree, as Grafana's GET /api/v1/provisioning/policies returns it
+        self.policy: dict[str, Any] = {
+            "receiver": "agency-email",
+            "group_by": ["grafana_folder", "alertname"],
+            "routes": [
+                {"receiver": "web-team", "object_matchers": [["team", "=", "web"]]},
+                {"receiver": "dba", "object_matchers": [["service", "=~", "postgres.*"]]},
+            ],
+            "group_wait": "30s",
+        }
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -91,6 +100,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             assert path.rsplit("/", 1)[1] in s.rules
             s.rules[path.rsplit("/", 1)[1]] = body
             return self._reply(200, body)
+        if method == "GET" and path == "/api/v1/provisioning/policies":
+            return self._reply(200, s.policy)
         if method == "PUT" and path == "/api/v1/provisioning/policies":
             s.policy = body
             return self._reply(202, {"message": "policies updated"})
@@ -140,7 +151,24 @@ def test_push_creates_then_updates(grafana: FakeGrafana) -> None:
     )
     # the surge rules read the stream detector's decisions
     assert "FROM somepulse.surge_verdicts FINAL" in rule["data"][0]["model"]["rawSql"]
-    assert grafana.policy == {"receiver": "alertmanager", "group_by": ["page", "rule"]}
+    # one child route for our rules (they carry team=somepulse), first; the agency's
+    # root receiver, timings and routes as they were
+    ours = {
+        "receiver": "alertmanager",
+        "group_by": ["alertname", "page"],
+        "object_matchers": [["team", "=", "somepulse"]],
+    }
+    assert grafana.policy == {
+        "receiver": "agency-email",
+        "group_by": ["grafana_folder", "alertname"],
+        "routes": [
+            ours,
+            {"receiver": "web-team", "object_matchers": [["team", "=", "web"]]},
+            {"receiver": "dba", "object_matchers": [["service", "=~", "postgres.*"]]},
+        ],
+        "group_wait": "30s",
+    }
+    assert all(r["labels"]["team"] == "somepulse" for r in grafana.rules.values())
 
     # the exact calls, in order
     methods_paths = [(m, p) for m, p, _ in grafana.requests]
@@ -154,6 +182,14 @@ def test_push_creates_then_updates(grafana: FakeGrafana) -> None:
     assert ("PUT", "/api/v1/provisioning/alert-rules/somepulse-questions") in [
         (m, p) for m, p, _ in grafana.requests
     ]
+    assert grafana.policy["routes"][0] == ours and len(grafana.policy["routes"]) == 3
+
+
+def test_push_to_a_fresh_grafana_keeps_its_default_policy(grafana: FakeGrafana) -> None:
+    grafana.policy = {"receiver": "grafana-default-email", "group_by": ["grafana_folder"]}
+    push(f"http://127.0.0.1:{grafana.server_address[1]}", TOKEN, "http://alertmanager:9093")
+    assert grafana.policy["receiver"] == "grafana-default-email"
+    assert [r["receiver"] for r in grafana.policy["routes"]] == ["alertmanager"]
 
 
 def test_a_wrong_token_is_refused(grafana: FakeGrafana) -> None:
