@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lock lint typecheck unit clickhouse integration kafka bench schemas ddl-snapshot config clean system-deps
+.PHONY: demo test lock lint typecheck unit clickhouse integration kafka bench schemas ddl-snapshot config clean system-deps docs
 
 # Dependencies from the lock file, every artifact checked against its SHA-256 (security
 # review V1); then the project itself without resolving anything again. setuptools is
@@ -24,6 +24,12 @@ lock: $(STAMP)
 	  --python-version 3.11 -q -o requirements/dev.lock
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
 	  --python-version 3.11 -q -o requirements/worker.lock
+
+# generated documentation and deploy files: the SQL column reference, Grafana's boards
+# and rules (tests fail when any is stale)
+docs: $(STAMP)
+	$(BIN)/python -m somepulse.tools.sql_doc
+	$(BIN)/somepulse grafana build
 
 demo: $(STAMP)
 	$(BIN)/somepulse demo

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     kafka_password_file: Path | None = Field(
         None, description="File holding that user's Kafka password (a Docker secret)."
     )
+    kafka_ca_file: Path | None = Field(
+        None, description="CA bundle of the brokers' TLS certificates (SASL_SSL; default: system)."
+    )
     events_topic: str = Field("somepulse.events.v1", description="Topic of all events.")
     dlq_topic: str = Field("somepulse.events.dlq.v1", description="Dead-letter topic.")
     alerts_topic: str = Field("somepulse.alerts.v1", description="Topic of surge alerts.")
@@ -68,6 +71,9 @@ class Settings(BaseSettings):
     )
     clickhouse_password_file: Path | None = Field(
         None, description="File holding the ClickHouse password (a Docker secret)."
+    )
+    clickhouse_ca_file: Path | None = Field(
+        None, description="CA bundle of ClickHouse's TLS certificate (https://; default: certifi)."
     )
     clickhouse_database: str = Field("somepulse", description="Database holding all tables.")
     raw_retention_days: int = Field(
@@ -246,7 +252,10 @@ class Settings(BaseSettings):
             "sasl_plain_password": read_secret_file(self.kafka_password_file),
         }
         if self.kafka_security_protocol == "SASL_SSL":
-            options["ssl_context"] = ssl.create_default_context()
+            # a private CA (an agency's own PKI) or the system's store
+            options["ssl_context"] = ssl.create_default_context(
+                cafile=str(self.kafka_ca_file) if self.kafka_ca_file else None
+            )
         return options
 
     def clickhouse_secret(self) -> str:

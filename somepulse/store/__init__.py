@@ -27,6 +27,7 @@ def open_store(settings: Settings) -> Store:
         settings.clickhouse_user,
         settings.clickhouse_secret(),
         settings.clickhouse_database,
+        str(settings.clickhouse_ca_file) if settings.clickhouse_ca_file else None,
     )
 
 

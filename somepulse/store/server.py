@@ -12,7 +12,9 @@ from somepulse.store.base import INSERT_SETTINGS, StoreError
 
 
 class ClickHouseStore:
-    def __init__(self, url: str, user: str, password: str, database: str) -> None:
+    def __init__(
+        self, url: str, user: str, password: str, database: str, ca_file: str | None = None
+    ) -> None:
         import clickhouse_connect
         from clickhouse_connect.driver.exceptions import ClickHouseError
 
@@ -26,6 +28,8 @@ class ClickHouseStore:
             else {"username": user, "password": password, "autogenerate_session_id": False}
         )
         try:
+            if ca_file:  # https:// to a server signed by a private CA
+                auth["ca_cert"] = ca_file
             self._client = clickhouse_connect.get_client(dsn=url, **auth)
         except ClickHouseError as exc:
             raise StoreError(f"cannot reach ClickHouse at {url}: {exc}") from exc

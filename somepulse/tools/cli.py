@@ -1,10 +1,10 @@
-"""``somepulse``: demo, worker, collect, sql, bench, config."""
+"""SoMe Pulse: streaming metrics for public-sector social media teams: questions,
+reach and engagement per page, surge alerts for on-call, SQL for analysts."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import logging
 import sys
 import time
@@ -12,17 +12,61 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
+from somepulse import __version__
 from somepulse.settings import Settings, markdown_table
+from somepulse.tools.output import error, print_rows
 
 DEMO_START, DEMO_END = date(2019, 2, 1), date(2020, 4, 30)
 
+# exit codes a script can tell apart (sysexits' spirit, argparse's 2 for usage)
+OK, FAILED, USAGE, UNAVAILABLE = 0, 1, 2, 3
+EPILOG = """\
+examples:
+  somepulse demo                                  the March 2020 scenario, embedded
+  somepulse sql "SELECT * FROM somepulse.v_page_monthly LIMIT 5" --format csv
+  somepulse alerts --format json                  firing and recent surge alerts
+  somepulse backtest history.jsonl --truth planted.json
+
+exit codes: 0 done, 1 failed (the message says why), 2 usage or configuration error
+(a bad option, a missing file, a bad SOMEPULSE_* value), 3 a service it needs is not
+reachable (Kafka, ClickHouse). Errors go to stderr, results to stdout.
+Configuration: SOMEPULSE_* environment variables (`somepulse config` lists them).
+"""
+
+
+class Unavailable(Exception):
+    """A service the command needs cannot be reached (exit 3)."""
+
+
+def existing_file(text: str) -> Path:
+    """argparse type: a file that exists, checked before anything is connected to."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    return path
+
+
+def quarter(text: str) -> str:
+    """argparse type: a quarter as the reports name it (2020Q1)."""
+    from somepulse.tools.report import PERIOD
+
+    if not PERIOD.match(text):
+        raise argparse.ArgumentTypeError(f"a quarter looks like 2020Q1, not {text!r}")
+    return text
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="somepulse", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="somepulse",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"somepulse {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser(
         "demo", help="broker + worker + scenario replay, then the March 2020 table"
@@ -66,12 +110,12 @@ def _parser() -> argparse.ArgumentParser:
         help="write ground truth JSON here (default data_dir/ground_truth.json)",
     )
     jsonl = csub.add_parser("jsonl", help="replay a recorded JSONL file")
-    jsonl.add_argument("path", type=Path)
+    jsonl.add_argument("path", type=existing_file, help="events, one JSON object (or array) a line")
     hooks = csub.add_parser(
         "webhooks", help="receive Meta webhooks (Facebook page feed, Instagram, Messenger)"
     )
     hooks.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
-    hooks.add_argument("--port", type=int, default=8088)
+    hooks.add_argument("--port", type=int, default=8088, help="listen port (default 8088)")
     hooks.add_argument(
         "--workers", type=int, default=1, help="receiver processes sharing the port (one core each)"
     )
@@ -85,7 +129,9 @@ def _parser() -> argparse.ArgumentParser:
         "import", help="exports teams download: X, LinkedIn (as CSV), YouTube Studio"
     )
     imports.add_argument("--page", required=True, help="the page the files are about")
-    imports.add_argument("files", nargs="+", type=Path)
+    imports.add_argument(
+        "files", nargs="+", type=existing_file, help="the downloaded CSV or JSON export files"
+    )
     bsky = csub.add_parser("bluesky", help="a page's Bluesky posts, replies, likes, reposts")
     bsky.add_argument("--page", required=True, help="the page (its DID is in pages.toml)")
     bsky.add_argument("--once", action="store_true", help="catch up on notifications, stop")
@@ -121,10 +167,18 @@ def _parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser("sql", help="run a read-only query (through the worker if one runs)")
     sql.add_argument("query", nargs="?", default=None, help="SQL; omitted: list tables and views")
-    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output (default table)"
+    )
 
     report = sub.add_parser("report", help="a quarter's league table and measurement points")
-    report.add_argument("--period", required=True, help="quarter, e.g. 2020Q1")
+    report.add_argument("--period", required=True, type=quarter, help="quarter, e.g. 2020Q1")
+    report.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="stdout: tables (default), or the league table as CSV or JSON",
+    )
     report.add_argument(
         "--csv",
         type=Path,
@@ -134,7 +188,19 @@ def _parser() -> argparse.ArgumentParser:
 
     grafana = sub.add_parser("grafana", help="dashboards and alert rules as code")
     gsub = grafana.add_subparsers(dest="action", required=True)
-    gsub.add_parser("build", help="write dashboards and alert rules under deploy/grafana/")
+    gbuild = gsub.add_parser("build", help="write dashboards and alert rules as files")
+    gbuild.add_argument(
+        "--out",
+        type=Path,
+        default=Path("deploy") / "grafana",
+        help="Grafana's deploy folder: dashboards/ and provisioning/alerting/ (default "
+        "./deploy/grafana)",
+    )
+    gbuild.add_argument(
+        "--alertmanager-url",
+        default=None,
+        help="default: SOMEPULSE_ALERTMANAGER_URL, else http://alertmanager:9093",
+    )
     gpush = gsub.add_parser("push", help="upload them to a running Grafana (idempotent)")
     gpush.add_argument("--url", required=True, help="e.g. https://grafana.example.org")
     gpush.add_argument(
@@ -149,17 +215,26 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     board = sub.add_parser("board", help="render the duty board's main panels to a PNG")
-    board.add_argument("--png", type=Path, default=Path("board.png"))
+    board.add_argument(
+        "--png", type=Path, default=Path("board.png"), help="output file (default board.png)"
+    )
     board.add_argument("--at", default=None, help="end of the window, UTC (default: newest)")
-    board.add_argument("--hours", type=int, default=72)
+    board.add_argument("--hours", type=int, default=72, help="window length (default 72)")
 
     alerts = sub.add_parser("alerts", help="firing and recent surge alerts (from ClickHouse)")
-    alerts.add_argument("--limit", type=int, default=20)
+    alerts.add_argument("--limit", type=int, default=20, help="recent alerts to list (default 20)")
+    alerts.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output (default table)"
+    )
 
     bench = sub.add_parser("bench", help="pipeline benchmark: events/s and latency to queryable")
-    bench.add_argument("--events", type=int, default=600_000)
+    bench.add_argument(
+        "--events", type=int, default=600_000, help="events in the throughput run (default 600k)"
+    )
     bench.add_argument("--rate", type=int, default=5_000, help="steady rate for the latency run")
-    bench.add_argument("--latency-seconds", type=float, default=20.0)
+    bench.add_argument(
+        "--latency-seconds", type=float, default=20.0, help="length of the latency run"
+    )
     bench.add_argument(
         "--webhooks",
         action="store_true",
@@ -179,8 +254,10 @@ def _parser() -> argparse.ArgumentParser:
     backtest = sub.add_parser(
         "backtest", help="the worker's surge detector over a recorded JSONL file, scored"
     )
-    backtest.add_argument("path", type=Path, help="events, one JSON object (or array) a line")
-    backtest.add_argument("--truth", type=Path, default=None,
+    backtest.add_argument(
+        "path", type=existing_file, help="events, one JSON object (or array) a line"
+    )
+    backtest.add_argument("--truth", type=existing_file, default=None,
                           help="planted episodes to score against (JSON)")  # fmt: skip
     backtest.add_argument("--json", type=Path, default=None,
                           help="write the transitions (and the score) here")  # fmt: skip
@@ -195,10 +272,33 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _scenario_args(parser: argparse.ArgumentParser, start: date, end: date) -> None:
-    parser.add_argument("--start", type=date.fromisoformat, default=start)
-    parser.add_argument("--end", type=date.fromisoformat, default=end)
+    parser.add_argument(
+        "--start", type=date.fromisoformat, default=start, help=f"first day (default {start})"
+    )
+    parser.add_argument(
+        "--end", type=date.fromisoformat, default=end, help=f"last day (default {end})"
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1)")
-    parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument(
+        "--seed", type=int, default=2020, help="random seed: same seed, same events (2020)"
+    )
+
+
+SECRET_WORDS = ("password", "token", "secret", "key")
+
+
+def settings_errors(exc: ValidationError) -> list[str]:
+    """Each invalid setting as one line naming its variable and what is allowed (never
+    echoing a secret's value)."""
+    lines = []
+    for problem in exc.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        if not field:  # a rule across settings: its message names them
+            lines.append(str(problem["msg"]))
+            continue
+        got = "" if any(w in field for w in SECRET_WORDS) else f" (got {problem['input']!r})"
+        lines.append(f"SOMEPULSE_{field.upper()}: {problem['msg'].lower()}{got}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,14 +306,19 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for line in settings_errors(exc):
+            error(line)
+        return USAGE
     console = Console()
     from somepulse.collectors.run import Interrupted
 
     try:
         return _dispatch(args, settings, console)
     except (KeyboardInterrupt, Interrupted):
-        console.print("\n[yellow]interrupted; everything stopped[/]")
+        Console(stderr=True).print("\n[yellow]interrupted; everything stopped[/]")
         return 130
 
 
@@ -240,17 +345,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
         elif args.command == "report":
             from somepulse.tools.report import run_report
 
-            return run_report(settings, args.period, args.csv, console)
+            return run_report(settings, args.period, args.csv, console, args.format)
         elif args.command == "grafana" and args.action == "push":
             from somepulse.alerts.detector import load_alert_config
             from somepulse.dashboards.push import check_url, push
 
-            try:
-                check_url(args.url, insecure=args.insecure)
-                token = settings.grafana_api_token()
-            except ValueError as exc:
-                console.print(f"[red]error:[/] {exc}")
-                return 1
+            check_url(args.url, insecure=args.insecure)
+            token = settings.grafana_api_token()
             report = push(
                 args.url,
                 token,
@@ -267,16 +368,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from somepulse.dashboards.build import build
 
             db = settings.clickhouse_database
-            for path in build(db=db):
+            for path in build(args.out / "dashboards", db=db):
                 console.print(f"wrote {path}")
-            alert_rules.OUT.parent.mkdir(parents=True, exist_ok=True)
+            rules = args.out / alert_rules.OUT.relative_to(Path("deploy") / "grafana")
+            rules.parent.mkdir(parents=True, exist_ok=True)
             config = load_alert_config(settings.config_file("alerts.toml"))
-            alert_rules.OUT.write_text(
+            rules.write_text(
                 alert_rules.render(
                     config, db, _alertmanager_url(args, settings), settings.board_url
                 )
             )
-            console.print(f"wrote {alert_rules.OUT}")
+            console.print(f"wrote {rules}")
         elif args.command == "board":
             from somepulse.tools.board_png import parse_at, render_board
 
@@ -289,9 +391,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from somepulse.domain.pages import load_pages
             from somepulse.tools.backtest import run_backtest
 
-            for given in (args.path, args.truth):
-                if given is not None and not given.is_file():
-                    raise ValueError(f"{given}: no such file")
             return run_backtest(
                 load_alert_config(settings.config_file("alerts.toml")),
                 load_pages(settings.config_file("pages.toml")),
@@ -321,6 +420,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             return run_questions(args, settings, console)
         elif args.command == "config":
             print(markdown_table())
+    except Unavailable as exc:
+        error(exc)
+        return UNAVAILABLE
     except (
         StackError,
         QueryError,
@@ -330,9 +432,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
         KeyFileError,
         ValueError,
     ) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        return 1
-    return 0
+        error(exc)
+        return FAILED
+    return OK
 
 
 def _alertmanager_url(args: argparse.Namespace, settings: Settings) -> str:
@@ -347,7 +449,7 @@ def bootstrap(settings: Settings) -> str:
         return settings.kafka_bootstrap
     info = read_worker_file(settings.worker_file)
     if info is None:
-        raise SystemExit(
+        raise Unavailable(
             "no broker: start `somepulse worker` (it starts the embedded broker) "
             "or set SOMEPULSE_KAFKA_BOOTSTRAP"
         )
@@ -443,8 +545,7 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
         else:
             _collect_scenario(args, settings, publisher, console)
     except BrokerUnavailable as exc:
-        console.print(f"[red]error:[/] {exc}")
-        return 2
+        raise Unavailable(str(exc)) from exc
     console.print(publisher.report.summary())
     return 0
 
@@ -498,51 +599,36 @@ def _sql(args: argparse.Namespace, settings: Settings, console: Console) -> int:
         "SELECT name, engine, comment FROM system.tables "
         f"WHERE database = '{settings.clickhouse_database}' ORDER BY name"
     )
-    rows = run_sql(settings, query)
-    if args.format == "json":
-        import json
-
-        print(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
-    elif args.format == "csv":
-        writer = csv.writer(sys.stdout)
-        if rows:
-            writer.writerow(rows[0].keys())
-            for row in rows:
-                writer.writerow(row.values())
-    else:
-        table = Table(show_lines=False)
-        for name in rows[0].keys() if rows else ("(no rows)",):
-            table.add_column(str(name))
-        for row in rows:
-            table.add_row(*(str(v) for v in row.values()))
-        console.print(table)
-    return 0
+    print_rows(run_sql(settings, query), args.format, console)
+    return OK
 
 
 def _alerts(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     from somepulse.tools.sql import run_sql
 
     db = settings.clickhouse_database
+    # one shape for both lists, so CSV and JSON are one table a script can filter
+    columns = (
+        "toString({at}) AS at, {state} AS state, page_id, toString(platform) AS platform, "
+        "rule, toString(severity) AS severity, round(ratio, 2) AS ratio, summary"
+    )
     firing = run_sql(
         settings,
-        f"SELECT page_id, rule, severity, toString(fired_at) AS at, "
-        f"summary FROM {db}.v_alerts_firing ORDER BY fired_at DESC",
+        f"SELECT 'firing now' AS list, {columns.format(at='fired_at', state=repr('firing'))} "
+        f"FROM {db}.v_alerts_firing ORDER BY fired_at DESC",
     )
     recent = run_sql(
         settings,
-        f"SELECT toString(at) AS at, state, page_id, rule, severity, "
-        f"round(ratio, 2) AS ratio, summary FROM {db}.alerts FINAL "
-        f"ORDER BY at DESC, state LIMIT {int(args.limit)}",
+        f"SELECT 'recent' AS list, {columns.format(at='at', state='toString(state)')} "
+        f"FROM {db}.alerts FINAL ORDER BY at DESC, state LIMIT {int(args.limit)}",
     )
+    if args.format != "table":
+        print_rows(firing + recent, args.format, console)
+        return OK
     for title, rows in ((f"Firing now ({len(firing)})", firing), ("Recent alerts", recent)):
-        table = Table(title=title)
-        for name in rows[0].keys() if rows else ("(none)",):
-            table.add_column(str(name))
-        for row in rows:
-            style = "red" if row.get("state", "firing") == "firing" else "green"
-            table.add_row(*(str(v) for v in row.values()), style=style)
-        console.print(table)
-    return 0
+        print_rows([{k: v for k, v in r.items() if k != "list"} for r in rows], "table",
+                   console, title)  # fmt: skip
+    return OK
 
 
 if __name__ == "__main__":

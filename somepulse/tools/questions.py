@@ -35,13 +35,22 @@ def add_parser(sub: Any) -> None:
         "evaluate", help="precision and recall per language on labelled TSV files"
     )
     evaluate.add_argument("files", nargs="+", type=Path, help="lang<TAB>0|1<TAB>category<TAB>text")
-    evaluate.add_argument("--split", choices=SPLITS, default="all")
+    evaluate.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="all",
+        help="dev, test or all of the labelled lines (default all)",
+    )
     evaluate.add_argument("--mistakes", action="store_true", help="list every wrong verdict")
     mark = qsub.add_parser("mark", help="correct a verdict: this comment or message needs a reply")
     mark.add_argument("event_id", help="the comment's or message's event id")
     verdict = mark.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--needs-reply", dest="needs_reply", action="store_true")
-    verdict.add_argument("--no-reply", dest="needs_reply", action="store_false")
+    verdict.add_argument(
+        "--needs-reply", dest="needs_reply", action="store_true", help="it needs a reply"
+    )
+    verdict.add_argument(
+        "--no-reply", dest="needs_reply", action="store_false", help="it needs no reply"
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -182,12 +191,10 @@ def mark(settings: Settings, event_id: str, needs_reply: bool, console: Console)
         "AND (kind = 'interaction' AND comment_id != '' OR kind = 'private_message') LIMIT 1",
     )
     if not rows:
-        console.print(f"[red]error:[/] no comment or message with event id {event_id!r}")
-        return 1
+        raise ValueError(f"no comment or message with event id {event_id!r}")
     row = rows[0]
     if row["kind"] == "private_message" and row["direction"] != "in":
-        console.print("[red]error:[/] that is the page's own message")
-        return 1
+        raise ValueError("that is the page's own message")
     now = datetime.now(UTC)
     is_message = row["kind"] == "private_message"
     event: dict[str, Any] = {

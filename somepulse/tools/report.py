@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from somepulse.settings import Settings
+from somepulse.tools.output import print_rows
 from somepulse.tools.sql import QueryError, run_sql
 
 PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
@@ -87,11 +88,19 @@ def write_csv(rows: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def run_report(settings: Settings, period: str, csv_path: Path | None, console: Console) -> int:
+def run_report(
+    settings: Settings,
+    period: str,
+    csv_path: Path | None,
+    console: Console,
+    fmt: str = "table",
+) -> int:
     rows = league_rows(settings, period)
     if not rows:
-        console.print(f"[yellow]no data for {period}[/]")
-        return 1
+        raise ValueError(f"no data for {period}")
+    if fmt != "table":  # every measurement point per page, for a script
+        print_rows(rows, fmt, console)
+        return 0
     # the table is wide: let it be as wide as it needs rather than cut the numbers
     wide = Console(width=max(console.width, 132), file=console.file)
     wide.print(render(rows, period))

@@ -33,7 +33,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         if name == "subject-export":
             cmd.add_argument("--out", type=Path, required=True, help="the JSON file to write")
     keys = sub.add_parser("keys", help="the pseudonymisation key: show or rotate")
-    keys.add_argument("action", choices=("show", "rotate"))
+    keys.add_argument(
+        "action",
+        choices=("show", "rotate"),
+        help="show: the current key id and retired keys; rotate: retire it, start a new one",
+    )
 
 
 def subject_request(args: argparse.Namespace, settings: Settings) -> SubjectRequest:
@@ -61,12 +65,11 @@ def run_subject_command(args: argparse.Namespace, settings: Settings, console: C
     if settings.embedded_store:
         running = read_worker_file(settings.worker_file)
         if running is not None:
-            console.print(
-                f"[red]error:[/] a worker (pid {running['pid']}) holds the embedded store; "
+            raise ValueError(
+                f"a worker (pid {running['pid']}) holds the embedded store; "
                 "stop it first (chDB allows one writer per directory, and its restart "
                 "rebuilds the live cache without the person)"
             )
-            return 1
     request = subject_request(args, settings)
     store = open_store(settings)
     try:

@@ -58,7 +58,7 @@ def test_demo_then_sql(tmp_path: Path) -> None:
     ]
 
     refused = somepulse(data, "sql", "DROP TABLE somepulse.events", check=False)
-    assert refused.returncode == 1 and "only SELECT" in refused.stdout
+    assert refused.returncode == 1 and "only SELECT" in refused.stderr
     listing = somepulse(data, "sql")
     assert "v_page_monthly" in listing.stdout
 

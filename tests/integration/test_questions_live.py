@@ -97,4 +97,4 @@ def test_detected_at_the_edge_and_corrected_by_the_person_on_duty(
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert unknown.returncode == 1
-    assert "no comment or message with event id 'no-such-event'" in unknown.stdout
+    assert "no comment or message with event id 'no-such-event'" in unknown.stderr
