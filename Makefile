@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml requirements/dev.lock
 # Re-resolve both lock files (after a change to pyproject.toml's dependencies).
 lock: $(STAMP)
 	$(BIN)/pip install --quiet 'uv>=0.9'
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra embedded --extra board \
+	  --generate-hashes --universal \
 	  --python-version 3.11 -q -o requirements/dev.lock
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
 	  --python-version 3.11 -q -o requirements/worker.lock

