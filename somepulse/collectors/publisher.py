@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
 from somepulse.collectors.edge import detect_question
 from somepulse.privacy.keys import keyring
@@ -71,8 +71,12 @@ class KafkaPublisher:
         on_retry: Callable[[str], None] | None = None,
         metrics: CollectorMetrics | None = None,
         client_options: dict[str, Any] | None = None,
+        idempotent: bool = False,
     ) -> None:
         self.bootstrap, self.topic = bootstrap, topic
+        # Kafka's idempotent producer: a send retried after a lost acknowledgement is
+        # written once, in order. Apache Kafka only: Tansu lacks InitProducerId
+        self._idempotent = idempotent
         self._pseudonymiser = pseudonymiser
         self._keep_text = keep_text
         self._batch_events = batch_events
@@ -82,7 +86,9 @@ class KafkaPublisher:
         self._on_retry = on_retry or (lambda msg: log.warning("%s", msg))
         self.metrics = metrics
         self._pending: dict[str | None, list[Any]] = {}
-        self._inflight: list[asyncio.Future[Any]] = []
+        # sent, not yet acknowledged: (future, key, value) — kept to send again if the
+        # broker goes away before it acknowledges
+        self._inflight: list[tuple[asyncio.Future[Any], bytes | None, bytes]] = []
         self._producer: AIOKafkaProducer | None = None
         self.report = PublishReport()
 
@@ -99,6 +105,7 @@ class KafkaPublisher:
             max_message_bytes=settings.max_message_bytes,
             connect_timeout=settings.collector_connect_timeout,
             client_options=settings.kafka_client_options(),
+            idempotent=not settings.embedded_broker,
             **extra,
         )
 
@@ -110,10 +117,12 @@ class KafkaPublisher:
             attempt += 1
             producer = AIOKafkaProducer(
                 bootstrap_servers=self.bootstrap,
-                acks="all",  # no idempotence: the embedded broker lacks InitProducerId
-                enable_idempotence=False,
+                acks="all",
+                enable_idempotence=self._idempotent,
                 linger_ms=5,
-                max_batch_size=2 * self._max_bytes,
+                # one batch within the broker's message.max.bytes (Apache Kafka's 1 MiB
+                # default; Tansu has none): batches fill up while a broker is away
+                max_batch_size=self._max_bytes,
                 max_request_size=4 * self._max_bytes,
                 request_timeout_ms=30_000,
                 **self._client_options,
@@ -233,7 +242,8 @@ class KafkaPublisher:
     async def _send_bytes(self, key: bytes | None, value: bytes, events: int) -> None:
         if self._producer is None:
             raise RuntimeError("publisher not started")
-        self._inflight.append(await self._producer.send(self.topic, value, key=key))
+        future = await self._producer.send(self.topic, value, key=key)
+        self._inflight.append((future, key, value))
         self.report.messages += 1
         self.report.bytes += len(value)
         if self.metrics is not None:
@@ -243,14 +253,56 @@ class KafkaPublisher:
 
     async def _reap(self, limit: int) -> None:
         """Wait for delivery once more than ``limit`` sends are in flight (bounded memory,
-        and a failed delivery surfaces here instead of vanishing)."""
+        and a failed delivery surfaces here instead of vanishing). What the broker did
+        not acknowledge (it went away: a restart, a network cut) is sent again until it
+        is, for as long as the connect timeout allows: a broker restart costs a collector
+        a pause, not its run, and no event is skipped."""
         if len(self._inflight) <= limit:
             return
         inflight, self._inflight = self._inflight, []
-        try:
-            await asyncio.gather(*inflight)
-        except KafkaError as exc:
-            raise BrokerUnavailable(f"delivery to {self.bootstrap} failed: {exc}") from exc
+        results = await asyncio.gather(*(f for f, _, _ in inflight), return_exceptions=True)
+        failed = []
+        for (_, key, value), outcome in zip(inflight, results, strict=True):
+            # not delivered in time, or a broker that is away: send again. Anything else
+            # (a message the broker refuses) would fail again: say so now
+            if isinstance(outcome, KafkaTimeoutError) or (
+                isinstance(outcome, KafkaError) and outcome.retriable
+            ):
+                failed.append((key, value, outcome))
+            elif isinstance(outcome, KafkaError):
+                raise BrokerUnavailable(
+                    f"the broker at {self.bootstrap} refused a message: {outcome}"
+                ) from outcome
+            elif isinstance(outcome, BaseException):
+                raise outcome
+        if failed:
+            await self._send_again(failed)
+
+    async def _send_again(self, failed: list[tuple[bytes | None, bytes, KafkaError]]) -> None:
+        if self._producer is None:
+            raise RuntimeError("publisher not started")
+        deadline = time.monotonic() + self._connect_timeout
+        delay = 0.5
+        self._on_retry(
+            f"the broker at {self.bootstrap} did not acknowledge {len(failed)} messages "
+            f"({failed[0][2]}); sending them again"
+        )
+        for key, value, _ in failed:
+            while True:
+                try:
+                    await (await self._producer.send(self.topic, value, key=key))
+                    break
+                except KafkaError as exc:
+                    again = isinstance(exc, KafkaTimeoutError) or exc.retriable
+                    if not again or time.monotonic() + delay > deadline:
+                        raise BrokerUnavailable(
+                            f"delivery to {self.bootstrap} failed for "
+                            f"{self._connect_timeout:.0f} s: {exc}"
+                        ) from exc
+                    if self.metrics is not None:
+                        self.metrics.retries.inc()
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
 
     async def __aenter__(self) -> KafkaPublisher:
         await self.start()

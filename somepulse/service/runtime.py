@@ -8,6 +8,7 @@ bottom and every piece can be built in a test without a broker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -45,6 +46,7 @@ class Runtime:
     lag: Callable[[], dict[int, int]] = dict
     readiness: Readiness = field(init=False)
     rebuilt: dict[int, int] = field(default_factory=dict)  # partition -> pages rebuilt
+    broker_down_since: float | None = None  # set by the broker probe (probe_broker)
 
     async def assign(self, partitions: Iterable[int]) -> None:
         """Kafka's new assignment (the whole set): drop what left, rebuild what came.
@@ -90,7 +92,28 @@ class Runtime:
             stopped=self.pipeline.stopped,
             lag=lag,
             last_progress=self.pipeline.stats.last_progress_at,
+            broker_down_since=self.broker_down_since,
         )
+
+    async def probe_broker(self, bootstrap: str, timeout: float = 3.0) -> bool:
+        """Does any bootstrap server accept a connection? Kafka's clients retry
+        silently while a broker is away; the probe lets ``/readyz`` say so."""
+        for server in bootstrap.split(","):
+            host, _, port = server.strip().rpartition(":")
+            try:
+                _, writer = await asyncio.wait_for(
+                    asyncio.open_connection(host.strip("[]"), int(port)), timeout
+                )
+            except (OSError, TimeoutError, ValueError):
+                continue
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            self.broker_down_since = None
+            return True
+        if self.broker_down_since is None:
+            self.broker_down_since = time.time()
+        return False
 
     def status(self) -> WorkerStatus:
         live = self.live

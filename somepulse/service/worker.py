@@ -169,6 +169,10 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
         app.consumer, settings.events_topic, runtime.pipeline.processed
     )
 
+    @app.timer(interval=2.0)  # type: ignore[untyped-decorator]
+    async def _probe_broker() -> None:
+        await runtime.probe_broker(bootstrap)
+
     @app.task  # type: ignore[untyped-decorator]
     async def _serve_http() -> None:
         await ensure_topics(bootstrap, settings)

@@ -111,6 +111,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     jsonl = csub.add_parser("jsonl", help="replay a recorded JSONL file")
     jsonl.add_argument("path", type=existing_file, help="events, one JSON object (or array) a line")
+    jsonl.add_argument(
+        "--from-start",
+        action="store_true",
+        help="send the whole file again (default: resume after the last line the broker "
+        "acknowledged in an earlier run of the same file)",
+    )
+    jsonl.add_argument(
+        "--no-resume", action="store_true", help="neither resume nor record progress"
+    )
     hooks = csub.add_parser(
         "webhooks", help="receive Meta webhooks (Facebook page feed, Instagram, Messenger)"
     )
@@ -536,9 +545,18 @@ def _collect(args: argparse.Namespace, settings: Settings, console: Console) -> 
         if args.source == "jsonl":
             from somepulse.collectors.replay import replay_file
 
+            checkpoint = None
+            if not args.no_resume:
+                from somepulse.collectors.replay import Checkpoint
+
+                state_dir = settings.data_dir / "collectors"
+                checkpoint = Checkpoint.for_file(state_dir, args.path)
+                if args.from_start:
+                    checkpoint.path.unlink(missing_ok=True)
+
             async def go_jsonl() -> None:
                 async with publisher:
-                    report = await replay_file(args.path, publisher)
+                    report = await replay_file(args.path, publisher, checkpoint)
                 console.print(report.summary())
 
             asyncio.run(go_jsonl())

@@ -31,3 +31,11 @@ def test_ready_goes_red_on_each_problem_and_green_when_it_is_over() -> None:
     # a dip below the threshold restarts the grace period
     assert r.problems(now=2100, last_progress=2099, **high) == []
     assert r.problems(now=2150, last_progress=2149, **high) == []
+
+
+def test_a_broker_that_refuses_connections_turns_it_red_after_the_grace() -> None:
+    r = Readiness(max_lag=100, stall_seconds=30, lag_grace_seconds=60, broker_grace_seconds=10)
+    calm = {"rebuilding": False, "stopped": None, "lag": {0: 0}, "last_progress": 995.0}
+    assert r.problems(now=1000, broker_down_since=995, **calm) == []  # a blip: 5 s
+    assert r.problems(now=1011, broker_down_since=1000, **calm) == ["broker unreachable for 11 s"]
+    assert r.problems(now=1012, broker_down_since=None, **calm) == []  # back: green
