@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     dlq_topic: str = Field("somepulse.events.dlq.v1", description="Dead-letter topic.")
     alerts_topic: str = Field("somepulse.alerts.v1", description="Topic of surge alerts.")
     topic_partitions: int = Field(4, ge=1, description="Partitions of the events topic.")
+    topic_replication_factor: int = Field(
+        1,
+        ge=1,
+        description="Replicas of each topic the worker creates (3 on a 3-broker cluster; "
+        "min.insync.replicas is then 2).",
+    )
     consumer_group: str = Field(
         "somepulse-worker", description="Kafka consumer group / Faust app id."
     )

@@ -26,21 +26,30 @@ class TopicSpec:
     name: str
     partitions: int
     retention_hours: int  # how long the broker keeps what it holds (retention.ms)
+    replicas: int = 1
 
     @property
     def configs(self) -> dict[str, str]:
-        return {"retention.ms": str(self.retention_hours * 3_600_000)}
+        configs = {"retention.ms": str(self.retention_hours * 3_600_000)}
+        if self.replicas > 1:
+            # with acks=all a write needs two copies: one broker may fail, none is lost
+            configs["min.insync.replicas"] = str(min(2, self.replicas))
+        return configs
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
     """Raw events are kept a week (enough to replay into a rebuilt store); dead letters,
     which may hold redacted copies of bad input, three days; alerts a month."""
+    replicas = settings.topic_replication_factor
     return [
         TopicSpec(
-            settings.events_topic, settings.topic_partitions, settings.events_topic_retention_hours
+            settings.events_topic,
+            settings.topic_partitions,
+            settings.events_topic_retention_hours,
+            replicas,
         ),
-        TopicSpec(settings.dlq_topic, 1, settings.dlq_topic_retention_hours),
-        TopicSpec(settings.alerts_topic, 1, 24 * 30),
+        TopicSpec(settings.dlq_topic, 1, settings.dlq_topic_retention_hours, replicas),
+        TopicSpec(settings.alerts_topic, 1, 24 * 30, replicas),
     ]
 
 
@@ -65,7 +74,7 @@ async def ensure_topics(bootstrap: str, settings: Settings, timeout: float = 30.
             NewTopic(
                 spec.name,
                 num_partitions=spec.partitions,
-                replication_factor=1,
+                replication_factor=spec.replicas,
                 topic_configs=spec.configs,
             )
             for spec in wanted

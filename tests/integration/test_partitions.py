@@ -54,7 +54,15 @@ class Member(ConsumerRebalanceListener):  # type: ignore[misc]
     """One worker of the group: the product's runtime behind a plain consumer loop
     (take a batch, prepare, detect, store, commit), like the Faust agent."""
 
-    def __init__(self, settings: Settings, bootstrap: str, group: str, store: Store, pool: Any):
+    def __init__(
+        self,
+        settings: Settings,
+        bootstrap: str,
+        group: str,
+        store: Store,
+        pool: Any,
+        options: dict[str, Any] | None = None,  # SASL on Apache Kafka
+    ):
         reference = Reference.load()
         self.live = LivePartitions({p.page_id: p for p in reference.pages}, assigned=set())
         self.surge = SurgeService(load_alert_config(), store, pool, settings.board_url)
@@ -74,6 +82,7 @@ class Member(ConsumerRebalanceListener):  # type: ignore[misc]
             auto_offset_reset="earliest",
             session_timeout_ms=6000,
             heartbeat_interval_ms=1000,
+            **(options or {}),
         )
         self.topic = settings.events_topic
         self.events = 0
@@ -136,18 +145,23 @@ def _rounded(doc: Any) -> Any:
 
 
 async def consume(
-    settings: Settings, bootstrap: str, group: str, per_page: dict[str, int], two: bool
+    settings: Settings,
+    bootstrap: str,
+    group: str,
+    per_page: dict[str, int],
+    two: bool,
+    options: dict[str, Any] | None = None,
 ) -> Any:
     total = sum(per_page.values())
     store = open_prepared_store(settings)
     pool = ThreadPoolExecutor(1)
     try:
         done = asyncio.Event()
-        a = Member(settings, bootstrap, group, store, pool)
+        a = Member(settings, bootstrap, group, store, pool, options)
         members = [a]
         await a.start()
         if two:
-            b = Member(settings, bootstrap, group, store, pool)
+            b = Member(settings, bootstrap, group, store, pool, options)
             members.append(b)
             await b.start()
             # both hold partitions before anyone consumes: a real split of the stream

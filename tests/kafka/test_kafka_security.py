@@ -120,3 +120,45 @@ def test_the_worker_stores_what_the_collector_sends_and_the_collector_reads_noth
 
     with pytest.raises(KafkaError):
         asyncio.run(write_dead_letter())
+
+
+def test_topics_are_created_with_their_partitions_and_retention(
+    kafka: KafkaBroker, tmp_path: Path
+) -> None:
+    """As the worker creates them on Kafka: the events topic with its partitions, and
+    each topic's retention from the settings (dead letters short: three days)."""
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    from somepulse.streams.topics import ensure_topics
+
+    worker = as_user(kafka, tmp_path, "worker")
+    asyncio.run(ensure_topics(kafka.bootstrap, worker))
+
+    async def described() -> tuple[dict[str, int], dict[str, dict[str, str]]]:
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=kafka.bootstrap, **worker.kafka_client_options()
+        )
+        await admin.start()
+        try:
+            names = [worker.events_topic, worker.dlq_topic, worker.alerts_topic]
+            topics = await admin.describe_topics(names)
+            configs = await admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
+            )
+        finally:
+            await admin.close()
+        partitions = {t["topic"]: len(t["partitions"]) for t in topics}
+        settings = {
+            name: {e[0]: e[1] for e in entries}
+            for response in configs
+            for _code, _msg, _type, name, entries in response.resources
+        }
+        return partitions, settings
+
+    partitions, configs = asyncio.run(described())
+    assert partitions == {worker.events_topic: 4, worker.dlq_topic: 1, worker.alerts_topic: 1}
+    assert {name: c["retention.ms"] for name, c in configs.items()} == {
+        worker.events_topic: str(168 * 3_600_000),
+        worker.dlq_topic: str(72 * 3_600_000),
+        worker.alerts_topic: str(30 * 24 * 3_600_000),
+    }
