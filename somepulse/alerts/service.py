@@ -30,6 +30,10 @@ from somepulse.store.base import parse_utc
 log = logging.getLogger(__name__)
 
 
+SLICE = 512  # observations fed between checks of the clock
+YIELD_SECONDS = 0.05  # the longest the detector holds the event loop at a time
+
+
 class SurgeService:
     def __init__(
         self,
@@ -133,8 +137,19 @@ class SurgeService:
             del self.fired[key]
 
     async def handle(self, obs: list[Observation]) -> list[Transition]:
+        """Feed a batch's observations to the detector, giving the event loop back
+        every ``YIELD_SECONDS``: a batch of a replayed history spans months of event
+        time (hundreds of refits), and the consumer's heartbeats, ``/readyz`` and
+        ``/stats`` share this loop. The detector is incremental per observation, so
+        feeding it in slices decides exactly what one call would."""
         before = len(self.detector.verdicts or ())
-        transitions = self.detector.observe(obs)
+        transitions: list[Transition] = []
+        since = time.monotonic()
+        for start in range(0, len(obs), SLICE):
+            transitions += self.detector.observe(obs[start : start + SLICE])
+            if time.monotonic() - since > YIELD_SECONDS:
+                await asyncio.sleep(0)
+                since = time.monotonic()
         self.decisions += len(self.detector.verdicts or ()) - before
         for t in transitions:
             await self._deliver(t)

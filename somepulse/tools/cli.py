@@ -242,6 +242,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--rate", type=int, default=5_000, help="steady rate for the latency run")
     bench.add_argument(
+        "--bootstrap",
+        default=None,
+        metavar="HOST:PORT",
+        help="a running Apache Kafka instead of the embedded broker (SASL from the "
+        "SOMEPULSE_KAFKA_* settings); the bench uses a topic and group of its own",
+    )
+    bench.add_argument(
         "--latency-seconds", type=float, default=20.0, help="length of the latency run"
     )
     bench.add_argument(
@@ -418,7 +425,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
         elif args.command == "bench":
             from somepulse.tools.bench import run_bench
 
-            run_bench(settings, args.events, args.rate, args.latency_seconds, console)
+            run_bench(
+                settings, args.events, args.rate, args.latency_seconds, console, args.bootstrap
+            )
         elif args.command in ("erase", "subject-export", "keys"):
             from somepulse.tools.subject import run_subject_command
 

@@ -120,8 +120,8 @@ class Stack:
         """A read query through the running worker's ``/sql``."""
         return worker_sql(self.worker_url, self.token, query, timeout)
 
-    def stats(self) -> WorkerStatus:
-        return WorkerStatus.model_validate(http_json(f"{self.worker_url}/stats", timeout=10.0))
+    def stats(self, timeout: float = 60.0) -> WorkerStatus:
+        return WorkerStatus.model_validate(http_json(f"{self.worker_url}/stats", timeout=timeout))
 
     def wait_stored(self, events: int, timeout: float = 300.0) -> WorkerStatus:
         """Wait until the worker has handled ``events`` events (stored or dead-lettered)
