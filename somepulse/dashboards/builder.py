@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 CLICKHOUSE = {"type": "grafana-clickhouse-datasource", "uid": "somepulse-clickhouse"}
 PROMETHEUS = {"type": "prometheus", "uid": "somepulse-prometheus"}
+NO_DATA_MS = 12 * 3_600_000  # the same threshold as `board --png` (tools/board_png.py)
 # the plugin's query formats: 0 time series, 1 table
 FORMATS = {"time_series": 0, "table": 1}
 
@@ -114,9 +115,12 @@ class Panel:
             if self.kind == "timeseries":
                 defaults["custom"] = {"thresholdsStyle": {"mode": "line+area"}}
         if self.kind == "timeseries":
-            # an hour without data is a gap, not a line drawn across it
+            # SQL returns no row for a bucket without events: Grafana connects across a
+            # hole up to NO_DATA_MS (a quiet night) and breaks the line at a longer one
+            # (nothing at all for 12 h: a collector down, not zeros)
             custom = defaults.setdefault("custom", {})
             custom["spanNulls"] = False
+            custom["insertNulls"] = NO_DATA_MS
         if self.kind == "stat":
             options = {
                 "reduceOptions": {

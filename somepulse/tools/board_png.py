@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from somepulse.dashboards.boards import AGAINST_PROMISE, DUTY
-from somepulse.dashboards.builder import Panel, SqlTarget, Steps, with_database
+from somepulse.dashboards.builder import NO_DATA_MS, Panel, SqlTarget, Steps, with_database
 from somepulse.dashboards.macros import expand
 from somepulse.settings import Settings
 from somepulse.store.base import parse_utc
@@ -44,15 +44,30 @@ def _query(
 
 
 Point = tuple[datetime, float]
+# no event at all for this long (all selected pages, every kind): no data, not a quiet
+# spell — the board breaks the line (the same threshold as the Grafana panels' insertNulls)
+NO_DATA_AFTER = timedelta(milliseconds=NO_DATA_MS)
 
 
-def with_gaps(points: list[Point], step: timedelta) -> list[Point]:
-    """The points in time order with a NaN wherever more than one ``step`` passes
-    without one: matplotlib breaks the line there."""
+def with_gaps(
+    points: list[Point], step: timedelta, zero_up_to: timedelta = timedelta(0)
+) -> list[Point]:
+    """The points in time order, holes filled honestly: a count series has a row only
+    for buckets with events, so a hole up to ``zero_up_to`` long is buckets with none
+    (zeros: a quiet night); a longer one is no data at all (a collector down), and a NaN
+    there breaks the line instead of drawing across it. Reported daily figures
+    (``zero_up_to`` 0) break at any missing day."""
     out: list[Point] = []
     for when, value in sorted(points):
         if out and when - out[-1][0] > step:
-            out.append((out[-1][0] + step, math.nan))
+            hole_start = out[-1][0] + step
+            if when - hole_start <= zero_up_to:
+                t = hole_start
+                while t < when:
+                    out.append((t, 0.0))
+                    t += step
+            else:
+                out.append((hole_start, math.nan))
         out.append((when, value))
     return out
 
@@ -109,7 +124,9 @@ def render_board(settings: Settings, out: Path, at: datetime | None, hours: int)
                 ax.barh(labels, [r["open"] for r in rows], color=colours)
                 ax.set_xlabel("unanswered questions (colour: oldest against the reply promise)")
                 continue
-            step = timedelta(days=1) if title == "Reach per day" else timedelta(seconds=interval)
+            daily = title == "Reach per day"
+            step = timedelta(days=1) if daily else timedelta(seconds=interval)
+            zero_up_to = timedelta(0) if daily else NO_DATA_AFTER
             series: dict[str, list[tuple[datetime, float]]] = {}
             for r in rows:
                 when = datetime.fromisoformat(str(r["time"]).replace(" ", "T"))
@@ -119,7 +136,7 @@ def render_board(settings: Settings, out: Path, at: datetime | None, hours: int)
                     name = r.get("platform", key) if "platform" in r else key
                     series.setdefault(str(name), []).append((when, float(value)))
             for name, raw in series.items():
-                points = with_gaps(raw, step)
+                points = with_gaps(raw, step, zero_up_to)
                 ax.plot(
                     [p[0] for p in points],
                     [p[1] for p in points],

@@ -178,7 +178,9 @@ def test_the_duty_board_shows_units_and_red() -> None:
                 assert steps[0]["value"] is None and "red" in {s["color"] for s in steps}
                 coloured.add(override["matcher"]["options"])
         if panel["type"] == "timeseries":
-            assert defaults["custom"]["spanNulls"] is False  # gaps stay gaps
+            # a hole over 12 h (no event at all) breaks the line; a quiet night does not
+            assert defaults["custom"]["spanNulls"] is False
+            assert defaults["custom"]["insertNulls"] == 12 * 3_600_000
     assert {"within_promise", "oldest_of_promise", "ratio"} <= coloured
     stat = next(p for p in doc["panels"] if p["type"] == "stat")
     assert stat["options"]["reduceOptions"] == {"values": False, "calcs": ["sum"], "fields": ""}

@@ -23,6 +23,18 @@ def test_a_missing_hour_breaks_the_line() -> None:
     assert with_gaps(steady, HOUR) == steady
 
 
+def test_a_quiet_spell_is_zeros_and_a_long_silence_is_a_gap() -> None:
+    """Count series have rows only for buckets with events: 3 empty hours at night are
+    zeros; 13 hours with nothing at all from any page are no data."""
+    night = [(T0, 4.0), (T0 + 4 * HOUR, 2.0)]
+    assert with_gaps(night, HOUR, zero_up_to=12 * HOUR) == [
+        (T0, 4.0), (T0 + HOUR, 0.0), (T0 + 2 * HOUR, 0.0), (T0 + 3 * HOUR, 0.0),
+        (T0 + 4 * HOUR, 2.0),
+    ]  # fmt: skip
+    outage = with_gaps([(T0, 4.0), (T0 + 14 * HOUR, 2.0)], HOUR, zero_up_to=12 * HOUR)
+    assert len(outage) == 3 and math.isnan(outage[1][1]) and outage[1][0] == T0 + HOUR
+
+
 def test_colours_follow_the_boards_thresholds() -> None:
     assert [colour(v, AGAINST_PROMISE) for v in (0.5, 0.8, 0.99, 1.0, 3.0)] == [
         "green", "orange", "orange", "red", "red",
