@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import statistics
 import threading
@@ -30,6 +31,7 @@ from somepulse.collectors.scenario.generator import ScenarioGenerator, iso
 from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.settings import Settings
 from somepulse.tools.bench_alert_delivery import AlertRecorder, alert_delivery
+from somepulse.tools.procstat import sample
 from somepulse.tools.stack import Stack
 
 
@@ -66,6 +68,9 @@ def run_bench(
             results |= asyncio.run(throughput(stack, topic, messages, count, console))
             results |= asyncio.run(latency(stack, topic, rate, latency_seconds, console))
             results |= asyncio.run(alerts(stack, topic, recorder, console))
+            for name, pid in stack_processes(stack).items():  # the peak over every phase
+                if (last := sample(pid)) is not None:
+                    results[f"{name}_peak_rss_mb"] = last.peak_rss_bytes / 2**20
     finally:
         recorder.close()
     results["broker"] = f"Apache Kafka at {bootstrap}" if bootstrap else "embedded (Tansu)"
@@ -113,6 +118,8 @@ async def throughput(
     producer = _producer(stack)
     await producer.start()
     base = stack.stats().events_stored
+    processes = stack_processes(stack)
+    before = {name: sample(pid) for name, pid in processes.items()}
     started = time.perf_counter()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("throughput: published / stored", total=count * 2)
@@ -139,7 +146,13 @@ async def throughput(
             await asyncio.sleep(0.05)
     seconds = time.perf_counter() - started
     worker = stack.stats()
-    return {
+    usage: dict[str, Any] = {}
+    for name, pid in processes.items():
+        first, last = before[name], sample(pid)
+        if first is not None and last is not None:
+            usage[f"{name}_cores"] = (last.cpu_seconds - first.cpu_seconds) / seconds
+            usage[f"{name}_peak_rss_mb"] = last.peak_rss_bytes / 2**20
+    return usage | {
         "worker_prepare_seconds": worker.prepare_seconds,
         "worker_insert_seconds": worker.insert_seconds,
         "events": count,
@@ -149,6 +162,17 @@ async def throughput(
         "events_per_second": count / seconds,
         "slowest_stats_seconds": slowest,
     }
+
+
+def stack_processes(stack: Stack) -> dict[str, int]:
+    """The processes whose CPU and memory the bench reports (an external broker's
+    are not visible from here)."""
+    out = {"bench": os.getpid()}
+    if stack.worker is not None:
+        out["worker"] = stack.worker.pid
+    if stack.broker is not None and stack.broker.pid is not None:
+        out["broker"] = stack.broker.pid
+    return out
 
 
 async def latency(
@@ -282,6 +306,13 @@ def show(results: dict[str, Any], console: Console) -> None:
         "sustained end-to-end", f"{results['events_per_second']:,.0f} events/s", "≥ 50 000"
     )
     table.add_row("  events / messages", f"{results['events']:,} / {results['messages']:,}", "")
+    for name in ("worker", "broker", "bench"):
+        if f"{name}_cores" in results:
+            table.add_row(
+                f"  {name}: cores used / peak memory",
+                f"{results[f'{name}_cores']:.2f} / {results[f'{name}_peak_rss_mb']:,.0f} MB",
+                "worker ≤ 600 MB" if name == "worker" else "",
+            )
     table.add_row(
         "  worker's slowest answer meanwhile",
         f"{results.get('slowest_stats_seconds', 0):.1f} s",
