@@ -25,6 +25,7 @@ from typing import Any
 from somepulse.alerts.detector import AlertConfig, Rule, load_alert_config
 from somepulse.alerts.runbook import runbook_url
 from somepulse.alerts.silence import SILENCE_THRESHOLD
+from somepulse.settings import Settings
 
 # relative to the working directory: `somepulse grafana build` runs in a checkout or in
 # the directory an operator mounts into Grafana
@@ -33,7 +34,9 @@ DATASOURCE_UID = "somepulse-clickhouse"
 # the labels every rule carries: Alertmanager routes the copies to the board, and
 # `somepulse grafana push` routes the team's alerts in an agency's own policy tree
 COPY_LABELS = {"copy": "grafana", "team": "somepulse"}
-DEFAULT_BOARD_URL = "http://localhost:3000/d/somepulse-duty"
+# the setting's own default (SOMEPULSE_BOARD_URL), so the committed file is what
+# `somepulse grafana build` writes with no configuration
+DEFAULT_BOARD_URL: str = Settings.model_fields["board_url"].default
 
 
 def rule_sql(rule: Rule, db: str = "somepulse", now: str = "now()") -> str:
