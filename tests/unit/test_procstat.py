@@ -1,25 +1,43 @@
 """The bench's CPU and memory figures come from /proc: they move when a process
-computes and allocates."""
+computes and allocates (measured on fresh child processes, whose memory no earlier
+allocation has already made resident)."""
 
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
 
-from somepulse.tools.procstat import sample
+from somepulse.tools.procstat import ProcessSample, sample
+
+ALLOCATE = (
+    "import time; b = bytearray(64 << 20)\n"
+    "for i in range(0, len(b), 4096): b[i] = 1\n"
+    "print('ready', flush=True); time.sleep(30)"
+)
+COMPUTE = (
+    "import time; t = time.process_time()\n"
+    "while time.process_time() - t < 0.4: pass\n"
+    "print('ready', flush=True); time.sleep(30)"
+)
+IDLE = "import time; print('ready', flush=True); time.sleep(30)"
+
+
+def measured(code: str) -> ProcessSample:
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        got = sample(child.pid)
+        assert got is not None
+        return got
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_cpu_and_peak_memory_follow_what_the_process_does() -> None:
-    first = sample(os.getpid())
-    assert first is not None and first.rss_bytes > 0
-    assert first.peak_rss_bytes >= first.rss_bytes
-    block = bytearray(64 * 2**20)  # 64 MiB, touched page by page
-    for i in range(0, len(block), 4096):
-        block[i] = 1
-    total = sum(i * i for i in range(2_000_000))  # some CPU
-    after = sample(os.getpid())
-    assert after is not None and total > 0
-    assert after.rss_bytes - first.rss_bytes >= 48 * 2**20  # the block is resident
-    assert after.peak_rss_bytes >= after.rss_bytes
-    assert after.cpu_seconds > first.cpu_seconds
+    idle, allocated, computed = measured(IDLE), measured(ALLOCATE), measured(COMPUTE)
+    assert allocated.peak_rss_bytes - idle.peak_rss_bytes >= 60 * 2**20
+    assert allocated.rss_bytes - idle.rss_bytes >= 60 * 2**20
+    assert computed.cpu_seconds - idle.cpu_seconds >= 0.3
+    assert idle.peak_rss_bytes >= idle.rss_bytes > 0
     assert sample(2**22 + 12345) is None  # no such process
-    del block
