@@ -57,6 +57,12 @@ class PublishReport:
         )
 
 
+def resendable(exc: KafkaError) -> bool:
+    """Not delivered in time, or a broker that is away: worth sending again. Anything
+    else (a message the broker refuses) would fail again."""
+    return isinstance(exc, KafkaTimeoutError) or exc.retriable
+
+
 class KafkaPublisher:
     def __init__(
         self,
@@ -131,19 +137,16 @@ class KafkaPublisher:
                 await producer.start()
             except KafkaConnectionError as exc:
                 await producer.stop()
-                if time.monotonic() + delay > deadline:
-                    raise BrokerUnavailable(
-                        f"Kafka broker at {self.bootstrap} is not reachable after "
-                        f"{attempt} attempts over {self._connect_timeout:.0f} s: {exc}"
-                    ) from exc
-                if self.metrics is not None:
-                    self.metrics.retries.inc()
-                self._on_retry(
+                delay = await self._back_off(
+                    delay,
+                    deadline,
+                    5.0,
+                    exc,
+                    f"Kafka broker at {self.bootstrap} is not reachable after {attempt} "
+                    f"attempts over {self._connect_timeout:.0f} s",
                     f"broker at {self.bootstrap} not up yet (attempt {attempt}), "
-                    f"retrying in {delay:.1f} s"
+                    f"retrying in {delay:.1f} s",
                 )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
                 continue
             self._producer = producer
             self.report = PublishReport()
@@ -263,11 +266,7 @@ class KafkaPublisher:
         results = await asyncio.gather(*(f for f, _, _ in inflight), return_exceptions=True)
         failed = []
         for (_, key, value), outcome in zip(inflight, results, strict=True):
-            # not delivered in time, or a broker that is away: send again. Anything else
-            # (a message the broker refuses) would fail again: say so now
-            if isinstance(outcome, KafkaTimeoutError) or (
-                isinstance(outcome, KafkaError) and outcome.retriable
-            ):
+            if isinstance(outcome, KafkaError) and resendable(outcome):
                 failed.append((key, value, outcome))
             elif isinstance(outcome, KafkaError):
                 raise BrokerUnavailable(
@@ -293,16 +292,33 @@ class KafkaPublisher:
                     await (await self._producer.send(self.topic, value, key=key))
                     break
                 except KafkaError as exc:
-                    again = isinstance(exc, KafkaTimeoutError) or exc.retriable
-                    if not again or time.monotonic() + delay > deadline:
-                        raise BrokerUnavailable(
-                            f"delivery to {self.bootstrap} failed for "
-                            f"{self._connect_timeout:.0f} s: {exc}"
-                        ) from exc
-                    if self.metrics is not None:
-                        self.metrics.retries.inc()
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 10.0)
+                    failure = (
+                        f"delivery to {self.bootstrap} failed for {self._connect_timeout:.0f} s"
+                    )
+                    if not resendable(exc):
+                        raise BrokerUnavailable(f"{failure}: {exc}") from exc
+                    delay = await self._back_off(delay, deadline, 10.0, exc, failure)
+
+    async def _back_off(
+        self,
+        delay: float,
+        deadline: float,
+        cap: float,
+        exc: KafkaError,
+        failure: str,
+        retrying: str | None = None,
+    ) -> float:
+        """Wait ``delay`` before the next attempt and return the one after it; give up
+        (``failure``: exc) when that would pass the deadline. Both the connect and the
+        re-send loops go through here."""
+        if time.monotonic() + delay > deadline:
+            raise BrokerUnavailable(f"{failure}: {exc}") from exc
+        if self.metrics is not None:
+            self.metrics.retries.inc()
+        if retrying is not None:
+            self._on_retry(retrying)
+        await asyncio.sleep(delay)
+        return min(delay * 2, cap)
 
     async def __aenter__(self) -> KafkaPublisher:
         await self.start()

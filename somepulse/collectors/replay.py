@@ -50,35 +50,34 @@ class ReplayReport:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """How far a replay of one file got: lines acknowledged by the broker."""
+    """How far a replay of one file got: lines acknowledged by the broker. The file is
+    fingerprinted once, when the checkpoint is made for it."""
 
     path: Path  # the state file
+    source: Path
+    fingerprint: str
 
     @staticmethod
     def for_file(state_dir: Path, source: Path) -> Checkpoint:
         name = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:16]
-        return Checkpoint(state_dir / f"jsonl-{name}.json")
-
-    @staticmethod
-    def fingerprint(source: Path) -> str:
         with source.open("rb") as fh:
-            return hashlib.sha256(fh.read(PREFIX_BYTES)).hexdigest()
+            fingerprint = hashlib.sha256(fh.read(PREFIX_BYTES)).hexdigest()
+        return Checkpoint(state_dir / f"jsonl-{name}.json", source.resolve(), fingerprint)
 
-    def done(self, source: Path) -> int:
+    def done(self) -> int:
         """Lines acknowledged by an earlier run of this same file (0: start over)."""
         try:
             state = orjson.loads(self.path.read_bytes())
         except (OSError, orjson.JSONDecodeError):
             return 0
-        if state.get("fingerprint") != self.fingerprint(source):
+        if state.get("fingerprint") != self.fingerprint:
             return 0  # another file under the same name
         return int(state.get("lines", 0))
 
-    def record(self, source: Path, lines: int) -> None:
+    def record(self, lines: int) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        state = {"file": str(source.resolve()), "fingerprint": self.fingerprint(source),
-                 "lines": lines}  # fmt: skip
+        state = {"file": str(self.source), "fingerprint": self.fingerprint, "lines": lines}
         tmp.write_bytes(orjson.dumps(state))
         os.replace(tmp, self.path)  # atomic: a kill leaves the old or the new state
 
@@ -100,7 +99,7 @@ async def replay_file(
     path: Path, publisher: KafkaPublisher, checkpoint: Checkpoint | None = None
 ) -> ReplayReport:
     report = ReplayReport()
-    start = checkpoint.done(path) if checkpoint is not None else 0
+    start = checkpoint.done() if checkpoint is not None else 0
     report.resumed_after = start
     number = 0
     for number, doc, error in read_jsonl(path):
@@ -108,7 +107,7 @@ async def replay_file(
             continue
         if checkpoint is not None and number % CHECKPOINT_LINES == 0:
             await publisher.flush()  # everything before this line is acknowledged
-            checkpoint.record(path, number - 1)
+            checkpoint.record(number - 1)
         report.lines += 1
         items = doc if isinstance(doc, list) else [doc]
         objects = [item for item in items if isinstance(item, dict)]
@@ -124,5 +123,5 @@ async def replay_file(
             report.events += len(objects)
     if checkpoint is not None:
         await publisher.flush()
-        checkpoint.record(path, max(number, start))
+        checkpoint.record(max(number, start))
     return report

@@ -151,7 +151,6 @@ async def throughput(
         first, last = before[name], sample(pid)
         if first is not None and last is not None:
             usage[f"{name}_cores"] = (last.cpu_seconds - first.cpu_seconds) / seconds
-            usage[f"{name}_peak_rss_mb"] = last.peak_rss_bytes / 2**20
     return usage | {
         "worker_prepare_seconds": worker.prepare_seconds,
         "worker_insert_seconds": worker.insert_seconds,

@@ -3,8 +3,9 @@ Grafana board (macros expanded like the plugin), drawn with matplotlib — for t
 and for people without Grafana at hand.
 
 Drawn honestly: the time axis is exactly the requested window (not whatever the data
-covers), an hour or day without data is a gap (a line drawn across it would invent
-values), the surge alerts that fired in the window are marked on every chart, and the
+covers), buckets without events are zeros up to 12 h and a gap beyond (nothing at all:
+no data, and a line drawn across it would invent values), a missing day of reach is a
+gap, the surge alerts that fired in the window are marked on every chart, and the
 open-questions bars take the board's colours against each page's reply promise."""
 
 from __future__ import annotations

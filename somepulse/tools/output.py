@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +17,14 @@ def error(message: object) -> None:
     Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {message}", highlight=False)
 
 
+def write_csv_rows(rows: list[dict[str, Any]], fh: TextIO) -> None:
+    """Rows as CSV with a header (nothing at all for no rows)."""
+    if rows:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def print_rows(
     rows: list[dict[str, Any]], fmt: str, console: Console, title: str | None = None
 ) -> None:
@@ -24,11 +32,7 @@ def print_rows(
     if fmt == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        if rows:
-            writer.writerow(rows[0].keys())
-            for row in rows:
-                writer.writerow(row.values())
+        write_csv_rows(rows, sys.stdout)
     else:
         table = Table(title=title, show_lines=False)
         for name in rows[0].keys() if rows else ("(no rows)",):

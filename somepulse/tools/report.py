@@ -3,7 +3,6 @@ measurement points, in the terminal and as CSV (read from ``v_league_table``).""
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from somepulse.settings import Settings
-from somepulse.tools.output import print_rows
+from somepulse.tools.output import print_rows, write_csv_rows
 from somepulse.tools.sql import QueryError, run_sql
 
 PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
@@ -81,10 +80,7 @@ def _fmt(value: Any, fmt: str) -> str:
 def write_csv(rows: list[dict[str, Any]], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as fh:
-        if rows:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv_rows(rows, fh)
     return path
 
 

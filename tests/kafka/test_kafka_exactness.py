@@ -165,12 +165,12 @@ def test_a_collector_killed_mid_publish_resumes_without_gaps(
         if first.poll() is not None:
             output = first.stdout.read().decode() if first.stdout else ""
             raise AssertionError(f"the collector ended before the kill: {output[-3000:]}")
-        return checkpoint.done(source) >= 10_000
+        return checkpoint.done() >= 10_000
 
     wait_for(progressed, 120, "the collector's checkpoints")
     first.send_signal(signal.SIGKILL)
     first.wait()
-    resumed_from = checkpoint.done(source)
+    resumed_from = checkpoint.done()
     lines = gen.truth.events
     assert 0 < resumed_from < lines, (resumed_from, lines)
 
@@ -178,5 +178,5 @@ def test_a_collector_killed_mid_publish_resumes_without_gaps(
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"resumed after line {resumed_from:,}" in second.stdout
     assert f"replayed {lines - resumed_from:,} lines" in second.stdout
-    assert checkpoint.done(source) == lines
+    assert checkpoint.done() == lines
     assert_stored_exactly(stack, gen, timeout=300)

@@ -47,12 +47,12 @@ def test_a_killed_replay_resumes_after_the_last_acknowledged_line(
     with pytest.raises(KeyboardInterrupt):
         asyncio.run(replay_file(source, first, checkpoint))  # type: ignore[arg-type]
     # flushed before lines 10 and 20 (and 30 was never reached): 19 lines acknowledged
-    assert first.flushed_at == [9, 19] and checkpoint.done(source) == 19
+    assert first.flushed_at == [9, 19] and checkpoint.done() == 19
     second = Recorder()
     report = asyncio.run(replay_file(source, second, checkpoint))  # type: ignore[arg-type]
     assert [e["event_id"] for e in second.events] == [f"e{i}" for i in range(19, 45)]
     assert (report.resumed_after, report.lines) == (19, 26)
-    assert checkpoint.done(source) == 45
+    assert checkpoint.done() == 45
     # together: every line at least once, nothing skipped
     assert {e["event_id"] for e in first.events + second.events} == {f"e{i}" for i in range(45)}
     # done: a third run sends nothing
@@ -64,6 +64,6 @@ def test_another_file_under_the_same_name_starts_over(tmp_path: Path) -> None:
     write(source, 5)
     checkpoint = Checkpoint.for_file(tmp_path / "state", source)
     asyncio.run(replay_file(source, Recorder(), checkpoint))  # type: ignore[arg-type]
-    assert checkpoint.done(source) == 5
+    assert checkpoint.done() == 5
     source.write_bytes(orjson.dumps({"event_id": "new"}) + b"\n")
-    assert checkpoint.done(source) == 0
+    assert Checkpoint.for_file(tmp_path / "state", source).done() == 0
