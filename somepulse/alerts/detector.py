@@ -15,6 +15,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -147,19 +148,18 @@ class SeriesDetector:
     _model: Model | None = None
     _fitted: int | None = None  # the refit period the model was fitted in
     _frozen_since: int | None = None  # while firing: the model of before the surge
+    _pruned: int | None = None  # buckets before this are gone (but a late event's)
 
     def set(self, bucket_start: int, value: float) -> None:
         key = bucket_start - bucket_start % self.rule.step_seconds
         self.buckets[key] = value
-        if self.first is None or key < self.first:
-            self.first = key
+        self._seen(key)
 
     def add(self, ts: int, value: float = 1.0, post: str = "") -> None:
         step = self.rule.step_seconds
         key = ts - ts % step
         self.buckets[key] = self.buckets.get(key, 0.0) + value
-        if self.first is None or key < self.first:
-            self.first = key
+        self._seen(key)
         counts = self.by_post.get(key)
         if counts is None:
             counts = self.by_post[key] = {}
@@ -174,6 +174,12 @@ class SeriesDetector:
                 track = self.posts[post] = PostTrack(key)
             track.counts[key] = track.counts.get(key, 0.0) + value
             track.total += value
+
+    def _seen(self, key: int) -> None:
+        if self.first is None or key < self.first:
+            self.first = key
+        if self._pruned is not None and key < self._pruned:
+            self._pruned = key  # a late event before the pruned span: pruned next time
 
     def from_posts(self, window: list[int]) -> float:
         """The comments each post's own course predicts in the window: a post's total
@@ -219,7 +225,8 @@ class SeriesDetector:
 
     def window_sum(self, last: int) -> float:
         step = self.rule.step_seconds
-        return sum(self.buckets.get(last - i * step, 0.0) for i in range(self.rule.window))
+        window = range(last, last - self.rule.window * step, -step)
+        return sum(map(self.buckets.get, window, repeat(0.0)))
 
     def model(self, last: int) -> Model | None:
         """The page's usual, fitted on the history before the window; refitted every
@@ -315,7 +322,14 @@ class SeriesDetector:
         for post in [p for p, t in self.posts.items() if t.birth < now - 7 * 86_400]:
             del self.posts[post]
         before = now - HISTORY
-        for key in [k for k in self.buckets if k < before]:
-            del self.buckets[key]
+        step = self.rule.step_seconds
+        low = self.first if self._pruned is None else self._pruned
+        if low is not None and low < before:
+            # the keys are buckets of the step: walk the pruned span (a day at a time)
+            # instead of every bucket held; a late event older than it is walked once
+            pop = self.buckets.pop
+            for key in range(low - low % step, before, step):
+                pop(key, None)
+            self._pruned = before
         if self.unknown and min(self.unknown) < before:
             self.unknown = {b for b in self.unknown if b >= before}

@@ -22,6 +22,8 @@ import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import compress, repeat
+from operator import not_
 from zoneinfo import ZoneInfo
 
 DAY = 86_400
@@ -39,6 +41,7 @@ class Calendar:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     closed_days: Container[date] = ()
     _hours: dict[int, tuple[int, int]] = field(default_factory=dict)
+    _tables: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
 
     def at(self, ts: int) -> tuple[int, int]:
         """(0 open day / 1 closed day, local hour) of an instant."""
@@ -52,6 +55,19 @@ class Calendar:
             closed = 1 if day.weekday() >= 5 or day in self.closed_days else 0
             hit = self._hours[key] = (closed, local.hour)
         return hit
+
+    def classes(self, lo: int, end: int, step: int) -> list[int]:
+        """``closed * 24 + hour`` of each bucket in [lo, end): a fit reads thousands,
+        so they are kept as one list per step and sliced."""
+        origin, table = self._tables.get(step, (lo, []))
+        if lo < origin or (lo - origin) % step or len(table) > 200_000:
+            origin, table = lo, []
+        done = origin + len(table) * step
+        if done < end:
+            table.extend(c * 24 + h for c, h in map(self.at, range(done, end, step)))
+        self._tables[step] = (origin, table)
+        i = (lo - origin) // step
+        return table[i : i + (end - lo) // step]
 
 
 @dataclass(frozen=True)
@@ -85,17 +101,11 @@ def fit(
     with less than two weeks of known history."""
     if step < 3600:
         return _fit_by_hour(values, unknown, first, step, window, before, calendar)
-    start = max(first, before - SHAPE_DAYS * DAY)
-    sums, n = [0.0, 0.0], [0, 0]
-    hours = [0.0] * 24
-    for b in range(start - start % step, before, step):
-        if b < first or b in unknown:
-            continue
-        closed, hour = calendar.at(b)
-        v = values.get(b, 0.0)
-        sums[closed] += v
-        n[closed] += 1
-        hours[hour] += v
+    grid = _Grid(values, unknown, first, step, before, calendar)
+    bins, n = grid.bins(grid.index(before - SHAPE_DAYS * DAY))
+    # values are whole numbers (counts, reported figures): sums are exact in any order
+    sums = [sum(bins[:24]), sum(bins[24:])]
+    hours = [bins[h] + bins[24 + h] for h in range(24)]
     known_days = (n[0] + n[1]) * step / DAY
     if known_days < MIN_HISTORY_DAYS or sums[0] + sums[1] <= 0:
         return None
@@ -107,16 +117,15 @@ def fit(
         shape = (1.0,) * 24
     open_mean = sums[0] / n[0] if n[0] else sums[1] / max(n[1], 1)
     closed_mean = sums[1] / n[1] if n[1] else open_mean * 0.5
-    base = Model((open_mean, closed_mean), shape, 1.0, 1.0)
-    level = _level(values, unknown, first, step, before, calendar, base, counted)
+    grid.weigh((open_mean, closed_mean), shape)
+    level = _level(grid, step, counted)
     if level is None:
         return None
-    model = Model(base.per_class, shape, level, 1.0)
     # a reported figure (reach) varies in proportion to itself, not as a count: its
     # dispersion (variance over mean) is in the thousands, and is not capped
     cap = MAX_DISPERSION if counted else math.inf
-    dispersion = _dispersion(values, unknown, first, step, window, before, calendar, model, cap)
-    return Model(base.per_class, shape, level, dispersion)
+    dispersion = _dispersion(grid, step, window, level, cap)
+    return Model((open_mean, closed_mean), shape, level, dispersion)
 
 
 def _fit_by_hour(
@@ -147,39 +156,86 @@ def _fit_by_hour(
     return Model(per_bucket, model.shape, model.level, model.dispersion)
 
 
-def _days(first: int, step: int, before: int, days: int) -> list[list[int]]:
-    """The whole days (of buckets) before ``before``, newest first."""
+class _Grid:
+    """The buckets a fit reads (the slow level's 13 weeks before ``before``, from the
+    series' first bucket), looked up once: class (``closed * 24 + hour``), value and
+    whether it is known. Each measure then sums slices of these lists (loops in C)
+    instead of looking every bucket up again: fits are most of the detector's cost
+    when history is replayed at full speed."""
+
+    def __init__(
+        self,
+        values: Mapping[int, float],
+        unknown: Container[int],
+        first: int,
+        step: int,
+        before: int,
+        calendar: Calendar,
+    ) -> None:
+        lo = max(first, before - SLOW_DAYS * DAY)
+        self.lo = lo = lo + (before - lo) % step  # on the grid of ``before``
+        self.step, self.before = step, before
+        buckets = range(lo, before, step)
+        self.classes = calendar.classes(lo, before, step)
+        self.values: list[float] = list(map(values.get, buckets, repeat(0.0)))
+        # buckets a source was down in (None: none, the usual): their values read 0.0
+        self.gone: list[bool] | None = None
+        if unknown:
+            gone = list(map(unknown.__contains__, buckets))
+            if any(gone):
+                self.gone = gone
+                for i in compress(range(len(gone)), gone):
+                    self.values[i] = 0.0
+        self.units: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def index(self, ts: int) -> int:
+        """The first bucket at or after ``ts`` (0 before the grid's start)."""
+        return max(0, -(-(ts - self.lo) // self.step))
+
+    def known_in(self, begin: int, end: int) -> int:
+        return end - begin - (0 if self.gone is None else sum(self.gone[begin:end]))
+
+    def bins(self, start: int) -> tuple[list[float], list[int]]:
+        """Sum of the known values per class from bucket ``start`` on, and the number of
+        known buckets per day class."""
+        bins = [0.0] * 48
+        classes, values = self.classes[start:], self.values[start:]
+        if self.gone is not None:
+            known = list(map(not_, self.gone[start:]))
+            classes, values = list(compress(classes, known)), list(compress(values, known))
+        for c, v in zip(classes, values, strict=True):
+            bins[c] += v
+        closed = sum(map((24).__le__, classes))
+        return bins, [len(classes) - closed, closed]
+
+    def weigh(self, per_class: tuple[float, float], shape: tuple[float, ...]) -> None:
+        """Each known bucket's expectation at level 1 (``Model.unit``), 0.0 if unknown."""
+        table = [per_class[c // 24] * shape[c % 24] for c in range(48)]
+        self.units = list(map(table.__getitem__, self.classes))
+        if self.gone is not None:
+            for i in compress(range(len(self.gone)), self.gone):
+                self.units[i] = 0.0
+
+
+def _level(grid: _Grid, step: int, counted: bool) -> float | None:
+    """The level against the shape, over whole days (of buckets) before the window,
+    newest first; a day that is mostly an outage says nothing about it."""
     per_day = max(DAY // step, 1)
-    out = []
-    end = before
-    for _ in range(days):
-        begin = end - per_day * step
-        if begin < first:
-            break
-        out.append(list(range(begin, end, step)))
-        end = begin
-    return out
-
-
-def _level(
-    values: Mapping[int, float],
-    unknown: Container[int],
-    first: int,
-    step: int,
-    before: int,
-    calendar: Calendar,
-    base: Model,
-    counted: bool,
-) -> float | None:
     observed, expected = [], []
-    for day in _days(first, step, before, SLOW_DAYS):
-        known = [b for b in day if b not in unknown]
-        if len(known) * 2 < len(day):
-            continue  # mostly an outage: says nothing about the level
-        e = base.expected(calendar, known)
-        if e <= 0:
+    end = len(grid)
+    for _ in range(SLOW_DAYS):
+        begin = end - per_day
+        if begin < 0:
+            break
+        known = grid.known_in(begin, end)
+        e = sum(grid.units[begin:end])  # unknown buckets add 0.0: the same sum
+        o = sum(grid.values[begin:end])
+        end = begin
+        if known * 2 < per_day or e <= 0:
             continue
-        o = sum(values.get(b, 0.0) for b in known)
         # a viral day or a surge must not raise the bar for weeks
         cap = e + 3 * math.sqrt(e) + 3 if counted else 1.5 * e
         observed.append(min(o, cap))
@@ -192,28 +248,20 @@ def _level(
 
 
 def _dispersion(
-    values: Mapping[int, float],
-    unknown: Container[int],
-    first: int,
-    step: int,
-    window: int,
-    before: int,
-    calendar: Calendar,
-    model: Model,
-    cap: float = MAX_DISPERSION,
+    grid: _Grid, step: int, window: int, level: float, cap: float = MAX_DISPERSION
 ) -> float:
-    span = window * step
+    """Pearson's ratio over the same-length windows of the last four weeks."""
     num = den = 0.0
-    end = before
-    while end - span >= max(first, before - DISPERSION_DAYS * DAY):
-        buckets = [b for b in range(end - span, end, step) if b not in unknown]
-        end -= span
-        if len(buckets) * 2 < window:
+    end = len(grid)
+    floor = grid.index(grid.before - DISPERSION_DAYS * DAY)
+    while end - window >= floor:
+        begin = end - window
+        known = grid.known_in(begin, end)
+        e = level * sum(grid.units[begin:end])
+        o = sum(grid.values[begin:end])
+        end = begin
+        if known * 2 < window or e <= 0:
             continue
-        e = model.expected(calendar, buckets)
-        if e <= 0:
-            continue
-        o = sum(values.get(b, 0.0) for b in buckets)
         num += (o - e) ** 2
         den += e
     if den <= 0:

@@ -1,0 +1,204 @@
+"""The fit's fast path (slices of one grid, alerts/model.py) against the straightforward
+reading of the same model, bucket by bucket: the fits, and so every decision, must be
+the same. The reference below is the model as first written (release 0.3), kept here
+as the independent reading."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Container, Mapping
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from somepulse.alerts.model import (
+    DAY,
+    DISPERSION_DAYS,
+    FAST_DAYS,
+    MAX_DISPERSION,
+    MIN_HISTORY_DAYS,
+    SHAPE_DAYS,
+    SLOW_DAYS,
+    Calendar,
+    Model,
+    fit,
+)
+from somepulse.domain.pages import closed_days
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize(("step", "window"), [(3600, 24), (86_400, 1), (300, 12)])
+def test_fit_equals_the_bucket_by_bucket_reading(seed: int, step: int, window: int) -> None:
+    rng = random.Random(seed * 1000 + step)
+    calendar = Calendar(ZoneInfo("Europe/Oslo"), closed_days("NO"))
+    start = 1_577_836_800 + rng.randrange(0, 400) * 86_400  # 2020 on: DST, holidays
+    first = start + rng.randrange(0, 30) * step
+    span = (rng.randrange(10, 130) * 86_400) // step  # too short for a model too
+    values: dict[int, float] = {}
+    for i in range(span):
+        if rng.random() < 0.7:  # whole numbers, as counts and reported figures are
+            values[first + i * step] = float(rng.choice([1, 2, 3, 5, 40, 20_000]))
+    unknown: set[int] = set()
+    for _ in range(rng.randrange(0, 4)):  # outages of hours to days
+        lo = first + rng.randrange(0, span) * step
+        unknown.update(range(lo, lo + rng.randrange(1, 4 * 86_400 // step + 2) * step, step))
+    fits = 0
+    for _ in range(5):
+        before = first + rng.randrange(span // 3, span) * step
+        for counted in (True, False):
+            got = fit(values, unknown, first, step, window, before, calendar, counted)
+            want = reference_fit(values, unknown, first, step, window, before, calendar, counted)
+            assert got == want
+            fits += got is not None
+    assert span * step < 30 * DAY or fits  # the case exercised a model
+
+
+def reference_fit(
+    values: Mapping[int, float],
+    unknown: Container[int],
+    first: int,
+    step: int,
+    window: int,
+    before: int,
+    calendar: Calendar,
+    counted: bool = True,
+) -> Model | None:
+    """The model from history before ``before`` (the window's first bucket), or None
+    with less than two weeks of known history."""
+    if step < 3600:
+        return _reference_by_hour(values, unknown, first, step, window, before, calendar)
+    start = max(first, before - SHAPE_DAYS * DAY)
+    sums, n = [0.0, 0.0], [0, 0]
+    hours = [0.0] * 24
+    for b in range(start - start % step, before, step):
+        if b < first or b in unknown:
+            continue
+        closed, hour = calendar.at(b)
+        v = values.get(b, 0.0)
+        sums[closed] += v
+        n[closed] += 1
+        hours[hour] += v
+    known_days = (n[0] + n[1]) * step / DAY
+    if known_days < MIN_HISTORY_DAYS or sums[0] + sums[1] <= 0:
+        return None
+    total = sum(hours)
+    # the hour profile, shrunk towards flat by a few days' worth of counts (small pages)
+    prior = max(total * 0.05, 2.0) / 24
+    shape = tuple((h + prior) / (total + 24 * prior) * 24 for h in hours)
+    if step >= DAY:
+        shape = (1.0,) * 24
+    open_mean = sums[0] / n[0] if n[0] else sums[1] / max(n[1], 1)
+    closed_mean = sums[1] / n[1] if n[1] else open_mean * 0.5
+    base = Model((open_mean, closed_mean), shape, 1.0, 1.0)
+    level = _level(values, unknown, first, step, before, calendar, base, counted)
+    if level is None:
+        return None
+    model = Model(base.per_class, shape, level, 1.0)
+    # a reported figure (reach) varies in proportion to itself, not as a count: its
+    # dispersion (variance over mean) is in the thousands, and is not capped
+    cap = MAX_DISPERSION if counted else math.inf
+    dispersion = _dispersion(values, unknown, first, step, window, before, calendar, model, cap)
+    return Model(base.per_class, shape, level, dispersion)
+
+
+def _reference_by_hour(
+    values: Mapping[int, float],
+    unknown: Container[int],
+    first: int,
+    step: int,
+    window: int,
+    before: int,
+    calendar: Calendar,
+) -> Model | None:
+    """A sub-hour series fitted on its hourly sums (twelve times less to read; the shape
+    is by hour anyway): an hour with any bucket of an outage is unknown as a whole."""
+    per_hour = 3600 // step
+    lo = max(first, before - SLOW_DAYS * DAY)
+    hourly: dict[int, float] = {}
+    for b, v in values.items():
+        if lo <= b < before and b not in unknown:
+            hourly[b - b % 3600] = hourly.get(b - b % 3600, 0.0) + v
+    marked = unknown if isinstance(unknown, set | frozenset) else range(lo, before, step)
+    gone = {b - b % 3600 for b in marked if lo <= b < before and b in unknown}
+    end = before - before % 3600
+    per_window = max(window * step // 3600, 1)
+    model = reference_fit(hourly, gone, first - first % 3600, 3600, per_window, end, calendar)
+    if model is None:
+        return None
+    per_bucket = (model.per_class[0] / per_hour, model.per_class[1] / per_hour)
+    return Model(per_bucket, model.shape, model.level, model.dispersion)
+
+
+def _days(first: int, step: int, before: int, days: int) -> list[list[int]]:
+    """The whole days (of buckets) before ``before``, newest first."""
+    per_day = max(DAY // step, 1)
+    out = []
+    end = before
+    for _ in range(days):
+        begin = end - per_day * step
+        if begin < first:
+            break
+        out.append(list(range(begin, end, step)))
+        end = begin
+    return out
+
+
+def _level(
+    values: Mapping[int, float],
+    unknown: Container[int],
+    first: int,
+    step: int,
+    before: int,
+    calendar: Calendar,
+    base: Model,
+    counted: bool,
+) -> float | None:
+    observed, expected = [], []
+    for day in _days(first, step, before, SLOW_DAYS):
+        known = [b for b in day if b not in unknown]
+        if len(known) * 2 < len(day):
+            continue  # mostly an outage: says nothing about the level
+        e = base.expected(calendar, known)
+        if e <= 0:
+            continue
+        o = sum(values.get(b, 0.0) for b in known)
+        # a viral day or a surge must not raise the bar for weeks
+        cap = e + 3 * math.sqrt(e) + 3 if counted else 1.5 * e
+        observed.append(min(o, cap))
+        expected.append(e)
+    if not expected:
+        return None
+    fast = sum(observed[:FAST_DAYS]) / sum(expected[:FAST_DAYS])
+    slow = sum(observed) / sum(expected)
+    return max(fast, slow)
+
+
+def _dispersion(
+    values: Mapping[int, float],
+    unknown: Container[int],
+    first: int,
+    step: int,
+    window: int,
+    before: int,
+    calendar: Calendar,
+    model: Model,
+    cap: float = MAX_DISPERSION,
+) -> float:
+    span = window * step
+    num = den = 0.0
+    end = before
+    while end - span >= max(first, before - DISPERSION_DAYS * DAY):
+        buckets = [b for b in range(end - span, end, step) if b not in unknown]
+        end -= span
+        if len(buckets) * 2 < window:
+            continue
+        e = model.expected(calendar, buckets)
+        if e <= 0:
+            continue
+        o = sum(values.get(b, 0.0) for b in buckets)
+        num += (o - e) ** 2
+        den += e
+    if den <= 0:
+        return 1.0
+    return min(max(num / den, 1.0), cap)
