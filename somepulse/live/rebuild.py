@@ -68,10 +68,17 @@ def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str])
     state.engagement.load(rows, reach, post_reach, post_reported)
 
     days = QUESTION_HORIZON.days
-    since = (
-        f"(SELECT max(occurred_at) FROM {db}.events WHERE {where_pages} "
-        f"AND kind IN ('page_reply', 'interaction', 'private_message')) - INTERVAL {days} DAY"
-    )
+    # the questions' horizon behind the pages' newest event, as literals: the
+    # parameterised ``responses_since`` then reads two horizons of events (a question
+    # answered in this one may have been asked in the one before), not the history
+    bounds = store.query(
+        f"SELECT toString(max(occurred_at) - INTERVAL {days} DAY) AS since, "
+        f"toString(max(occurred_at) - INTERVAL {2 * days} DAY) AS read_from "
+        f"FROM {db}.events WHERE {where_pages} "
+        f"AND kind IN ('page_reply', 'interaction', 'private_message')"
+    )[0]
+    since, read_from = sql_string(bounds["since"]), sql_string(bounds["read_from"])
+    responses = f"{db}.responses_since(since = {read_from})"
 
     # every counted signal of each page's horizon (item changes included): what a
     # redelivery must not count again (pages run at different times: their own horizon)
@@ -97,13 +104,13 @@ def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str])
     )
     open_rows = store.query(
         f"SELECT question_id, page_id, toString(platform) AS platform, item_id, thread_id, "
-        f"toString(asked_at) AS asked FROM {db}.responses "
+        f"toString(asked_at) AS asked FROM {responses} "
         f"WHERE {where_pages} AND NOT is_answered AND asked_at >= {since}"
     )
     answered = store.query(
         f"SELECT question_id, page_id, toString(platform) AS platform, item_id, thread_id, "
         f"toString(asked_at) AS asked, toString(replied_at) AS replied, "
-        f"calendar_minutes, office_minutes FROM {db}.responses "
+        f"calendar_minutes, office_minutes FROM {responses} "
         f"WHERE {where_pages} AND is_answered AND replied_at >= {since}"
     )
     state.questions.load(open_rows, replies, answered)

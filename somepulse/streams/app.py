@@ -40,4 +40,7 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         web_enabled=False,
         autodiscover=False,
         datadir=str(settings.data_dir / "faust"),
+        # Faust buffers up to 4 096 messages by default: of 250 events (~60 kB) each,
+        # that is ~250 MB waiting in the worker. Two batches keep the agent fed.
+        stream_buffer_maxsize=2 * settings.worker_batch_max_messages,
     )

@@ -8,6 +8,13 @@
    clock; one probe event per tick is polled for in ClickHouse through the worker's
    SQL endpoint, so "queryable" means a real query found it. Also reported: the
    ``ingested_at - occurred_at`` quantiles over every event (insert time, no polling).
+
+Size: the default 600 000 events are twenty months of the scenario's seven pages. A
+larger ``--events`` keeps those months and makes the pages busier (the generator's
+scale), so that more events means more traffic, not more history for the detector to
+replay. ``--history N`` stores N copies of the run's events before it starts, each
+moved back two years (``seed_history``): the worker's memory must not grow with what
+ClickHouse holds.
 """
 
 from __future__ import annotations
@@ -30,9 +37,14 @@ from rich.table import Table
 from somepulse.collectors.scenario.generator import ScenarioGenerator, iso
 from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.settings import Settings
+from somepulse.store import open_prepared_store
+from somepulse.streams.processor import MessageProcessor
 from somepulse.tools.bench_alert_delivery import AlertRecorder, alert_delivery
 from somepulse.tools.procstat import sample
 from somepulse.tools.stack import Stack
+
+BASE_EVENTS = 600_000  # the scenario's twenty months at its own scale
+HISTORY_SHIFT_DAYS = 730  # each stored copy two years before the next: no overlap
 
 
 def run_bench(
@@ -42,6 +54,7 @@ def run_bench(
     latency_seconds: float,
     console: Console,
     bootstrap: str | None = None,
+    history: int = 0,
 ) -> dict[str, Any]:
     """``bootstrap``: a running Kafka (SASL from the SOMEPULSE_KAFKA_* settings) instead
     of the embedded broker. Its topics outlive the run, so the bench uses a topic and a
@@ -59,7 +72,11 @@ def run_bench(
     bench_settings = settings.model_copy(update=update)
     console.print(f"preparing {events:,} scenario events…")
     messages, count = prepare_messages(events, settings)
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"history_copies": history}
+    if history:
+        if bootstrap:
+            raise ValueError("--history seeds the embedded store: not with --bootstrap")
+        results["history_rows"] = seed_history(bench_settings, messages, history, console)
     recorder = AlertRecorder()
     env = {"SOMEPULSE_ALERTMANAGER_URL": recorder.url}
     try:
@@ -82,7 +99,8 @@ def run_bench(
 
 
 def prepare_messages(target: int, settings: Settings) -> tuple[list[tuple[bytes, bytes]], int]:
-    gen = ScenarioGenerator(date(2019, 2, 1), date(2021, 12, 31), seed=99)
+    scale = max(1.0, target / BASE_EVENTS)  # busier pages, the same months
+    gen = ScenarioGenerator(date(2019, 2, 1), date(2021, 12, 31), seed=99, scale=scale)
     scrub = Pseudonymiser(b"bench").scrub
     pending: dict[str, list[dict[str, Any]]] = {}
     out: list[tuple[bytes, bytes]] = []
@@ -98,6 +116,42 @@ def prepare_messages(target: int, settings: Settings) -> tuple[list[tuple[bytes,
             break
     out.extend((page.encode(), orjson.dumps(batch)) for page, batch in pending.items())
     return out, n
+
+
+def seed_history(
+    settings: Settings, messages: list[tuple[bytes, bytes]], copies: int, console: Console
+) -> int:
+    """Store ``copies`` copies of the run's events (and their rollups) before the worker
+    starts, copy k moved back k x two years with its own event ids; return the rows
+    stored. The worker then starts on that history (its rebuild reads the newest)."""
+    store = open_prepared_store(settings)
+    db = store.database
+    processor = MessageProcessor(settings.events_topic)
+    try:
+        store.command(f"CREATE TABLE {db}.bench_seed AS {db}.events")
+        rows: list[bytes] = []
+        for offset, (key, value) in enumerate(messages):
+            rows.extend(processor.process(value, 0, offset, key).rows)
+            if len(rows) >= 25_000 or offset == len(messages) - 1:
+                store.insert("bench_seed", b"\n".join(rows))
+                rows.clear()
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"storing {copies} copies of history", total=copies)
+            for k in range(1, copies + 1):
+                days = k * HISTORY_SHIFT_DAYS
+                store.command(
+                    f"INSERT INTO {db}.events SELECT * REPLACE ("
+                    f"concat(event_id, '~h{k}') AS event_id, "
+                    f"occurred_at - toIntervalDay({days}) AS occurred_at, "
+                    f"day - toIntervalDay({days}) AS day) FROM {db}.bench_seed"
+                )
+                progress.update(task, completed=k)
+        stored = store.query(f"SELECT count() AS n FROM {db}.events")[0]["n"]
+        store.command(f"DROP TABLE {db}.bench_seed")
+    finally:
+        store.close()
+    console.print(f"history: {int(stored):,} events stored before the run ({copies} copies)")
+    return int(stored)
 
 
 def _producer(stack: Stack) -> AIOKafkaProducer:
@@ -302,8 +356,14 @@ def show(results: dict[str, Any], console: Console) -> None:
     table.add_column("value", justify="right")
     table.add_column("target", justify="right")
     table.add_row(
-        "sustained end-to-end", f"{results['events_per_second']:,.0f} events/s", "≥ 50 000"
+        "sustained end-to-end", f"{results['events_per_second']:,.0f} events/s", "≥ 150 000"
     )
+    if results.get("history_copies"):
+        table.add_row(
+            "  stored before the run",
+            f"{results['history_rows']:,} events ({results['history_copies']}x)",
+            "",
+        )
     table.add_row("  events / messages", f"{results['events']:,} / {results['messages']:,}", "")
     for name in ("worker", "broker", "bench"):
         if f"{name}_cores" in results:
@@ -331,7 +391,7 @@ def show(results: dict[str, Any], console: Console) -> None:
         f"{results['latency_rate_target']:,}",
     )
     table.add_row("publish → queryable p50", f"{results['p50_ms']:,.0f} ms", "")
-    table.add_row("publish → queryable p99", f"{results['p99_ms']:,.0f} ms", "≤ 2 000")
+    table.add_row("publish → queryable p99", f"{results['p99_ms']:,.0f} ms", "≤ 1 000")
     table.add_row("  probes found", f"{results['probes_found']:,} of {results['probes']:,}", "")
     table.add_row(
         "event time → inserted p50 / p99",

@@ -238,7 +238,19 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="pipeline benchmark: events/s and latency to queryable")
     bench.add_argument(
-        "--events", type=int, default=600_000, help="events in the throughput run (default 600k)"
+        "--events",
+        type=int,
+        default=600_000,
+        help="events in the throughput run (default 600k: twenty months of seven pages; "
+        "more makes the same pages busier)",
+    )
+    bench.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="N",
+        help="store N copies of the run's events (moved back in time) before it starts: "
+        "the worker's memory against what ClickHouse holds",
     )
     bench.add_argument("--rate", type=int, default=5_000, help="steady rate for the latency run")
     bench.add_argument(
@@ -426,7 +438,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             from somepulse.tools.bench import run_bench
 
             run_bench(
-                settings, args.events, args.rate, args.latency_seconds, console, args.bootstrap
+                settings,
+                args.events,
+                args.rate,
+                args.latency_seconds,
+                console,
+                args.bootstrap,
+                args.history,
             )
         elif args.command in ("erase", "subject-export", "keys"):
             from somepulse.tools.subject import run_subject_command

@@ -54,6 +54,12 @@ def reference(store: Store, db: str = "somepulse") -> tuple[str, list[str]]:
             continue  # a trigger, not something to query: its target table is listed
         kind = KINDS.get(t["engine"], f"table ({t['engine']})")
         out += [f"### `{t['name']}`", "", f"{t['comment'] or '(no comment)'} — {kind}.", ""]
+        if t["name"] not in by_table and t["name"].endswith("_since"):
+            # a parameterised view has no columns until it is called: they are those
+            # of the view it bounds
+            whole = t["name"].removesuffix("_since")
+            out += [f"Its columns are `{whole}`'s.", ""]
+            continue
         out += ["| column | type | meaning |", "|---|---|---|"]
         for c in by_table.get(t["name"], []):
             meaning = c["comment"] or meanings.get(c["name"], "")

@@ -88,7 +88,9 @@ def test_every_view_answers_the_same_on_the_read_only_connection(settings: Setti
         ]
         assert "responses" in views and len(views) > 20
         for view in views:
-            query = f"SELECT * FROM somepulse.{view}"
+            # the parameterised views (``*_since``) over the whole history
+            window = "(since = '1900-01-01 00:00:00')" if view.endswith("_since") else ""
+            query = f"SELECT * FROM somepulse.{view}{window}"
             mine, theirs = (_timeless(writer.query(query)), _timeless(reader.query(query)))
             assert theirs == mine, view
         assert reader.query(

@@ -425,7 +425,7 @@ HAVING countIf(verb = 'add') > 0
    AND argMaxIf(verb, occurred_at, verb IN ('add', 'remove')) != 'remove'
 COMMENT 'one row per post still published: published_at, format, paid, campaign, latest text, edited';
 
-CREATE OR REPLACE VIEW somepulse.v_questions AS
+CREATE OR REPLACE VIEW somepulse.v_questions_since AS
 SELECT question_id, page_id, platform, post_id, source, asked_at, item_id, thread_id,
        withdrawn, withdrawn_at, marked
 FROM (
@@ -450,25 +450,30 @@ FROM (
                occurred_at AS target_at
         FROM somepulse.events FINAL
         WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
-          AND item_id != ''
+          AND item_id != '' AND occurred_at >= {since:DateTime64(3)}
           AND ((page_id, item_id) IN (
                   SELECT page_id, item_id FROM somepulse.events
-                  WHERE is_question AND verb IN ('add', 'edit')
+                  WHERE is_question AND verb IN ('add', 'edit') AND occurred_at >= {since:DateTime64(3)}
                     AND (kind = 'interaction'
                          OR (kind = 'private_message' AND direction = 'in')))
                OR (page_id, item_id) IN (
-                  SELECT page_id, target_id FROM somepulse.events WHERE kind = 'needs_reply_mark'))
+                  SELECT page_id, target_id FROM somepulse.events
+                  WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3)}))
         UNION ALL
         SELECT event_id, page_id, target_id AS item_id,
                if(channel = 'message', 'private_message', 'interaction') AS source,
                platform, post_id, occurred_at, thread_id, false AS is_question, '' AS verb,
                false AS asked, true AS is_mark, needs_reply, target_event_id, target_at
         FROM somepulse.events FINAL
-        WHERE kind = 'needs_reply_mark'
+        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3)}
     )
     GROUP BY page_id, item_id
     HAVING still_a_question
 )
+COMMENT 'v_questions over the events at or after since (a parameterised view: v_questions_since(since = ...))';
+
+CREATE OR REPLACE VIEW somepulse.v_questions AS
+SELECT * FROM somepulse.v_questions_since(since = '1900-01-01 00:00:00')
 COMMENT 'one row per question (comment/reply or incoming message): asked_at, withdrawn (removed or hidden) by its latest change, marked by the person on duty';
 
 CREATE OR REPLACE VIEW somepulse.v_page_replies AS
@@ -766,14 +771,14 @@ SELECT page_id, platform, period_start AS quarter,
 FROM somepulse.v_page_periods WHERE grain = 'quarter'
 COMMENT 'per page and quarter: activity, engagement, questions, reach, followers and growth';
 
-CREATE OR REPLACE VIEW somepulse.responses AS
+CREATE OR REPLACE VIEW somepulse.responses_since AS
 WITH
 questions AS (
-    SELECT * FROM somepulse.v_questions
+    SELECT * FROM somepulse.v_questions_since(since = {since:DateTime64(3)})
 ),
 direct AS (
     SELECT page_id, in_reply_to, toNullable(min(replied_at)) AS replied_at
-    FROM somepulse.v_page_replies
+    FROM (SELECT * FROM somepulse.v_page_replies WHERE replied_at >= {since:DateTime64(3)})
     WHERE answers
     GROUP BY page_id, in_reply_to
 ),
@@ -781,6 +786,7 @@ in_thread AS (
     SELECT page_id, thread_id, replied_at, toNullable(replied_at) AS reply_or_null
     FROM somepulse.v_page_replies
     WHERE channel = 'message' AND thread_id != '' AND answers
+      AND replied_at >= {since:DateTime64(3)}
 ),
 matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
@@ -823,6 +829,10 @@ SELECT
 FROM answered
 LEFT JOIN office ON office.question_id = answered.question_id
 WHERE NOT (answered.withdrawn AND answered.replied_at IS NULL)
+COMMENT 'responses over the questions and replies at or after since (a parameterised view: responses_since(since = ...))';
+
+CREATE OR REPLACE VIEW somepulse.responses AS
+SELECT * FROM somepulse.responses_since(since = '1900-01-01 00:00:00')
 COMMENT 'per question: asked_at, first replied_at, calendar and office-hours minutes';
 
 CREATE OR REPLACE VIEW somepulse.v_open_questions AS

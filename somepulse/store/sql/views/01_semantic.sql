@@ -18,13 +18,17 @@ HAVING countIf(verb = 'add') > 0
    AND argMaxIf(verb, occurred_at, verb IN ('add', 'remove')) != 'remove'
 COMMENT 'one row per post still published: published_at, format, paid, campaign, latest text, edited';
 
-CREATE OR REPLACE VIEW {db}.v_questions AS
+CREATE OR REPLACE VIEW {db}.v_questions_since AS
 -- One row per question item (a comment or an incoming message), whatever became of it.
 -- A question by the detector's latest verdict (its add or latest edit) unless the person
 -- on duty marked it (needs_reply_mark: the latest mark wins); asked when it first was a
 -- question (its add, or the edit that made it one; a marked one when it was written);
 -- withdrawn when its latest visibility change is a removal or hide. The items are found
 -- through their question events and marks only (cheap), then all of their changes read.
+-- Parameterised: only the events at or after ``since`` are read, so a bounded window
+-- (the worker's rebuild of live state) costs what the window holds, not the history;
+-- an item asked before ``since`` and changed after it is seen from its change, as the
+-- live state sees it. ``v_questions`` is the whole history.
 SELECT question_id, page_id, platform, post_id, source, asked_at, item_id, thread_id,
        withdrawn, withdrawn_at, marked
 FROM (
@@ -49,25 +53,30 @@ FROM (
                occurred_at AS target_at
         FROM {db}.events FINAL
         WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
-          AND item_id != ''
+          AND item_id != '' AND occurred_at >= {since:DateTime64(3)}
           AND ((page_id, item_id) IN (
                   SELECT page_id, item_id FROM {db}.events
-                  WHERE is_question AND verb IN ('add', 'edit')
+                  WHERE is_question AND verb IN ('add', 'edit') AND occurred_at >= {since:DateTime64(3)}
                     AND (kind = 'interaction'
                          OR (kind = 'private_message' AND direction = 'in')))
                OR (page_id, item_id) IN (
-                  SELECT page_id, target_id FROM {db}.events WHERE kind = 'needs_reply_mark'))
+                  SELECT page_id, target_id FROM {db}.events
+                  WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3)}))
         UNION ALL
         SELECT event_id, page_id, target_id AS item_id,
                if(channel = 'message', 'private_message', 'interaction') AS source,
                platform, post_id, occurred_at, thread_id, false AS is_question, '' AS verb,
                false AS asked, true AS is_mark, needs_reply, target_event_id, target_at
         FROM {db}.events FINAL
-        WHERE kind = 'needs_reply_mark'
+        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3)}
     )
     GROUP BY page_id, item_id
     HAVING still_a_question
 )
+COMMENT 'v_questions over the events at or after since (a parameterised view: v_questions_since(since = ...))';
+
+CREATE OR REPLACE VIEW {db}.v_questions AS
+SELECT * FROM {db}.v_questions_since(since = '1900-01-01 00:00:00')
 COMMENT 'one row per question (comment/reply or incoming message): asked_at, withdrawn (removed or hidden) by its latest change, marked by the person on duty';
 
 CREATE OR REPLACE VIEW {db}.v_page_replies AS

@@ -10,14 +10,17 @@
 -- reply times; their age is in v_open_questions. No view relies on a session setting
 -- (analysts' connections are readonly=1 and cannot change one): a right-hand value
 -- that must be NULL when nothing matches is made Nullable where it is produced.
-CREATE OR REPLACE VIEW {db}.responses AS
+-- Parameterised (``responses_since(since = ...)``): the questions of the events at or
+-- after ``since`` (v_questions_since) and the replies at or after it, so the worker's
+-- rebuild reads its window, not the history; ``responses`` is the whole history.
+CREATE OR REPLACE VIEW {db}.responses_since AS
 WITH
 questions AS (
-    SELECT * FROM {db}.v_questions
+    SELECT * FROM {db}.v_questions_since(since = {since:DateTime64(3)})
 ),
 direct AS (
     SELECT page_id, in_reply_to, toNullable(min(replied_at)) AS replied_at
-    FROM {db}.v_page_replies
+    FROM (SELECT * FROM {db}.v_page_replies WHERE replied_at >= {since:DateTime64(3)})
     WHERE answers
     GROUP BY page_id, in_reply_to
 ),
@@ -25,6 +28,7 @@ in_thread AS (
     SELECT page_id, thread_id, replied_at, toNullable(replied_at) AS reply_or_null
     FROM {db}.v_page_replies
     WHERE channel = 'message' AND thread_id != '' AND answers
+      AND replied_at >= {since:DateTime64(3)}
 ),
 matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
@@ -69,6 +73,10 @@ LEFT JOIN office ON office.question_id = answered.question_id
 -- a question removed or hidden before any answer leaves the figures (and the queue); one
 -- already answered stays answered
 WHERE NOT (answered.withdrawn AND answered.replied_at IS NULL)
+COMMENT 'responses over the questions and replies at or after since (a parameterised view: responses_since(since = ...))';
+
+CREATE OR REPLACE VIEW {db}.responses AS
+SELECT * FROM {db}.responses_since(since = '1900-01-01 00:00:00')
 COMMENT 'per question: asked_at, first replied_at, calendar and office-hours minutes';
 
 -- Questions without a reply, with their age now (calendar and office minutes).
