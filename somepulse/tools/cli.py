@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import time
 from datetime import date, timedelta
@@ -344,10 +345,18 @@ def main(argv: list[str] | None = None) -> int:
     from somepulse.collectors.run import Interrupted
 
     try:
-        return _dispatch(args, settings, console)
+        code = _dispatch(args, settings, console)
+        sys.stdout.flush()  # here, where a reader that went away is handled
+        return code
     except (KeyboardInterrupt, Interrupted):
         Console(stderr=True).print("\n[yellow]interrupted; everything stopped[/]")
         return 130
+    except BrokenPipeError:
+        # the reader went away (``somepulse sql … | head``): what it read was written,
+        # the rest is not wanted. Point stdout at nothing, so the interpreter's flush at
+        # exit does not fail a second time (Python's documented recipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:

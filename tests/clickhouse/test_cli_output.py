@@ -149,3 +149,21 @@ def test_every_option_has_help() -> None:
         return missing
 
     assert walk(_parser(), "somepulse") == []
+
+
+def test_a_reader_that_goes_away_is_no_error() -> None:
+    """``somepulse config | head -1``: the pipe closes before everything is written;
+    what was read was delivered, so no traceback and exit code 0."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "somepulse", "config"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0
+    assert b"BrokenPipe" not in err and b"Traceback" not in err, err.decode()
