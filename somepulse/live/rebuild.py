@@ -99,7 +99,7 @@ def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str])
     state.seen.load((r["event_id"], int(r["ts"]), r["page_id"]) for r in ids)
     replies = store.query(
         f"SELECT event_id, page_id, in_reply_to, toString(channel) AS channel, thread_id, "
-        f"toString(replied_at) AS at FROM {db}.v_page_replies "
+        f"toString(replied_at) AS at FROM {db}.v_page_replies_since(since = {since}) "
         f"WHERE {where_pages} AND answers AND replied_at >= {since}"
     )
     open_rows = store.query(

@@ -450,22 +450,23 @@ FROM (
                occurred_at AS target_at
         FROM somepulse.events FINAL
         WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
-          AND item_id != '' AND occurred_at >= {since:DateTime64(3)}
+          AND item_id != '' AND occurred_at >= {since:DateTime64(3, 'UTC')}
+          AND _partition_id >= toString(toYYYYMM({since:DateTime64(3, 'UTC')}, 'UTC'))
           AND ((page_id, item_id) IN (
                   SELECT page_id, item_id FROM somepulse.events
-                  WHERE is_question AND verb IN ('add', 'edit') AND occurred_at >= {since:DateTime64(3)}
+                  WHERE is_question AND verb IN ('add', 'edit') AND occurred_at >= {since:DateTime64(3, 'UTC')}
                     AND (kind = 'interaction'
                          OR (kind = 'private_message' AND direction = 'in')))
                OR (page_id, item_id) IN (
                   SELECT page_id, target_id FROM somepulse.events
-                  WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3)}))
+                  WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3, 'UTC')}))
         UNION ALL
         SELECT event_id, page_id, target_id AS item_id,
                if(channel = 'message', 'private_message', 'interaction') AS source,
                platform, post_id, occurred_at, thread_id, false AS is_question, '' AS verb,
                false AS asked, true AS is_mark, needs_reply, target_event_id, target_at
         FROM somepulse.events FINAL
-        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3)}
+        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3, 'UTC')} AND _partition_id >= toString(toYYYYMM({since:DateTime64(3, 'UTC')}, 'UTC'))
     )
     GROUP BY page_id, item_id
     HAVING still_a_question
@@ -476,7 +477,7 @@ CREATE OR REPLACE VIEW somepulse.v_questions AS
 SELECT * FROM somepulse.v_questions_since(since = '1900-01-01 00:00:00')
 COMMENT 'one row per question (comment/reply or incoming message): asked_at, withdrawn (removed or hidden) by its latest change, marked by the person on duty';
 
-CREATE OR REPLACE VIEW somepulse.v_page_replies AS
+CREATE OR REPLACE VIEW somepulse.v_page_replies_since AS
 SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
        r.post_id AS post_id, r.occurred_at AS replied_at, r.channel AS channel,
        r.reply_id AS reply_id, r.in_reply_to AS in_reply_to, r.thread_id AS thread_id,
@@ -486,7 +487,11 @@ SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
 FROM somepulse.events AS r FINAL
 LEFT JOIN (SELECT page_id, human_reply_apps, automated_reply_apps, automated_replies_answer
            FROM somepulse.pages FINAL) AS p ON p.page_id = r.page_id
-WHERE r.kind = 'page_reply'
+WHERE r.kind = 'page_reply' AND r.occurred_at >= {since:DateTime64(3, 'UTC')} AND r._partition_id >= toString(toYYYYMM({since:DateTime64(3, 'UTC')}, 'UTC'))
+COMMENT 'v_page_replies at or after since (a parameterised view: v_page_replies_since(since = ...))';
+
+CREATE OR REPLACE VIEW somepulse.v_page_replies AS
+SELECT * FROM somepulse.v_page_replies_since(since = '1900-01-01 00:00:00')
 COMMENT 'one row per reply of the page (under a post or in a message thread); answers: it stops the response clock (not automated)';
 
 CREATE OR REPLACE VIEW somepulse.v_metric_snapshots AS
@@ -774,19 +779,18 @@ COMMENT 'per page and quarter: activity, engagement, questions, reach, followers
 CREATE OR REPLACE VIEW somepulse.responses_since AS
 WITH
 questions AS (
-    SELECT * FROM somepulse.v_questions_since(since = {since:DateTime64(3)})
+    SELECT * FROM somepulse.v_questions_since(since = {since:DateTime64(3, 'UTC')})
 ),
 direct AS (
     SELECT page_id, in_reply_to, toNullable(min(replied_at)) AS replied_at
-    FROM (SELECT * FROM somepulse.v_page_replies WHERE replied_at >= {since:DateTime64(3)})
+    FROM somepulse.v_page_replies_since(since = {since:DateTime64(3, 'UTC')})
     WHERE answers
     GROUP BY page_id, in_reply_to
 ),
 in_thread AS (
     SELECT page_id, thread_id, replied_at, toNullable(replied_at) AS reply_or_null
-    FROM somepulse.v_page_replies
+    FROM somepulse.v_page_replies_since(since = {since:DateTime64(3, 'UTC')})
     WHERE channel = 'message' AND thread_id != '' AND answers
-      AND replied_at >= {since:DateTime64(3)}
 ),
 matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,

@@ -53,22 +53,25 @@ FROM (
                occurred_at AS target_at
         FROM {db}.events FINAL
         WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
-          AND item_id != '' AND occurred_at >= {since:DateTime64(3)}
+          AND item_id != '' AND occurred_at >= {since:DateTime64(3, 'UTC')}
+          -- FINAL reads every part whatever occurred_at asks for; a filter on the
+          -- partition prunes (one event's copies share a partition: safe with FINAL)
+          AND _partition_id >= toString(toYYYYMM({since:DateTime64(3, 'UTC')}, 'UTC'))
           AND ((page_id, item_id) IN (
                   SELECT page_id, item_id FROM {db}.events
-                  WHERE is_question AND verb IN ('add', 'edit') AND occurred_at >= {since:DateTime64(3)}
+                  WHERE is_question AND verb IN ('add', 'edit') AND occurred_at >= {since:DateTime64(3, 'UTC')}
                     AND (kind = 'interaction'
                          OR (kind = 'private_message' AND direction = 'in')))
                OR (page_id, item_id) IN (
                   SELECT page_id, target_id FROM {db}.events
-                  WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3)}))
+                  WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3, 'UTC')}))
         UNION ALL
         SELECT event_id, page_id, target_id AS item_id,
                if(channel = 'message', 'private_message', 'interaction') AS source,
                platform, post_id, occurred_at, thread_id, false AS is_question, '' AS verb,
                false AS asked, true AS is_mark, needs_reply, target_event_id, target_at
         FROM {db}.events FINAL
-        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3)}
+        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3, 'UTC')} AND _partition_id >= toString(toYYYYMM({since:DateTime64(3, 'UTC')}, 'UTC'))
     )
     GROUP BY page_id, item_id
     HAVING still_a_question
@@ -79,7 +82,8 @@ CREATE OR REPLACE VIEW {db}.v_questions AS
 SELECT * FROM {db}.v_questions_since(since = '1900-01-01 00:00:00')
 COMMENT 'one row per question (comment/reply or incoming message): asked_at, withdrawn (removed or hidden) by its latest change, marked by the person on duty';
 
-CREATE OR REPLACE VIEW {db}.v_page_replies AS
+-- Parameterised like v_questions_since: the replies at or after ``since``.
+CREATE OR REPLACE VIEW {db}.v_page_replies_since AS
 SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
        r.post_id AS post_id, r.occurred_at AS replied_at, r.channel AS channel,
        r.reply_id AS reply_id, r.in_reply_to AS in_reply_to, r.thread_id AS thread_id,
@@ -89,7 +93,11 @@ SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
 FROM {db}.events AS r FINAL
 LEFT JOIN (SELECT page_id, human_reply_apps, automated_reply_apps, automated_replies_answer
            FROM {db}.pages FINAL) AS p ON p.page_id = r.page_id
-WHERE r.kind = 'page_reply'
+WHERE r.kind = 'page_reply' AND r.occurred_at >= {since:DateTime64(3, 'UTC')} AND r._partition_id >= toString(toYYYYMM({since:DateTime64(3, 'UTC')}, 'UTC'))
+COMMENT 'v_page_replies at or after since (a parameterised view: v_page_replies_since(since = ...))';
+
+CREATE OR REPLACE VIEW {db}.v_page_replies AS
+SELECT * FROM {db}.v_page_replies_since(since = '1900-01-01 00:00:00')
 COMMENT 'one row per reply of the page (under a post or in a message thread); answers: it stops the response clock (not automated)';
 
 -- Totals platforms report, in their own terms (metric_snapshot), and as SoMe Pulse's

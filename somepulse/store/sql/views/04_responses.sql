@@ -16,19 +16,18 @@
 CREATE OR REPLACE VIEW {db}.responses_since AS
 WITH
 questions AS (
-    SELECT * FROM {db}.v_questions_since(since = {since:DateTime64(3)})
+    SELECT * FROM {db}.v_questions_since(since = {since:DateTime64(3, 'UTC')})
 ),
 direct AS (
     SELECT page_id, in_reply_to, toNullable(min(replied_at)) AS replied_at
-    FROM (SELECT * FROM {db}.v_page_replies WHERE replied_at >= {since:DateTime64(3)})
+    FROM {db}.v_page_replies_since(since = {since:DateTime64(3, 'UTC')})
     WHERE answers
     GROUP BY page_id, in_reply_to
 ),
 in_thread AS (
     SELECT page_id, thread_id, replied_at, toNullable(replied_at) AS reply_or_null
-    FROM {db}.v_page_replies
+    FROM {db}.v_page_replies_since(since = {since:DateTime64(3, 'UTC')})
     WHERE channel = 'message' AND thread_id != '' AND answers
-      AND replied_at >= {since:DateTime64(3)}
 ),
 matched AS (
     SELECT q.question_id AS question_id, q.page_id AS page_id, q.platform AS platform,
