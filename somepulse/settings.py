@@ -127,8 +127,11 @@ class Settings(BaseSettings):
     # a 50,000-row INSERT held ~100 MB more of the worker's memory while it ran; at
     # 25,000 the bench's worker peaked ~200 MB lower and ran faster (README's figures)
     insert_max_rows: int = Field(25_000, ge=1, description="Most rows in one ClickHouse INSERT.")
+    # under steady traffic a batch waits this long to fill: 0.25 s put the bench's p99
+    # (publish -> queryable at 5,000 events/s) at 1.14-1.16 s, 0.1 s at 1.00 s; a burst
+    # fills batches before it runs out either way
     worker_batch_max_seconds: float = Field(
-        0.25, gt=0, description="Longest a message waits for its worker batch to fill."
+        0.1, gt=0, description="Longest a message waits for its worker batch to fill."
     )
     # 200 messages = up to 50,000 events: a batch is processed on the event loop, and
     # at 1,000 a replay's batch held it ~5 s (heartbeats, /readyz waited) and put the
