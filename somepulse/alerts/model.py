@@ -118,13 +118,13 @@ def fit(
     open_mean = sums[0] / n[0] if n[0] else sums[1] / max(n[1], 1)
     closed_mean = sums[1] / n[1] if n[1] else open_mean * 0.5
     grid.weigh((open_mean, closed_mean), shape)
-    level = _level(grid, step, counted)
+    level = _level(grid, counted)
     if level is None:
         return None
     # a reported figure (reach) varies in proportion to itself, not as a count: its
     # dispersion (variance over mean) is in the thousands, and is not capped
     cap = MAX_DISPERSION if counted else math.inf
-    dispersion = _dispersion(grid, step, window, level, cap)
+    dispersion = _dispersion(grid, window, level, cap)
     return Model((open_mean, closed_mean), shape, level, dispersion)
 
 
@@ -220,10 +220,10 @@ class _Grid:
                 self.units[i] = 0.0
 
 
-def _level(grid: _Grid, step: int, counted: bool) -> float | None:
+def _level(grid: _Grid, counted: bool) -> float | None:
     """The level against the shape, over whole days (of buckets) before the window,
     newest first; a day that is mostly an outage says nothing about it."""
-    per_day = max(DAY // step, 1)
+    per_day = max(DAY // grid.step, 1)
     observed, expected = [], []
     end = len(grid)
     for _ in range(SLOW_DAYS):
@@ -247,9 +247,7 @@ def _level(grid: _Grid, step: int, counted: bool) -> float | None:
     return max(fast, slow)
 
 
-def _dispersion(
-    grid: _Grid, step: int, window: int, level: float, cap: float = MAX_DISPERSION
-) -> float:
+def _dispersion(grid: _Grid, window: int, level: float, cap: float = MAX_DISPERSION) -> float:
     """Pearson's ratio over the same-length windows of the last four weeks."""
     num = den = 0.0
     end = len(grid)

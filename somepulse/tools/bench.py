@@ -59,6 +59,8 @@ def run_bench(
     """``bootstrap``: a running Kafka (SASL from the SOMEPULSE_KAFKA_* settings) instead
     of the embedded broker. Its topics outlive the run, so the bench uses a topic and a
     consumer group of its own each time (inside the worker's ACL prefix)."""
+    if history and bootstrap:
+        raise ValueError("--history seeds the embedded store: not with --bootstrap")
     bench_dir = settings.data_dir / "bench"
     shutil.rmtree(bench_dir, ignore_errors=True)
     update: dict[str, Any] = {"data_dir": bench_dir}
@@ -74,8 +76,6 @@ def run_bench(
     messages, count = prepare_messages(events, settings)
     results: dict[str, Any] = {"history_copies": history}
     if history:
-        if bootstrap:
-            raise ValueError("--history seeds the embedded store: not with --bootstrap")
         results["history_rows"] = seed_history(bench_settings, messages, history, console)
     recorder = AlertRecorder()
     env = {"SOMEPULSE_ALERTMANAGER_URL": recorder.url}
@@ -132,7 +132,7 @@ def seed_history(
         rows: list[bytes] = []
         for offset, (key, value) in enumerate(messages):
             rows.extend(processor.process(value, 0, offset, key).rows)
-            if len(rows) >= 25_000 or offset == len(messages) - 1:
+            if len(rows) >= settings.insert_max_rows or offset == len(messages) - 1:
                 store.insert("bench_seed", b"\n".join(rows))
                 rows.clear()
         with Progress(console=console, transient=True) as progress:
@@ -174,7 +174,9 @@ async def throughput(
     base = stack.stats().events_stored
     processes = stack_processes(stack)
     before = {name: sample(pid) for name, pid in processes.items()}
+    analyst = AnalystProbe(stack)
     started = time.perf_counter()
+    analyst.start()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("throughput: published / stored", total=count * 2)
         futures = []
@@ -199,6 +201,7 @@ async def throughput(
                 break
             await asyncio.sleep(0.05)
     seconds = time.perf_counter() - started
+    answers = analyst.stop()
     worker = stack.stats()
     usage: dict[str, Any] = {}
     for name, pid in processes.items():
@@ -214,7 +217,41 @@ async def throughput(
         "end_to_end_seconds": seconds,
         "events_per_second": count / seconds,
         "slowest_stats_seconds": slowest,
+        "analyst_queries": len(answers),
+        "analyst_p50_seconds": _quantile(answers, 0.5),
+        "analyst_max_seconds": answers[-1] if answers else float("nan"),
     }
+
+
+class AnalystProbe:
+    """An analyst's small query through the worker's ``/sql`` every quarter second
+    while the burst is stored: it runs on its own read-only connection, so it must not
+    wait for the inserts (issue 17). Answer times, sorted."""
+
+    QUERY = (
+        "SELECT count() AS n, max(occurred_at) AS newest FROM somepulse.events "
+        "WHERE page_id = 'nav.foreldrepenger' AND occurred_at >= '2020-03-01'"
+    )
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.times: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            asked = time.perf_counter()
+            self.stack.sql(self.QUERY)
+            self.times.append(time.perf_counter() - asked)
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self._thread.join(30)
+        return sorted(self.times)
 
 
 def stack_processes(stack: Stack) -> dict[str, int]:
@@ -377,6 +414,12 @@ def show(results: dict[str, Any], console: Console) -> None:
         f"{results.get('slowest_stats_seconds', 0):.1f} s",
         "",
     )
+    if results.get("analyst_queries"):
+        table.add_row(
+            "  an analyst's query meanwhile: p50 / slowest",
+            f"{results['analyst_p50_seconds']:.2f} s / {results['analyst_max_seconds']:.2f} s",
+            "",
+        )
     table.add_row(
         "  publish only", f"{results['events'] / results['publish_seconds']:,.0f} events/s", ""
     )
