@@ -69,7 +69,7 @@ def register_ingest(
             events = cast(list[EventT[bytes]], list(taken))
             if ready is not None:
                 await ready.wait()  # partition state is being rebuilt after a rebalance
-            prepared = pipeline.prepare(
+            prepared = await pipeline.prepare_sliced(
                 [(e.message.partition, e.message.offset, e.key, e.value) for e in events]
             )
             if prepared.observations and surge_channel is not None:

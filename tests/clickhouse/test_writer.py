@@ -134,3 +134,50 @@ def test_events_of_unknown_pages_are_stored_and_flagged(store: Store) -> None:
     assert len(seen) == MAX_UNKNOWN_NAMES + 1 and seen["(others)"] == 5
     assert "nav.jobblyst" not in seen
     assert metrics.unknown_pages._value.get() == MAX_UNKNOWN_NAMES + 5
+
+
+def test_a_batch_prepared_in_slices_is_the_same_batch(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent prepares a batch handing the event loop back between slices (so /sql,
+    /stats and heartbeats are answered meanwhile): the batch, the live numbers and the
+    counters must be those of preparing it in one go."""
+    from somepulse.domain.pages import load_pages
+    from somepulse.live.state import LivePartitions
+    from somepulse.streams import pipeline as pipeline_module
+
+    monkeypatch.setattr(pipeline_module, "SLICE_SECONDS", 0.0)  # yield at every chance
+    pages = {p.page_id: p for p in load_pages()}
+    base = {k: v for k, v in orjson.loads(good(1)).items() if not k.startswith("kafka_")}
+    messages = [
+        (n % 2, n, None, orjson.dumps([base | {"event_id": f"e{n}-{i}"} for i in range(3)]))
+        for n in range(40)
+    ] + [(0, 40, None, b"not json")]
+
+    async def sliced() -> tuple[object, int]:
+        turns = 0
+        done = asyncio.Event()
+
+        async def other() -> None:  # what else runs on the loop meanwhile
+            nonlocal turns
+            while not done.is_set():
+                turns += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(other())
+        batch = await one.prepare_sliced(messages)
+        done.set()
+        await task
+        return batch, turns
+
+    with ThreadPoolExecutor(1) as executor:
+        one = pipeline_on(store, executor, KeptDeadLetters(), 100, WorkerMetrics())
+        two = pipeline_on(store, executor, KeptDeadLetters(), 100, WorkerMetrics())
+        one.live = LivePartitions(pages)
+        two.live = LivePartitions(pages)
+        got, turns = asyncio.run(sliced())
+        want = two.prepare(messages)
+    assert turns >= 40 // 8  # the loop was handed back at least every 8 messages
+    assert got == want and len(want.rows) == 120 and len(want.dead) == 1
+    assert one.live.page_totals() == two.live.page_totals() != {}
+    assert one.stats.inflight_rows == two.stats.inflight_rows == 120
