@@ -59,6 +59,8 @@ class Calendar:
     def classes(self, lo: int, end: int, step: int) -> list[int]:
         """``closed * 24 + hour`` of each bucket in [lo, end): a fit reads thousands,
         so they are kept as one list per step and sliced."""
+        if end <= lo:
+            return []
         origin, table = self._tables.get(step, (lo, []))
         if lo < origin or (lo - origin) % step or len(table) > 200_000:
             origin, table = lo, []
@@ -67,7 +69,7 @@ class Calendar:
             table.extend(c * 24 + h for c, h in map(self.at, range(done, end, step)))
         self._tables[step] = (origin, table)
         i = (lo - origin) // step
-        return table[i : i + (end - lo) // step]
+        return table[i : i + -(-(end - lo) // step)]  # as many as range(lo, end, step)
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,9 @@ def test_fit_equals_the_bucket_by_bucket_reading(
         lo = first + rng.randrange(0, span) * step
         unknown.update(range(lo, lo + rng.randrange(1, 4 * 86_400 // step + 2) * step, step))
     fits = 0
-    for _ in range(5):
-        before = first + rng.randrange(span // 3, span) * step
+    # and fits asked for before the series starts (a page's first hours): no model
+    early = [first - rng.randrange(1, 10) * step, first]
+    for before in [first + rng.randrange(span // 3, span) * step for _ in range(5)] + early:
         for counted in (True, False):
             args = (values, unknown, first, step, window, before, calendar)
             got = fit(*args, counted)
