@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from somepulse.store import rollups
@@ -101,6 +102,23 @@ def views(db: str) -> tuple[str, ...]:
     for path in files[1:]:
         statements += split(path.read_text())
     return tuple(render(s, db) for s in statements)
+
+
+_VIEW = re.compile(r"CREATE OR REPLACE VIEW \{db\}\.(\w+)")
+_PARAMETER = re.compile(r"\{\w+:[^}]+\}")  # a query parameter, ``{since:DateTime64(3)}``
+
+
+@cache
+def parameterised_views() -> frozenset[str]:
+    """The views that take query parameters (``responses_since(since = ...)``): called
+    like table functions, so the analysts' SQL check must know them by name."""
+    names = set()
+    for path in sorted((SQL_DIR / "views").glob("*.sql")):
+        for statement in split(path.read_text()):
+            view = _VIEW.search(statement)
+            if view and _PARAMETER.search(statement):
+                names.add(view.group(1))
+    return frozenset(names)
 
 
 def applied(store: ReadOnlyStore) -> set[int]:

@@ -16,6 +16,7 @@ from somepulse.collectors.scenario.profiles import PAGES
 from somepulse.schemas import EVENT_ADAPTER, row_json
 from somepulse.settings import Settings
 from somepulse.store import Store, open_prepared_store
+from somepulse.store.readonly import check_read_only
 from somepulse.tools.sql_doc import BEGIN, END, reference, spliced
 from tests.helpers import scrubbed
 
@@ -57,7 +58,8 @@ def test_there_are_examples_for_the_seed_reports_measures() -> None:
 @pytest.mark.parametrize("sql", EXAMPLES, ids=[f"example{i}" for i in range(len(EXAMPLES))])
 def test_every_example_runs_as_written(loaded: tuple[Store, ScenarioGenerator], sql: str) -> None:
     store, _ = loaded
-    store.query(sql)  # no error; the alerts example may be empty: no worker ran here
+    # as an analyst sends it (somepulse sql, /sql): it passes their SQL check, and runs
+    store.query(check_read_only(sql))  # the alerts example may be empty: no worker ran
 
 
 def test_the_march_growth_example_matches_the_ground_truth(
