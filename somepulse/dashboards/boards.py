@@ -20,6 +20,10 @@ PAGES = "page_id IN (${page:singlequote})"
 PLATFORMS = "platform IN (${platform:singlequote})"
 # a page's "today" is its own calendar day (Europe/Oslo, Europe/Stockholm...), not UTC's
 TODAY = f"{DB}_local_date(page_id, $__toTime)"
+# the duty board's question panels read four weeks of events (``*_since`` views), not
+# the history, every 30 s: a question of the last week, or answered today, counts from
+# its events; one asked more than four weeks before its answer today is left out
+QUESTION_MARGIN_DAYS = 28
 # colours a duty communicator reads at a glance
 RED, AMBER, GREEN = "red", "orange", "green"
 # share of answers within the page's promise: below 80 % is red, below 90 % amber
@@ -142,7 +146,7 @@ SELECT q.page_id AS page_id, count() AS open,
        any(p.promise_minutes) AS promise_minutes,
        round(max(q.age_office_minutes) / any(p.promise_minutes), 2) AS oldest_of_promise,
        round(max(q.age_minutes)) AS oldest_minutes
-FROM {DB}.v_open_questions AS q
+FROM {DB}.v_open_questions_since(since = $__toTime - INTERVAL {QUESTION_MARGIN_DAYS} DAY) AS q
 INNER JOIN (SELECT page_id, promise_minutes FROM {DB}.pages FINAL) AS p ON p.page_id = q.page_id
 WHERE q.asked_at >= $__toTime - INTERVAL 7 DAY AND q.{PAGES} AND q.{PLATFORMS}
 GROUP BY page_id ORDER BY oldest_of_promise DESC""",
@@ -169,7 +173,7 @@ SELECT r.page_id AS page_id, count() AS answered,
        round(quantileExact(0.5)(r.office_minutes)) AS median_office_minutes,
        any(p.promise_minutes) AS promise_minutes,
        round(countIf(r.office_minutes <= p.promise_minutes) / count(), 3) AS within_promise
-FROM {DB}.responses AS r
+FROM {DB}.responses_since(since = $__toTime - INTERVAL {QUESTION_MARGIN_DAYS} DAY) AS r
 INNER JOIN (SELECT page_id, promise_minutes FROM {DB}.pages FINAL) AS p ON p.page_id = r.page_id
 WHERE r.is_answered AND r.replied_at <= $__toTime
   AND {DB}_local_date(r.page_id, r.replied_at) = {DB}_local_date(r.page_id, $__toTime)
@@ -180,7 +184,8 @@ GROUP BY page_id ORDER BY page_id""",
             ),
             width=8,
             description="Today is each page's own calendar day (its time zone). Within the "
-            "promise: red below 80 %, amber below 90 %.",
+            "promise: red below 80 %, amber below 90 %. Answers today to questions asked "
+            f"in the last {QUESTION_MARGIN_DAYS} days.",
             fields=(
                 Field("median_office_minutes", "m"),
                 Field("promise_minutes", "m"),
@@ -370,9 +375,10 @@ ORDER BY first_day DESC""",
             "timeseries",
             (
                 SqlTarget(f"""
-SELECT toDateTime(month) AS time, page_id, median_office_minutes
-FROM {DB}.v_response_times_monthly
-WHERE month >= toStartOfMonth($__fromTime) AND month <= $__toTime AND {PAGES}
+SELECT toDateTime(period_start) AS time, page_id, median_office_minutes
+FROM {DB}.v_response_periods_since(since = toStartOfMonth($__fromTime) - INTERVAL 1 DAY)
+WHERE grain = 'month' AND period_start >= toStartOfMonth($__fromTime)
+  AND period_start <= $__toTime AND {PAGES}
 ORDER BY time"""),
             ),
             width=24,

@@ -4,6 +4,7 @@ ClickHouse panel's SQL runs on chDB with the scenario and returns what the panel
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -232,3 +233,48 @@ def test_response_time_today_is_the_pages_own_day(scenario_store: Store) -> None
     afternoon = datetime(2020, 3, 12, 15, tzinfo=UTC)
     rows = panel_rows(scenario_store, title, ["nav.foreldrepenger"], afternoon)
     assert rows and rows[0]["answered"] > 0
+
+
+# a parameterised view's call, ``name_since(since = <expression with a call or two>)``
+SINCE = re.compile(r"_since\(since = (?:[^()]|\([^()]*\))*\)")
+WINDOWED = [
+    (b.uid, p.title, t)
+    for b in BOARDS
+    for p in b.panels
+    for t in p.targets
+    if isinstance(t, SqlTarget) and SINCE.search(t.sql)
+]
+MOMENTS = {  # (from, to) a board is looked at
+    "somepulse-duty": [
+        (datetime(2020, 3, 18, 12, tzinfo=UTC), datetime(2020, 3, 19, 12, tzinfo=UTC)),
+        (datetime(2020, 3, 11, 15, tzinfo=UTC), datetime(2020, 3, 12, 15, tzinfo=UTC)),
+    ],
+    "somepulse-analyst": [(datetime(2019, 10, 15, tzinfo=UTC), datetime(2020, 3, 20, tzinfo=UTC))],
+}
+
+
+@pytest.mark.clickhouse
+@pytest.mark.parametrize(("uid", "title", "target"), WINDOWED, ids=[w[1] for w in WINDOWED])
+def test_windowed_panels_answer_as_the_whole_history(
+    scenario_store: Store, uid: str, title: str, target: SqlTarget
+) -> None:
+    """The board's question panels read the weeks they show (``*_since`` views, not
+    years of history every 30 s): their rows equal the same query over the whole
+    history's view."""
+    whole = SINCE.sub("", target.sql)
+    variables = {"page": ["nav.foreldrepenger", "nav.jobblyst"], "platform": ["facebook"]}
+    for start, end in MOMENTS[uid]:
+        got, want = (
+            scenario_store.query(expand(sql, start, end, 3600, variables))
+            for sql in (with_database(target.sql, "somepulse"), with_database(whole, "somepulse"))
+        )
+        assert want, (title, end)
+        assert got == want, (title, end)
+
+
+def test_the_question_panels_are_windowed() -> None:
+    assert {w[1] for w in WINDOWED} == {
+        "Open questions (asked in the last 7 days)",
+        "Response time today against the promise (office minutes)",
+        "Response time per month (median office minutes)",
+    }

@@ -78,24 +78,32 @@ CREATE OR REPLACE VIEW {db}.responses AS
 SELECT * FROM {db}.responses_since(since = '1900-01-01 00:00:00')
 COMMENT 'per question: asked_at, first replied_at, calendar and office-hours minutes';
 
--- Questions without a reply, with their age now (calendar and office minutes).
-CREATE OR REPLACE VIEW {db}.v_open_questions AS
+-- Questions without a reply, with their age now (calendar and office minutes). The
+-- duty board asks it every 30 s for the last week: ``v_open_questions_since`` reads the
+-- events from ``since`` on (responses_since), not years of history.
+CREATE OR REPLACE VIEW {db}.v_open_questions_since AS
 SELECT r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at,
        dateDiff('millisecond', r.asked_at, now64(3)) / 60000 AS age_minutes,
        sum(greatest(0, dateDiff('millisecond', greatest(r.asked_at, o.opens_at),
                                              least(now64(3), o.closes_at)))) / 60000 AS age_office_minutes
-FROM {db}.responses AS r
+FROM {db}.responses_since(since = {since:DateTime64(3, 'UTC')}) AS r
 LEFT JOIN {db}.v_office_hours AS o
     ON o.page_id = r.page_id AND o.day >= toDate(r.asked_at) AND o.day <= today()
 WHERE NOT r.is_answered
 GROUP BY r.question_id, r.page_id, r.platform, r.post_id, r.source, r.asked_at
+COMMENT 'v_open_questions over the questions at or after since (a parameterised view: v_open_questions_since(since = ...))';
+
+CREATE OR REPLACE VIEW {db}.v_open_questions AS
+SELECT * FROM {db}.v_open_questions_since(since = '1900-01-01 00:00:00')
 COMMENT 'unanswered questions and their age now (calendar and office minutes)';
 
 -- Response time and rate per page and period: local day, Monday-based week, month
 -- and quarter. Medians and percentiles cannot be added up from days, so each period
 -- is computed from the questions themselves. Meta's convention (average of the
 -- fastest 90 % of answered questions) is given as an extra.
-CREATE OR REPLACE VIEW {db}.v_response_periods AS
+-- ``v_response_periods_since``: over the questions asked from ``since`` on (a board's
+-- months), not the history; periods starting at or after ``since`` are whole.
+CREATE OR REPLACE VIEW {db}.v_response_periods_since AS
 SELECT
     page_id,
     grain,
@@ -114,9 +122,13 @@ SELECT
     avgIf(calendar_minutes, is_answered) AS mean_calendar_minutes,
     arrayAvg(arraySlice(arraySort(groupArrayIf(calendar_minutes, is_answered)), 1,
                         toUInt32(ceil(0.9 * answered)))) AS meta_fastest90_calendar_minutes
-FROM {db}.responses
+FROM {db}.responses_since(since = {since:DateTime64(3, 'UTC')})
 ARRAY JOIN ['day', 'week', 'month', 'quarter'] AS grain
 GROUP BY page_id, grain, period_start
+COMMENT 'v_response_periods over the questions at or after since (a parameterised view: v_response_periods_since(since = ...))';
+
+CREATE OR REPLACE VIEW {db}.v_response_periods AS
+SELECT * FROM {db}.v_response_periods_since(since = '1900-01-01 00:00:00')
 COMMENT 'per page and period (grain: day, week, month, quarter): response rate, median/p90/mean response time';
 
 CREATE OR REPLACE VIEW {db}.v_response_times AS
