@@ -79,7 +79,21 @@ class Model:
     per_class: tuple[float, float]
     shape: tuple[float, ...]  # 24 hour-of-day factors, mean 1
     level: float
-    dispersion: float
+    dispersion: float  # of the windows ending where the fit's history ends (``before``)
+    # per phase: ``phases[k]`` from the windows ending k steps earlier (and whole windows
+    # before that). A day's window ending at noon holds yesterday's afternoon and this
+    # morning: how a day's questions fall around its posts moves it far more than one
+    # ending at midnight, so each hour of the day gets its own. Empty: ``dispersion``.
+    phases: tuple[float, ...] = ()
+    before: int = 0  # the fit's ``before`` and step: where the phases count from
+    step: int = 0
+
+    def dispersion_for(self, end: int) -> float:
+        """The dispersion of a window ending at ``end`` (epoch seconds): that of the past
+        windows that ended at the same phase (for a day's window: the same hour)."""
+        if not self.phases:
+            return self.dispersion
+        return self.phases[((self.before - end) // self.step) % len(self.phases)]
 
     def unit(self, calendar: Calendar, bucket: int) -> float:
         closed, hour = calendar.at(bucket)
@@ -126,8 +140,8 @@ def fit(
     # a reported figure (reach) varies in proportion to itself, not as a count: its
     # dispersion (variance over mean) is in the thousands, and is not capped
     cap = MAX_DISPERSION if counted else math.inf
-    dispersion = _dispersion(grid, window, level, cap)
-    return Model((open_mean, closed_mean), shape, level, dispersion)
+    phases = tuple(_dispersion(grid, window, level, cap, k) for k in range(window))
+    return Model((open_mean, closed_mean), shape, level, phases[0], phases, before, step)
 
 
 def _fit_by_hour(
@@ -249,10 +263,13 @@ def _level(grid: _Grid, counted: bool) -> float | None:
     return max(fast, slow)
 
 
-def _dispersion(grid: _Grid, window: int, level: float, cap: float = MAX_DISPERSION) -> float:
-    """Pearson's ratio over the same-length windows of the last four weeks."""
+def _dispersion(
+    grid: _Grid, window: int, level: float, cap: float = MAX_DISPERSION, offset: int = 0
+) -> float:
+    """Pearson's ratio over the same-length windows of the last four weeks, the newest
+    ending ``offset`` buckets before the grid's end."""
     num = den = 0.0
-    end = len(grid)
+    end = len(grid) - offset
     floor = grid.index(grid.before - DISPERSION_DAYS * DAY)
     while end - window >= floor:
         begin = end - window

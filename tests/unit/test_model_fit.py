@@ -105,8 +105,11 @@ def reference_fit(
     # a reported figure (reach) varies in proportion to itself, not as a count: its
     # dispersion (variance over mean) is in the thousands, and is not capped
     cap = MAX_DISPERSION if counted else math.inf
-    dispersion = _dispersion(values, unknown, first, step, window, before, calendar, model, cap)
-    return Model(base.per_class, shape, level, dispersion)
+    phases = tuple(
+        _dispersion(values, unknown, first, step, window, before, calendar, model, cap, k)
+        for k in range(window)
+    )
+    return Model(base.per_class, shape, level, phases[0], phases, before, step)
 
 
 def _days(first: int, step: int, before: int, days: int) -> list[list[int]]:
@@ -163,10 +166,12 @@ def _dispersion(
     calendar: Calendar,
     model: Model,
     cap: float = MAX_DISPERSION,
+    offset: int = 0,
 ) -> float:
+    """Over the windows ending ``offset`` steps before ``before``, a window apart."""
     span = window * step
     num = den = 0.0
-    end = before
+    end = before - offset * step
     while end - span >= max(first, before - DISPERSION_DAYS * DAY):
         buckets = [b for b in range(end - span, end, step) if b not in unknown]
         end -= span
@@ -181,3 +186,28 @@ def _dispersion(
     if den <= 0:
         return 1.0
     return min(max(num / den, 1.0), cap)
+
+
+def test_each_hour_of_the_day_has_its_own_dispersion() -> None:
+    """Hand-worked: 24 questions a day, one an hour, but every other day all of them
+    come in the morning (a day without a new post: people ask at 06-12 under the old
+    one, four an hour). A day's window ending at midnight always holds 24: no spread beyond Poisson
+    (1.0, the floor). One ending at noon holds yesterday's afternoon and this morning:
+    12 + 24 = 36 or 0 + 12 = 12, against 24 expected, so (12² / 24) = 6 every window."""
+    day0 = 1_577_836_800  # 2020-01-01 00:00 UTC
+    values: dict[int, float] = {}
+    for d in range(60):
+        for h in range(24):
+            shifted = d % 2 == 1
+            n = (4.0 if 6 <= h < 12 else 0.0) if shifted else 1.0
+            if n:
+                values[day0 + d * DAY + h * 3600] = n
+    before = day0 + 60 * DAY
+    got = fit(values, set(), day0, 3600, 24, before, Calendar())
+    assert got is not None
+    assert got.level == pytest.approx(1.0)
+    assert got.dispersion_for(before + DAY) == 1.0  # a window ending at midnight
+    assert got.dispersion_for(before + DAY + 12 * 3600) == pytest.approx(6.0)  # at noon
+    assert got.dispersion_for(before + 36 * 3600) == pytest.approx(6.0)  # a day on
+    # at 06: yesterday from 06 and this night, 18 + 0 or 24 + 6: (6² / 24) = 1.5
+    assert got.dispersion_for(before + DAY + 6 * 3600) == pytest.approx(1.5)
