@@ -267,7 +267,9 @@ class SeriesDetector:
             # 0.9-1.0, at the cost of 2 of the 4 medium-page bursts it caught (of 12)
             baseline = self.from_posts(window) + baseline / 2
         ratio = observed / baseline if baseline > 0 else float("inf") if observed else 1.0
-        d = rule.dispersion if rule.per_post else max(model.dispersion_for(last + step), rule.dispersion)
+        # the spread of past windows ending at this one's hour of day
+        spread = model.dispersion_for(last + step)
+        d = rule.dispersion if rule.per_post else max(spread, rule.dispersion)
         p_value = 1.0 if rule.max_p_value >= 1 else poisson_sf(round(observed / d), baseline / d)
         condition = (
             ratio >= rule.threshold and p_value <= rule.max_p_value and observed >= rule.min_volume
