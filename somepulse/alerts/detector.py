@@ -27,10 +27,12 @@ from somepulse.config import config_file
 
 DEFAULT_ALERTS_FILE = config_file("alerts.toml")
 STEP_SECONDS = {"5min": 300, "hour": 3600, "day": 86400}
+POST_DECAY = 3 * 3600.0  # mean delay of a comment after its post's first
+# weight of the typical post, in shares of a post's course seen: little, so a post is
+# soon judged by its own start (0.5 paged on strong new posts ~1 a quarter a page)
+PRIOR = 0.05
 # the model is refitted every six hours of event time (fresher fits page less: measured);
 # a 5-minute series, twelve times the buckets to read, once a day
-POST_DECAY = 3 * 3600.0  # mean delay of a comment after its post's first
-PRIOR = 0.5  # weight of the typical post, in shares of a post's course seen
 REFIT = {"5min": 86_400, "hour": 6 * 3600, "day": 6 * 3600}
 FREEZE_MAX = 28 * 86400  # a surge longer than four weeks becomes the new usual
 HISTORY = (SLOW_DAYS + 2) * 86400  # what the fits read; older buckets are pruned

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from somepulse.alerts.detector import SeriesDetector, load_alert_config
+from somepulse.alerts.detector import SeriesDetector, Transition, load_alert_config
 from somepulse.alerts.poisson import poisson_sf
 from somepulse.alerts.stream import StreamDetector
 from somepulse.collectors.scenario.generator import ScenarioGenerator, poisson
@@ -156,6 +156,48 @@ def test_a_burst_is_what_the_posts_do_not_explain() -> None:
     # the next day, that post, quiet for hours, gets 40 comments an hour for two hours
     burst = start + 86400 + 17 * 3600
     counts += [(burst + k * 300, 40 / 12, "popular") for k in range(24)]
+    firing = burst_run(det, counts, start)
+    assert len(firing) == 1  # the popular post's strong start is expected; the burst is not
+    assert timedelta(0) < firing[0].at - datetime.fromtimestamp(burst, UTC) <= timedelta(hours=1)
+
+
+def test_a_storm_on_a_post_still_in_its_course_is_not_its_course() -> None:
+    """A post as usual (60 comments, at 09:00) three hours on draws 40 comments an hour
+    for two hours, about five times what its course has left: its course is judged by
+    what it drew before the storm's window, so the storm does not explain itself."""
+    det = SeriesDetector("p", "facebook", RULES["comment_burst"])
+    counts: list[tuple[int, float, str]] = []
+    for day in range(20):
+        for hour in (9, 13):
+            post_course(counts, f"d{day}h{hour}", T0 + day * 86400 + hour * 3600, 60.0)
+    start = T0 + 20 * 86400
+    post_course(counts, "today", start + 9 * 3600, 60.0)
+    storm = start + 12 * 3600
+    counts += [(storm + k * 300, 40 / 12, "today") for k in range(24)]
+    firing = burst_run(det, counts, start)
+    assert len(firing) == 1
+    assert timedelta(0) < firing[0].at - datetime.fromtimestamp(storm, UTC) <= timedelta(hours=1)
+
+
+def test_a_viral_post_is_judged_by_its_own_start() -> None:
+    """A new post drawing ten times the usual (a viral one) is expected to go on so
+    within minutes of its start: what it drew is soon its own estimate (a prior of half
+    a course paged it at 09:25, ratio 4.7)."""
+    det = SeriesDetector("p", "facebook", RULES["comment_burst"])
+    counts: list[tuple[int, float, str]] = []
+    for day in range(20):
+        for hour in (9, 13):
+            post_course(counts, f"d{day}h{hour}", T0 + day * 86400 + hour * 3600, 60.0)
+    start = T0 + 20 * 86400
+    post_course(counts, "viral", start + 9 * 3600 + 600, 600.0)
+    assert burst_run(det, counts, start) == []
+
+
+def burst_run(
+    det: SeriesDetector, counts: list[tuple[int, float, str]], start: int
+) -> list[Transition]:
+    """Feed (time, comments, post) in time order, deciding each 5-minute bucket after
+    ``start`` as the stream does; the firing transitions."""
     fired = []
     by_bucket: dict[int, list[tuple[float, str]]] = {}
     for ts, value, post in counts:
@@ -167,9 +209,7 @@ def test_a_burst_is_what_the_posts_do_not_explain() -> None:
                 fired.append(t)
         for value, post in by_bucket[bucket]:
             det.add(bucket, value, post)
-    firing = [t for t in fired if t.state == "firing"]
-    assert len(firing) == 1  # the popular post's strong start is expected; the burst is not
-    assert timedelta(0) < firing[0].at - datetime.fromtimestamp(burst, UTC) <= timedelta(hours=1)
+    return [t for t in fired if t.state == "firing"]
 
 
 def test_detector_state_is_flat_with_history() -> None:
