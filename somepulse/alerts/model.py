@@ -80,7 +80,7 @@ class Model:
     shape: tuple[float, ...]  # 24 hour-of-day factors, mean 1
     level: float
     dispersion: float  # of the windows ending where the fit's history ends (``before``)
-    # per phase: ``phases[k]`` from the windows ending k steps earlier (and whole windows
+    # per phase: ``phases[k]`` from the windows ending k steps earlier (and a day apart
     # before that). A day's window ending at noon holds yesterday's afternoon and this
     # morning: how a day's questions fall around its posts moves it far more than one
     # ending at midnight, so each hour of the day gets its own. Empty: ``dispersion``.
@@ -140,7 +140,10 @@ def fit(
     # a reported figure (reach) varies in proportion to itself, not as a count: its
     # dispersion (variance over mean) is in the thousands, and is not capped
     cap = MAX_DISPERSION if counted else math.inf
-    phases = tuple(_dispersion(grid, window, level, cap, k) for k in range(window))
+    # windows of a phase end a day apart (or a window, if longer): a six-hour window's
+    # phases are the hours of the day too, not the hours modulo six
+    spacing = max(window, DAY // step, 1)
+    phases = tuple(_dispersion(grid, window, level, cap, k, spacing) for k in range(spacing))
     return Model((open_mean, closed_mean), shape, level, phases[0], phases, before, step)
 
 
@@ -264,10 +267,10 @@ def _level(grid: _Grid, counted: bool) -> float | None:
 
 
 def _dispersion(
-    grid: _Grid, window: int, level: float, cap: float = MAX_DISPERSION, offset: int = 0
+    grid: _Grid, window: int, level: float, cap: float, offset: int, spacing: int
 ) -> float:
     """Pearson's ratio over the same-length windows of the last four weeks, the newest
-    ending ``offset`` buckets before the grid's end."""
+    ending ``offset`` buckets before the grid's end, each ``spacing`` buckets apart."""
     num = den = 0.0
     end = len(grid) - offset
     floor = grid.index(grid.before - DISPERSION_DAYS * DAY)
@@ -276,7 +279,7 @@ def _dispersion(
         known = grid.known_in(begin, end)
         e = level * sum(grid.units[begin:end])
         o = sum(grid.values[begin:end])
-        end = begin
+        end -= spacing
         if known * 2 < window or e <= 0:
             continue
         num += (o - e) ** 2

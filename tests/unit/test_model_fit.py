@@ -29,7 +29,7 @@ from somepulse.domain.pages import closed_days
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize(("step", "window"), [(3600, 24), (86_400, 1), (300, 12)])
+@pytest.mark.parametrize(("step", "window"), [(3600, 24), (3600, 6), (86_400, 1), (300, 12)])
 def test_fit_equals_the_bucket_by_bucket_reading(
     seed: int, step: int, window: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,9 +105,10 @@ def reference_fit(
     # a reported figure (reach) varies in proportion to itself, not as a count: its
     # dispersion (variance over mean) is in the thousands, and is not capped
     cap = MAX_DISPERSION if counted else math.inf
+    spacing = max(window, DAY // step, 1)  # a phase's windows end a day apart
     phases = tuple(
-        _dispersion(values, unknown, first, step, window, before, calendar, model, cap, k)
-        for k in range(window)
+        _dispersion(values, unknown, first, step, window, before, calendar, model, cap, k, spacing)
+        for k in range(spacing)
     )
     return Model(base.per_class, shape, level, phases[0], phases, before, step)
 
@@ -165,16 +166,17 @@ def _dispersion(
     before: int,
     calendar: Calendar,
     model: Model,
-    cap: float = MAX_DISPERSION,
-    offset: int = 0,
+    cap: float,
+    offset: int,
+    spacing: int,
 ) -> float:
-    """Over the windows ending ``offset`` steps before ``before``, a window apart."""
+    """Over the windows ending ``offset`` steps before ``before``, ``spacing`` apart."""
     span = window * step
     num = den = 0.0
     end = before - offset * step
     while end - span >= max(first, before - DISPERSION_DAYS * DAY):
         buckets = [b for b in range(end - span, end, step) if b not in unknown]
-        end -= span
+        end -= spacing * step
         if len(buckets) * 2 < window:
             continue
         e = model.expected(calendar, buckets)
