@@ -48,6 +48,10 @@ def test_reads_pass(sql: str) -> None:
         ("SELECT * FROM (SELECT * FROM s3('x'))", "table function s3()"),
         ("SELECT * FROM remote('h', db.t)", "table function remote()"),
         ("SELECT * FROM responses_until(until = 1)", "table function responses_until()"),
+        (  # a parameterised view's argument is checked like any query
+            "SELECT * FROM responses_since(since = (SELECT max(c) FROM url('http://x', CSV)))",
+            "table function url()",
+        ),
         ("SELECT * FROM t WHERE x IN (SELECT * FROM url('u', CSV))", "table function url()"),
         ("EXPLAIN SELECT * FROM file('x')", "table function file()"),
         ("SELECT 1 INTO OUTFILE '/tmp/x'", "cannot parse"),
