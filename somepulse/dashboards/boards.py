@@ -317,7 +317,7 @@ ORDER BY period DESC, page_id""",
 SELECT period, rank_score, page_id, score, grade, followers, follower_growth_pct,
        posts_per_day, engagement_rate_7d, share_of_influence, response_rate,
        median_office_minutes, dialogues, dialogues_with_page
-FROM {DB}.v_league_table
+FROM {DB}.v_league_table_since(since = toStartOfQuarter($__fromTime) - INTERVAL 1 DAY)
 WHERE quarter >= toStartOfQuarter($__fromTime) AND quarter <= $__toTime
 ORDER BY quarter DESC, rank_score""",
                     "table",

@@ -4,6 +4,7 @@ measurement points, in the terminal and as CSV (read from ``v_league_table``).""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,13 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 def league_rows(settings: Settings, period: str) -> list[dict[str, Any]]:
     if not PERIOD.match(period):
         raise QueryError(f"period must look like 2020Q1, not {period!r}")
+    # the quarter's questions, not the history's (a day early: pages' local time)
+    year, quarter = int(period[:4]), int(period[-1])
+    since = date(year, 3 * quarter - 2, 1) - timedelta(days=1)
     return run_sql(
         settings,
-        f"SELECT * FROM {settings.clickhouse_database}.v_league_table "
-        f"WHERE period = '{period}' ORDER BY rank_score, page_id",
+        f"SELECT * FROM {settings.clickhouse_database}.v_league_table_since"
+        f"(since = '{since} 00:00:00') WHERE period = '{period}' ORDER BY rank_score, page_id",
     )
 
 

@@ -277,4 +277,5 @@ def test_the_question_panels_are_windowed() -> None:
         "Open questions (asked in the last 7 days)",
         "Response time today against the promise (office minutes)",
         "Response time per month (median office minutes)",
+        "League table per quarter",
     }

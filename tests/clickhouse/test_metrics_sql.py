@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from somepulse.schemas import EVENT_ADAPTER, row_json
-from somepulse.store import Store
+from somepulse.settings import Settings
+from somepulse.store import Store, open_prepared_store
+from somepulse.tools.report import league_rows
 from tests.helpers import person
 
 pytestmark = pytest.mark.clickhouse
@@ -302,3 +304,28 @@ def test_few_questions_make_a_limited_basis_ranked_apart(store: Store) -> None:
     assert limited["grade"].endswith(" (limited basis)")
     assert "limited" not in full["grade"]
     assert full["rank_score"] < limited["rank_score"]
+
+
+def test_the_report_reads_its_quarter_as_the_whole_history_does(settings: Settings) -> None:
+    """``somepulse report`` reads the league table's response figures from the quarter
+    on (``v_league_table_since``), not the history: its rows are the whole history's
+    league table's for that quarter, with questions of the quarter before stored too."""
+    store = open_prepared_store(settings)
+    try:
+        batch = []
+        # late in 2019Q4, and on the first morning of 2020Q1 (00:30 Oslo is 23:30 UTC)
+        for year, month, day, asked in ((2019, 12, 30, 7), (2020, 1, 1, 12)):
+            for i in range(asked):
+                qid = f"nav.jobblyst-{month}-q{i}"
+                asked_at = at(OSLO, year, month, day, 0, 30 + i)
+                batch.append(question(qid, asked_at, "nav.jobblyst"))
+                batch.append(reply(qid, at(OSLO, year, month, day, 9, i), "nav.jobblyst"))
+        store.insert("events", b"\n".join(batch))
+        want = store.query(
+            "SELECT * FROM somepulse.v_league_table WHERE period = '2020Q1' "
+            "ORDER BY rank_score, page_id"
+        )
+    finally:
+        store.close()
+    assert [r["questions"] for r in want if r["page_id"] == "nav.jobblyst"] == [12]
+    assert league_rows(settings, "2020Q1") == want

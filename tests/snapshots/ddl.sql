@@ -1017,7 +1017,7 @@ FROM (
 )
 COMMENT 'per page and day: engagement of the last 7 days / followers';
 
-CREATE OR REPLACE VIEW somepulse.v_league_table AS
+CREATE OR REPLACE VIEW somepulse.v_league_table_since AS
 SELECT
     * EXCEPT (weights, targets),
     somepulse_score(questions, response_rate, median_office_minutes, promise_minutes,
@@ -1061,7 +1061,8 @@ FROM (
                       toNullable(response_rate_24h) AS response_rate_24h,
                       toNullable(median_office_minutes) AS median_office_minutes,
                       toNullable(median_calendar_minutes) AS median_calendar_minutes
-               FROM somepulse.v_response_periods WHERE grain = 'quarter') AS r
+               FROM somepulse.v_response_periods_since(since = {since:DateTime64(3, 'UTC')})
+               WHERE grain = 'quarter') AS r
         ON r.page_id = q.page_id AND r.quarter = q.quarter
     LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, countIf(is_dialogue) AS dialogues,
                       countIf(is_dialogue AND page_took_part) AS dialogues_with_page
@@ -1073,6 +1074,10 @@ FROM (
                         t_response_time_zero_at, t_min_questions) AS targets
                 FROM somepulse.score_settings ORDER BY loaded_at DESC LIMIT 1) AS s
 )
+COMMENT 'v_league_table with the response figures of the questions at or after since (a parameterised view: v_league_table_since(since = ...))';
+
+CREATE OR REPLACE VIEW somepulse.v_league_table AS
+SELECT * FROM somepulse.v_league_table_since(since = '1900-01-01 00:00:00')
 COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';
 
 CREATE OR REPLACE VIEW somepulse.v_alerts_firing AS

@@ -1,7 +1,10 @@
 -- Pages ranked per quarter on every measurement point (like Kommunikationsanalys'
 -- quarterly league tables), with share of influence in the peer group and the
 -- configured 0-100 score and its grade (weights and targets: score_settings).
-CREATE OR REPLACE VIEW {db}.v_league_table AS
+-- ``v_league_table_since``: the response figures from the questions asked at or after
+-- ``since`` (v_response_periods_since; the whole history's took 20 s on 7 M events), so
+-- the quarters starting at or after it are whole; ``v_league_table`` is every quarter.
+CREATE OR REPLACE VIEW {db}.v_league_table_since AS
 SELECT
     * EXCEPT (weights, targets),
     {db}_score(questions, response_rate, median_office_minutes, promise_minutes,
@@ -47,7 +50,8 @@ FROM (
                       toNullable(response_rate_24h) AS response_rate_24h,
                       toNullable(median_office_minutes) AS median_office_minutes,
                       toNullable(median_calendar_minutes) AS median_calendar_minutes
-               FROM {db}.v_response_periods WHERE grain = 'quarter') AS r
+               FROM {db}.v_response_periods_since(since = {since:DateTime64(3, 'UTC')})
+               WHERE grain = 'quarter') AS r
         ON r.page_id = q.page_id AND r.quarter = q.quarter
     LEFT JOIN (SELECT page_id, toStartOfQuarter(day) AS quarter, countIf(is_dialogue) AS dialogues,
                       countIf(is_dialogue AND page_took_part) AS dialogues_with_page
@@ -59,4 +63,8 @@ FROM (
                         t_response_time_zero_at, t_min_questions) AS targets
                 FROM {db}.score_settings ORDER BY loaded_at DESC LIMIT 1) AS s
 )
+COMMENT 'v_league_table with the response figures of the questions at or after since (a parameterised view: v_league_table_since(since = ...))';
+
+CREATE OR REPLACE VIEW {db}.v_league_table AS
+SELECT * FROM {db}.v_league_table_since(since = '1900-01-01 00:00:00')
 COMMENT 'per quarter and page: every measurement point, its rank, score 0-100 and grade';
