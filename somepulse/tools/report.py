@@ -36,10 +36,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 
 def league_rows(settings: Settings, period: str) -> list[dict[str, Any]]:
-    if not PERIOD.match(period):
+    match = PERIOD.match(period)
+    if match is None:
         raise QueryError(f"period must look like 2020Q1, not {period!r}")
     # the quarter's questions, not the history's (a day early: pages' local time)
-    year, quarter = int(period[:4]), int(period[-1])
+    year, quarter = map(int, match.groups())
     since = date(year, 3 * quarter - 2, 1) - timedelta(days=1)
     return run_sql(
         settings,

@@ -258,9 +258,9 @@ MOMENTS = {  # (from, to) a board is looked at
 def test_windowed_panels_answer_as_the_whole_history(
     scenario_store: Store, uid: str, title: str, target: SqlTarget
 ) -> None:
-    """The board's question panels read the weeks they show (``*_since`` views, not
-    years of history every 30 s): their rows equal the same query over the whole
-    history's view."""
+    """The boards' question and league panels read the weeks or quarters they show
+    (``*_since`` views, not years of history every 30 s): their rows equal the same
+    query over the whole history's view."""
     whole = SINCE.sub("", target.sql)
     variables = {"page": ["nav.foreldrepenger", "nav.jobblyst"], "platform": ["facebook"]}
     for start, end in MOMENTS[uid]:

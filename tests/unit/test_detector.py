@@ -144,13 +144,19 @@ def post_course(out: list[tuple[int, float, str]], post: str, at: int, total: fl
         out.append((at + k * 300, total * (f1 - f0), post))
 
 
-def test_a_burst_is_what_the_posts_do_not_explain() -> None:
-    det = SeriesDetector("p", "facebook", RULES["comment_burst"])
+def usual_posts() -> tuple[list[tuple[int, float, str]], int]:
+    """Twenty days of two posts a day, 60 comments each, at 09:00 and 13:00 UTC; and
+    the start of the day after them."""
     counts: list[tuple[int, float, str]] = []
-    for day in range(20):  # two posts a day, 60 comments each, at 09:00 and 13:00 UTC
+    for day in range(20):
         for hour in (9, 13):
             post_course(counts, f"d{day}h{hour}", T0 + day * 86400 + hour * 3600, 60.0)
-    start = T0 + 20 * 86400
+    return counts, T0 + 20 * 86400
+
+
+def test_a_burst_is_what_the_posts_do_not_explain() -> None:
+    det = SeriesDetector("p", "facebook", RULES["comment_burst"])
+    counts, start = usual_posts()
     # a post drawing three times the usual: strong at first, decaying as posts do
     post_course(counts, "popular", start + 9 * 3600, 180.0)
     # the next day, that post, quiet for hours, gets 40 comments an hour for two hours
@@ -163,14 +169,10 @@ def test_a_burst_is_what_the_posts_do_not_explain() -> None:
 
 def test_a_storm_on_a_post_still_in_its_course_is_not_its_course() -> None:
     """A post as usual (60 comments, at 09:00) three hours on draws 40 comments an hour
-    for two hours, about five times what its course has left: its course is judged by
-    what it drew before the storm's window, so the storm does not explain itself."""
+    for two hours, about five times what its course has left: a post judged by its own
+    start (the small prior) must not take a storm in its course for that start."""
     det = SeriesDetector("p", "facebook", RULES["comment_burst"])
-    counts: list[tuple[int, float, str]] = []
-    for day in range(20):
-        for hour in (9, 13):
-            post_course(counts, f"d{day}h{hour}", T0 + day * 86400 + hour * 3600, 60.0)
-    start = T0 + 20 * 86400
+    counts, start = usual_posts()
     post_course(counts, "today", start + 9 * 3600, 60.0)
     storm = start + 12 * 3600
     counts += [(storm + k * 300, 40 / 12, "today") for k in range(24)]
@@ -184,11 +186,7 @@ def test_a_viral_post_is_judged_by_its_own_start() -> None:
     within minutes of its start: what it drew is soon its own estimate (a prior of half
     a course paged it at 09:25, ratio 4.7)."""
     det = SeriesDetector("p", "facebook", RULES["comment_burst"])
-    counts: list[tuple[int, float, str]] = []
-    for day in range(20):
-        for hour in (9, 13):
-            post_course(counts, f"d{day}h{hour}", T0 + day * 86400 + hour * 3600, 60.0)
-    start = T0 + 20 * 86400
+    counts, start = usual_posts()
     post_course(counts, "viral", start + 9 * 3600 + 600, 600.0)
     assert burst_run(det, counts, start) == []
 
