@@ -22,7 +22,6 @@ import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import repeat
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -168,12 +167,19 @@ def _fit_by_hour(
     is by hour anyway): an hour with any bucket of an outage is unknown as a whole."""
     per_hour = 3600 // step
     lo = max(first, before - SLOW_DAYS * DAY)
-    hourly: dict[int, float] = {}
-    for b, v in values.items():
-        if lo <= b < before and b not in unknown:
-            hourly[b - b % 3600] = hourly.get(b - b % 3600, 0.0) + v
-    marked = unknown if isinstance(unknown, set | frozenset) else range(lo, before, step)
-    gone = {b - b % 3600 for b in marked if lo <= b < before and b in unknown}
+    keys, sums = _series(values, lo, before)
+    hours = keys - keys % 3600
+    if isinstance(unknown, set | frozenset):
+        marked = np.fromiter(unknown, np.int64, len(unknown))
+        known = ~np.isin(keys, marked)
+    else:
+        marked = np.arange(lo, before, step)
+        known = ~np.fromiter(map(unknown.__contains__, keys.tolist()), bool, len(keys))
+    hourly = dict(_hourly_sums(hours[known], sums[known]))
+    marked = marked[(marked >= lo) & (marked < before)]
+    if not isinstance(unknown, set | frozenset):
+        marked = marked[np.fromiter(map(unknown.__contains__, marked.tolist()), bool, len(marked))]
+    gone = set((marked - marked % 3600).tolist())
     end = before - before % 3600
     model = fit(hourly, gone, first - first % 3600, 3600, max(window * step // 3600, 1), end,
                 calendar)  # fmt: skip
@@ -181,6 +187,24 @@ def _fit_by_hour(
         return None
     per_bucket = (model.per_class[0] / per_hour, model.per_class[1] / per_hour)
     return Model(per_bucket, model.shape, model.level, model.dispersion)
+
+
+def _series(
+    values: Mapping[int, float], lo: int, before: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The buckets of ``values`` in [lo, before) and their values, as arrays."""
+    keys = np.fromiter(values.keys(), np.int64, len(values))
+    sums = np.fromiter(values.values(), np.float64, len(values))
+    inside = (keys >= lo) & (keys < before)
+    return keys[inside], sums[inside]
+
+
+def _hourly_sums(
+    hours: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
+) -> zip[tuple[int, float]]:
+    """(hour, sum of its values) for each hour present (whole numbers: exact sums)."""
+    unique, at = np.unique(hours, return_inverse=True)
+    return zip(unique.tolist(), np.bincount(at, weights=values).tolist(), strict=True)
 
 
 class _Grid:
@@ -204,17 +228,28 @@ class _Grid:
         lo = max(first, before - SLOW_DAYS * DAY)
         self.lo = lo = lo + (before - lo) % step  # on the grid of ``before``
         self.step, self.before = step, before
-        buckets = range(lo, before, step)
+        n = len(range(lo, before, step))
         self.classes = calendar.classes(lo, before, step)
-        self.values = np.fromiter(map(values.get, buckets, repeat(0.0)), float, len(buckets))
+        # the series' buckets are on the step's grid (``detector.SeriesDetector.add``)
+        keys, sums = _series(values, lo, before)
+        aligned = (keys - lo) % step == 0
+        keys, sums = keys[aligned], sums[aligned]
+        self.values = np.zeros(n)
+        self.values[(keys - lo) // step] = sums
         # buckets a source was down in (None: none, the usual): their values read 0.0
         self.known: npt.NDArray[np.bool_] | None = None
         if unknown:
-            gone = np.fromiter(map(unknown.__contains__, buckets), bool, len(buckets))
+            if isinstance(unknown, set | frozenset):
+                marked = np.fromiter(unknown, np.int64, len(unknown))
+                marked = marked[(marked >= lo) & (marked < before) & ((marked - lo) % step == 0)]
+                gone = np.zeros(n, bool)
+                gone[(marked - lo) // step] = True
+            else:
+                gone = np.fromiter(map(unknown.__contains__, range(lo, before, step)), bool, n)
             if gone.any():
                 self.known = ~gone
                 self.values[gone] = 0.0
-        self.units = np.zeros(len(buckets))
+        self.units = np.zeros(n)
 
     def __len__(self) -> int:
         return len(self.values)
