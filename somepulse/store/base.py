@@ -7,7 +7,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 # Rows carry ISO 8601 timestamps with offsets (pydantic's JSON); parse them exactly.
-INSERT_SETTINGS = {"date_time_input_format": "best_effort"}
+# optimize_on_insert off: ClickHouse would otherwise collapse each insert's block by the
+# tables' keys (ReplacingMergeTree's event_id, the rollups' states) before writing it,
+# which merges do anyway and every read already tolerates (FINAL, uniqExact): ~10 % of
+# an insert's CPU, measured on the bench's 600 000 events (10.1 -> 9.1 µs a row).
+INSERT_SETTINGS = {"date_time_input_format": "best_effort", "optimize_on_insert": "0"}
 
 
 # ClickHouse error codes that blame the data, not the moment: parsing and type errors.
