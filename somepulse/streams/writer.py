@@ -13,20 +13,43 @@ row that is not stored. Two kinds of failure are told apart:
   failed is safe: storage is idempotent on ``event_id``.
 
 Inserts run in a thread: chDB and the HTTP client release the GIL, so the next batch
-is processed meanwhile.
+is processed meanwhile. After an insert the same thread hands the C heap's free pages
+back to the system (``trim_heap``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from somepulse.store import Store, StoreError
 
 log = logging.getLogger(__name__)
+TRIM_EVERY = 1.0  # seconds: at most one heap trim a second (each takes a few ms)
+
+
+def _malloc_trim() -> Callable[[], object] | None:
+    """glibc's ``malloc_trim(0)``, or None on a C library without it (musl, macOS)."""
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    return lambda: trim(0)
+
+
+# A batch's events, rows and joined insert are hundreds of thousands of small objects
+# and a few large buffers; freed, glibc keeps their pages (the holes between what is
+# still live cannot shrink the heap's top), so the worker stayed ~240 MB above what it
+# used once the first burst had passed. malloc_trim hands every free page back
+# (measured standalone: 600 000 rows inserted and dropped, 439 -> 214 MB anonymous).
+trim_heap = _malloc_trim()
 
 
 @dataclass
@@ -52,6 +75,7 @@ class ClickHouseWriter:
         self.max_rows = max_rows
         self._max_backoff = max_backoff
         self.rows_written = 0
+        self._trimmed = 0.0
 
     async def write(self, rows: list[bytes]) -> FlushResult:
         started = time.perf_counter()
@@ -61,6 +85,10 @@ class ClickHouseWriter:
         result.rows = len(rows) - len(result.rejected)
         self.rows_written += result.rows
         result.seconds = time.perf_counter() - started
+        if trim_heap is not None and started - self._trimmed >= TRIM_EVERY:
+            self._trimmed = started
+            # (ctypes releases the GIL: the loop runs on while the thread trims)
+            await asyncio.get_running_loop().run_in_executor(self._executor, trim_heap)
         return result
 
     async def _write_range(self, rows: list[bytes], lo: int, hi: int, result: FlushResult) -> None:
