@@ -168,18 +168,15 @@ def _fit_by_hour(
     per_hour = 3600 // step
     lo = max(first, before - SLOW_DAYS * DAY)
     keys, sums = _series(values, lo, before)
-    hours = keys - keys % 3600
     if isinstance(unknown, set | frozenset):
-        marked = np.fromiter(unknown, np.int64, len(unknown))
-        known = ~np.isin(keys, marked)
-    else:
-        marked = np.arange(lo, before, step)
-        known = ~np.fromiter(map(unknown.__contains__, keys.tolist()), bool, len(keys))
-    hourly = dict(_hourly_sums(hours[known], sums[known]))
-    marked = marked[(marked >= lo) & (marked < before)]
-    if not isinstance(unknown, set | frozenset):
-        marked = marked[np.fromiter(map(unknown.__contains__, marked.tolist()), bool, len(marked))]
-    gone = set((marked - marked % 3600).tolist())
+        down = np.fromiter(unknown, np.int64, len(unknown))
+    else:  # any other container: asked about each bucket of the span
+        span = np.arange(lo, before, step)
+        down = span[np.fromiter(map(unknown.__contains__, span.tolist()), bool, len(span))]
+    down = down[(down >= lo) & (down < before)]
+    known = ~np.isin(keys, down)
+    hourly = dict(_hourly_sums(keys[known] - keys[known] % 3600, sums[known]))
+    gone = set((down - down % 3600).tolist())
     end = before - before % 3600
     model = fit(hourly, gone, first - first % 3600, 3600, max(window * step // 3600, 1), end,
                 calendar)  # fmt: skip

@@ -53,6 +53,8 @@ def test_fit_equals_the_bucket_by_bucket_reading(seed: int, step: int, window: i
             got = fit(*args, counted)
             want = reference_fit(*args, counted) if step >= 3600 else reference_by_hour(*args)
             assert_same(got, want)
+            # outages in any container, not only a set (asked bucket by bucket)
+            assert_same(fit(values, Outages(unknown), *args[2:], counted), want)
             fits += got is not None
     assert span * step < 30 * DAY or fits  # the case exercised a model
 
@@ -91,6 +93,16 @@ def assert_same(got: Model | None, want: Model | None) -> None:
     assert (got.before, got.step, len(got.phases)) == (want.before, want.step, len(want.phases))
     for name in ("per_class", "shape", "level", "dispersion", "phases"):
         assert getattr(got, name) == pytest.approx(getattr(want, name), rel=1e-12), name
+
+
+class Outages:
+    """A container that is not a set: only ``in``."""
+
+    def __init__(self, buckets: set[int]) -> None:
+        self._buckets = buckets
+
+    def __contains__(self, bucket: object) -> bool:
+        return bucket in self._buckets
 
 
 def reference_fit(
