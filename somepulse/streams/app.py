@@ -42,7 +42,7 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         datadir=str(settings.data_dir / "faust"),
         # Faust buffers up to 4 096 messages by default: of 250 events (~60 kB) each,
         # that is ~250 MB waiting in the worker. Two batches starved the agent while
-        # the consumer fetched again (bench: 1.25 cores used, 27 000 events/s); eight
-        # keep it fed (1.50 cores, 31 000/s) at no higher peak memory, measured.
+        # the consumer fetched again; eight keep it fed (bench, one run each: 27 000 ->
+        # 31 000 events/s) at no higher peak memory; four: 26 300/s, 700 MB.
         stream_buffer_maxsize=8 * settings.worker_batch_max_messages,
     )
