@@ -40,7 +40,7 @@ from somepulse.settings import Settings
 from somepulse.store import open_prepared_store
 from somepulse.streams.processor import MessageProcessor
 from somepulse.tools.bench_alert_delivery import AlertRecorder, alert_delivery
-from somepulse.tools.procstat import sample
+from somepulse.tools.procstat import sample, thread_cpu
 from somepulse.tools.stack import Stack
 
 BASE_EVENTS = 600_000  # the scenario's twenty months at its own scale
@@ -174,6 +174,7 @@ async def throughput(
     base = stack.stats().events_stored
     processes = stack_processes(stack)
     before = {name: sample(pid) for name, pid in processes.items()}
+    threads_before = thread_cpu(processes["worker"])
     analyst = AnalystProbe(stack)
     started = time.perf_counter()
     analyst.start()
@@ -208,6 +209,13 @@ async def throughput(
         first, last = before[name], sample(pid)
         if first is not None and last is not None:
             usage[f"{name}_cores"] = (last.cpu_seconds - first.cpu_seconds) / seconds
+    # where the worker's cores went: its event loop's share of the time, and the cores
+    # of its insert and analyst threads, chDB's threads and merges (issue 17's question:
+    # which stage limits, and do the stages use both cores)
+    threads_after = thread_cpu(processes["worker"])
+    if threads_before is not None and threads_after is not None:
+        for kind, cpu in threads_after.items():
+            usage[f"worker_{kind}_cores"] = (cpu - threads_before[kind]) / seconds
     return usage | {
         "worker_prepare_seconds": worker.prepare_seconds,
         "worker_insert_seconds": worker.insert_seconds,
@@ -409,6 +417,13 @@ def show(results: dict[str, Any], console: Console) -> None:
                 f"{results[f'{name}_cores']:.2f} / {results[f'{name}_peak_rss_mb']:,.0f} MB",
                 "worker ≤ 600 MB" if name == "worker" else "",
             )
+    if "worker_main_cores" in results:
+        table.add_row(
+            "  worker: event loop busy · chDB · merges · other threads",
+            f"{results['worker_main_cores']:.0%} · {results['worker_engine_cores']:.2f} · "
+            f"{results['worker_merges_cores']:.2f} · {results['worker_python_cores']:.2f} cores",
+            "",
+        )
     table.add_row(
         "  worker's slowest answer meanwhile",
         f"{results.get('slowest_stats_seconds', 0):.1f} s",

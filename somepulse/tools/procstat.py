@@ -33,3 +33,36 @@ def sample(pid: int) -> ProcessSample | None:
         int(status["VmRSS"].split()[0]) * 1024,
         int(status["VmHWM"].split()[0]) * 1024,
     )
+
+
+def thread_cpu(pid: int) -> dict[str, float] | None:
+    """CPU seconds of a process's threads by kind: ``main`` (the worker's event loop),
+    ``python`` (its other Python threads: inserts, analysts' queries), ``merges``
+    (ClickHouse's background merges) and ``engine`` (chDB's other threads, which run
+    the inserts' parsing, parts and materialized views). chDB names its threads; Python
+    threads keep the process's name. A thread that ends between two samples takes its
+    time with it (the engine's pools keep theirs). None when the process is gone."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+        with open(f"/proc/{pid}/comm") as fh:
+            own = fh.read().strip()
+    except OSError:
+        return None
+    out = dict.fromkeys(("main", "python", "merges", "engine"), 0.0)
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as fh:
+                text = fh.read()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / TICKS
+        if tid == str(pid):
+            kind = "main"
+        elif name == own:
+            kind = "python"
+        else:
+            kind = "merges" if name.startswith("MergeMutate") else "engine"
+        out[kind] += seconds
+    return out

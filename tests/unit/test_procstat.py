@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from somepulse.tools.procstat import ProcessSample, sample
+from somepulse.tools.procstat import ProcessSample, sample, thread_cpu
 
 ALLOCATE = (
     "import time; b = bytearray(64 << 20)\n"
@@ -41,3 +41,31 @@ def test_cpu_and_peak_memory_follow_what_the_process_does() -> None:
     assert computed.cpu_seconds - idle.cpu_seconds >= 0.3
     assert idle.peak_rss_bytes >= idle.rss_bytes > 0
     assert sample(2**22 + 12345) is None  # no such process
+
+
+def test_a_process_cpu_is_split_by_thread() -> None:
+    """A second thread's work shows under ``python``, the main thread's under ``main``;
+    a process without named engine threads has no ``engine`` or ``merges``."""
+    code = (
+        "import threading, time\n"
+        "spun = threading.Event()\n"
+        "def spin():\n"
+        "    t = time.thread_time()\n"
+        "    while time.thread_time() - t < 0.4: pass\n"
+        "    spun.set(); time.sleep(30)\n"
+        "threading.Thread(target=spin, daemon=True).start(); spun.wait()\n"
+        "t = time.thread_time()\n"
+        "while time.thread_time() - t < 0.2: pass\n"
+        "print('ready', flush=True); time.sleep(30)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        got = thread_cpu(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+    assert got is not None
+    assert got["python"] >= 0.3 and 0.15 <= got["main"] < 0.4
+    assert got["engine"] == got["merges"] == 0.0
+    assert thread_cpu(2**22 + 12345) is None
