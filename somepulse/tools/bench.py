@@ -174,7 +174,8 @@ async def throughput(
     base = stack.stats().events_stored
     processes = stack_processes(stack)
     before = {name: sample(pid) for name, pid in processes.items()}
-    threads_before = thread_cpu(processes["worker"])
+    worker_pid = processes.get("worker")
+    threads_before = None if worker_pid is None else thread_cpu(worker_pid)
     analyst = AnalystProbe(stack)
     started = time.perf_counter()
     analyst.start()
@@ -212,7 +213,7 @@ async def throughput(
     # where the worker's cores went: its event loop's share of the time, and the cores
     # of its insert and analyst threads, chDB's threads and merges (issue 17's question:
     # which stage limits, and do the stages use both cores)
-    threads_after = thread_cpu(processes["worker"])
+    threads_after = None if worker_pid is None else thread_cpu(worker_pid)
     if threads_before is not None and threads_after is not None:
         for kind, cpu in threads_after.items():
             usage[f"worker_{kind}_cores"] = (cpu - threads_before[kind]) / seconds
