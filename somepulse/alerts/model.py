@@ -22,6 +22,7 @@ import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -168,12 +169,7 @@ def _fit_by_hour(
     per_hour = 3600 // step
     lo = max(first, before - SLOW_DAYS * DAY)
     keys, sums = _series(values, lo, before)
-    if isinstance(unknown, set | frozenset):
-        down = np.fromiter(unknown, np.int64, len(unknown))
-    else:  # any other container: asked about each bucket of the span
-        span = np.arange(lo, before, step)
-        down = span[np.fromiter(map(unknown.__contains__, span.tolist()), bool, len(span))]
-    down = down[(down >= lo) & (down < before)]
+    down = _outages(unknown, lo, before, step)
     known = ~np.isin(keys, down)
     hourly = dict(_hourly_sums(keys[known] - keys[known] % 3600, sums[known]))
     gone = set((down - down % 3600).tolist())
@@ -194,6 +190,19 @@ def _series(
     sums = np.fromiter(values.values(), np.float64, len(values))
     inside = (keys >= lo) & (keys < before)
     return keys[inside], sums[inside]
+
+
+def _outages(unknown: Container[int], lo: int, before: int, step: int) -> npt.NDArray[np.int64]:
+    """The buckets in [lo, before) a source was down in: a set's members, or the
+    buckets of the step's grid from ``lo`` that any other container holds."""
+    if isinstance(unknown, set | frozenset):
+        down = np.fromiter(unknown, np.int64, len(unknown))
+        return down[(down >= lo) & (down < before)]
+    span = np.arange(lo, before, step, dtype=np.int64)
+    held: npt.NDArray[np.int64] = span[
+        np.fromiter(map(unknown.__contains__, span.tolist()), bool, len(span))
+    ]
+    return held
 
 
 def _hourly_sums(
@@ -236,13 +245,9 @@ class _Grid:
         # buckets a source was down in (None: none, the usual): their values read 0.0
         self.known: npt.NDArray[np.bool_] | None = None
         if unknown:
-            if isinstance(unknown, set | frozenset):
-                marked = np.fromiter(unknown, np.int64, len(unknown))
-                marked = marked[(marked >= lo) & (marked < before) & ((marked - lo) % step == 0)]
-                gone = np.zeros(n, bool)
-                gone[(marked - lo) // step] = True
-            else:
-                gone = np.fromiter(map(unknown.__contains__, range(lo, before, step)), bool, n)
+            down = _outages(unknown, lo, before, step)
+            gone = np.zeros(n, bool)
+            gone[(down[(down - lo) % step == 0] - lo) // step] = True
             if gone.any():
                 self.known = ~gone
                 self.values[gone] = 0.0
@@ -255,8 +260,10 @@ class _Grid:
         """The first bucket at or after ``ts`` (0 before the grid's start)."""
         return max(0, -(-(ts - self.lo) // self.step))
 
+    @cached_property
     def known_counts(self) -> npt.NDArray[np.intp]:
-        """Running count of known buckets (``[0]`` = 0): known in [a, b) = ``c[b] - c[a]``."""
+        """Running count of known buckets (``[0]`` = 0): known in [a, b) = ``c[b] - c[a]``
+        (read by the level and the dispersions: counted once)."""
         ones = np.ones(len(self), np.intp) if self.known is None else self.known.astype(np.intp)
         return np.concatenate(([0], np.cumsum(ones)))
 
@@ -291,7 +298,7 @@ def _level(grid: _Grid, counted: bool) -> float | None:
     # one row per day, newest first
     observed = grid.values[tail:].reshape(days, per_day).sum(axis=1)[::-1]
     expected = grid.units[tail:].reshape(days, per_day).sum(axis=1)[::-1]
-    counts = grid.known_counts()[tail::per_day]
+    counts = grid.known_counts[tail::per_day]
     known = np.diff(counts)[::-1]
     use = (known * 2 >= per_day) & (expected > 0)
     observed, expected = observed[use], expected[use]
@@ -322,7 +329,7 @@ def _dispersions(
     ends = np.where(valid, ends, window)  # (an index that exists; masked out below)
     units = np.concatenate(([0.0], np.cumsum(grid.units)))
     values = np.concatenate(([0.0], np.cumsum(grid.values)))
-    known = grid.known_counts()
+    known = grid.known_counts
     # a window's sums as differences of running sums: exact for the whole-number
     # values; the expectations' within a few ulps of adding the window's buckets, and
     # exactly 0.0 over buckets that all expect nothing
