@@ -11,11 +11,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 300
+TICK = timedelta(milliseconds=1)  # the store keeps occurred_at to the millisecond
 
 
 @dataclass
@@ -27,9 +28,11 @@ class SourceHealth:
     next_within: int | None = HEARTBEAT_SECONDS  # None: a single run, no promise
     every: float = HEARTBEAT_SECONDS
     clock: Callable[[], float] = time.monotonic
+    wall: Callable[[], datetime] = lambda: datetime.now(UTC)
     said: list[str] = field(default_factory=list)  # states published, for reports
     _state: str | None = None
     _at: float = 0.0
+    _last: datetime | None = None  # when the last statement said it was
 
     @classmethod
     def unheard(cls) -> SourceHealth:
@@ -61,7 +64,7 @@ class SourceHealth:
     async def _say(self, state: str, detail: str | None) -> None:
         if self.page_id is None:
             return
-        now = datetime.now(UTC)
+        now = self._stamp()
         event: dict[str, Any] = {
             "kind": "source_status",
             "event_id": f"status:{self.collector}:{self.page_id}:{now.timestamp():.6f}",
@@ -77,5 +80,15 @@ class SourceHealth:
         except Exception as exc:  # health must never stop the collector
             log.warning("%s could not say it is %s: %s", self.collector, state, exc)
             return
-        self._state, self._at = state, self.clock()
+        self._state, self._at, self._last = state, self.clock(), now
         self.said.append(state)
+
+    def _stamp(self) -> datetime:
+        """The statement's time, to the millisecond and always after the last one's:
+        the latest state is read as the last by occurred_at (v_source_status), and a
+        "down" and the "up" of an immediate reconnect can fall in the same millisecond."""
+        now = self.wall()
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        if self._last is not None and now <= self._last:
+            now = self._last + TICK
+        return now

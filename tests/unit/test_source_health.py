@@ -5,6 +5,7 @@ refuses the statement never stops the collector."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from somepulse.collectors.health import SourceHealth
@@ -59,3 +60,28 @@ def test_an_account_no_page_owns_says_nothing() -> None:
 
     asyncio.run(SourceHealth("mastodon", "mastodon", None, publish).broken("refused"))
     assert sent == []
+
+
+def test_statements_in_one_millisecond_keep_their_order() -> None:
+    """A drop and the reconnect's "up" in the same millisecond: the store orders a
+    page's statements by occurred_at (to the ms), so the later one must be later."""
+    sent: list[dict[str, Any]] = []
+
+    async def publish(events: list[dict[str, Any]]) -> None:
+        sent.extend(events)
+
+    frozen = datetime(2026, 12, 6, 9, 30, 0, 123456, tzinfo=UTC)
+    health = SourceHealth("bluesky", "bluesky", "nav", publish, wall=lambda: frozen)
+
+    async def flap() -> None:
+        await health.up()
+        await health.down("Jetstream closed the connection")
+        await health.up()
+
+    asyncio.run(flap())
+    assert [(e["state"], e["occurred_at"]) for e in sent] == [
+        ("up", "2026-12-06T09:30:00.123000+00:00"),
+        ("down", "2026-12-06T09:30:00.124000+00:00"),
+        ("up", "2026-12-06T09:30:00.125000+00:00"),
+    ]
+    assert len({e["event_id"] for e in sent}) == 3  # three statements, not one deduplicated
