@@ -35,7 +35,12 @@ def alert_id(t: Transition, fired_bucket: int) -> str:
 
 
 # what a count is of, in a communicator's words
-NOUNS = {"questions": "questions", "comments": "comments", "reach": "people reached"}
+NOUNS = {
+    "questions": "questions",
+    "comments": "comments",
+    "remarks": "comments (questions aside)",
+    "reach": "people reached",
+}
 
 
 def usual_range(v: Verdict) -> tuple[int, int]:

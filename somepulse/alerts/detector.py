@@ -31,6 +31,7 @@ POST_DECAY = 3 * 3600.0  # mean delay of a comment after its post's first
 # weight of the typical post, in shares of a post's course seen: little, so a post is
 # soon judged by its own start (0.5 paged on strong new posts ~1 a quarter a page)
 PRIOR = 0.05
+SETTLED = 0.25
 # the model is refitted every six hours of event time (fresher fits page less: measured);
 # a 5-minute series, twelve times the buckets to read, once a day
 REFIT = {"5min": 86_400, "hour": 6 * 3600, "day": 6 * 3600}
@@ -44,11 +45,14 @@ class Rule(BaseModel):
 
     name: str
     summary: str
-    source: str  # the series: questions, comments, shares, reach
+    source: str  # the series: questions, comments, remarks (comments asking nothing), reach
     step: str = Field(pattern="^(5min|hour|day)$")
     window: int = Field(ge=1)
     threshold: float = Field(gt=1)
     resolve_ratio: float = Field(gt=0)
+    # calm only when a surge at the threshold would give so low a window at most this
+    # often (None: below resolve_ratio is calm)
+    resolve_p_value: float | None = Field(None, gt=0, le=1)
     max_p_value: float = Field(gt=0, le=1)
     min_volume: float = Field(ge=0)
     hold: int = Field(ge=1)
@@ -183,26 +187,44 @@ class SeriesDetector:
         if self._pruned is not None and key < self._pruned:
             self._pruned = key  # a late event before the pruned span: pruned next time
 
-    def from_posts(self, window: list[int]) -> float:
-        """The comments each post's own course predicts in the window: a post's total
-        is estimated from what it drew before each bucket (shrunk towards the page's
-        typical post while little is seen), spread over an exponential decay."""
+    def from_posts(self, window: list[int]) -> tuple[float, float, float]:
+        """What each post's own course predicts in the window: the expected comments,
+        their variance, and the largest excess of a settled post (seen for a quarter of
+        its course before the window) over its prediction — a storm on it.
+
+        A settled post's total is estimated from what it drew before the window (shrunk
+        towards the page's typical post: a gamma prior), spread over an exponential
+        decay, so a storm on it does not raise its own expectation; the estimate's
+        uncertainty makes its count negative binomial. A younger post is judged by its
+        own start, bucket by bucket: a strong start is a strong post, not a storm."""
         step = self.rule.step_seconds
         typical = self._typical_post()
         first, last = window[-1], window[0]
-        expected = 0.0
+        mean = variance = storm = 0.0
         for track in self.posts.values():
             if track.birth > last:
                 continue
             later = sum(track.counts.get(b, 0.0) for b in range(first, last + 3 * step, step))
             seen = track.total - later  # comments before the window
-            for b in range(first, last + step, step):
-                if b >= track.birth:
-                    f0 = 1 - math.exp(-(b - track.birth) / POST_DECAY)
-                    f1 = 1 - math.exp(-(b + step - track.birth) / POST_DECAY)
-                    expected += (seen + typical * PRIOR) / (f0 + PRIOR) * (f1 - f0)
+            f0 = 1 - math.exp(-(first - track.birth) / POST_DECAY)
+            if f0 >= SETTLED:
+                f1 = 1 - math.exp(-(last + step - track.birth) / POST_DECAY)
+                shape = seen + typical * PRIOR
+                m = shape / (f0 + PRIOR) * (f1 - f0)
+                mean += m
+                variance += m + m * m / shape
+                drew = sum(track.counts.get(b, 0.0) for b in window)
+                storm = max(storm, drew - m)
+                continue
+            for b in range(max(first, track.birth), last + step, step):
+                f0 = 1 - math.exp(-(b - track.birth) / POST_DECAY)
+                f1 = 1 - math.exp(-(b + step - track.birth) / POST_DECAY)
+                shape = seen + typical * PRIOR
+                m = shape / (f0 + PRIOR) * (f1 - f0)
+                mean += m
+                variance += m + m * m / shape
                 seen += track.counts.get(b, 0.0)
-        return expected
+        return mean, variance, storm
 
     def _typical_post(self) -> float:
         """Comments a post of the page draws in all, from its posts of the last week
@@ -259,7 +281,7 @@ class SeriesDetector:
         model = self.model(last) if len(known) * 2 >= len(window) else None
         if model is None:  # too little history, or the window is mostly an outage
             return Verdict(last, observed, None, None, None, False)
-        baseline = model.expected(self.calendar, known)
+        baseline = usual = model.expected(self.calendar, known)
         if rule.per_post:
             # what the posts explain, plus half the hour's usual for what they do not:
             # comments under old posts (on a day without a new post, people ask under
@@ -267,15 +289,22 @@ class SeriesDetector:
             # (after a restart). The sum, not the larger of the two: measured, the
             # larger paged 2.4-2.9 times a quarter on medium and large pages, the sum
             # 0.9-1.0, at the cost of 2 of the 4 medium-page bursts it caught (of 12)
-            baseline = self.from_posts(window) + baseline / 2
+            posts, variance, storm = self.from_posts(window)
+            baseline, variance = posts + baseline / 2, variance + rule.dispersion * baseline / 2
         ratio = observed / baseline if baseline > 0 else float("inf") if observed else 1.0
         # the spread of past windows ending at this one's hour of day
         spread = model.dispersion_for(last + step)
-        d = rule.dispersion if rule.per_post else max(spread, rule.dispersion)
+        if rule.per_post:
+            d = max(1.0, variance / baseline) if baseline > 0 else rule.dispersion
+        else:
+            d = max(spread, rule.dispersion)
         p_value = 1.0 if rule.max_p_value >= 1 else poisson_sf(round(observed / d), baseline / d)
-        condition = (
-            ratio >= rule.threshold and p_value <= rule.max_p_value and observed >= rule.min_volume
-        )
+        high = ratio >= rule.threshold
+        if rule.per_post:
+            # or a settled post drew (threshold - 1) times the page's usual for the
+            # hour beyond its course: a storm on a post that was already strong
+            high = high or storm >= (rule.threshold - 1) * usual
+        condition = high and p_value <= rule.max_p_value and observed >= rule.min_volume
         return Verdict(last, observed, baseline, ratio, p_value, condition, d)
 
     def evaluate(self, last: int) -> Transition | None:
@@ -296,12 +325,26 @@ class SeriesDetector:
                 drivers = self.drivers(last)
                 return Transition(self.page_id, self.platform, rule, "firing", v, drivers)
         else:
-            calm = v.ratio is not None and v.ratio < rule.resolve_ratio
+            calm = self._calm(v)
             self._streak = self._streak + 1 if calm else 0
             if self._streak >= rule.resolve_hold:
                 self.firing, self._streak, self._frozen_since = False, 0, None
                 return Transition(self.page_id, self.platform, rule, "resolved", v)
         return None
+
+    def _calm(self, v: Verdict) -> bool:
+        """A step that counts towards resolving: below the resolve ratio and, with
+        ``resolve_p_value``, clearly below a surge at the firing threshold too (a
+        window that a surge of that size would still give now and then is no sign the
+        surge is over: a +50 % surge on a large page resolved mid-episode without)."""
+        rule = self.rule
+        if v.ratio is None or v.ratio >= rule.resolve_ratio:
+            return False
+        if rule.resolve_p_value is None or v.baseline is None:
+            return True
+        d = v.dispersion or 1.0
+        at_most = 1.0 - poisson_sf(math.floor(v.observed / d) + 1, rule.threshold * v.baseline / d)
+        return at_most <= rule.resolve_p_value or v.ratio < 1.0
 
     def restore_streak(self, next_bucket: int) -> None:
         """After a rebuild: the streak a detector that had run all along would hold at
@@ -312,9 +355,7 @@ class SeriesDetector:
         streak, bucket = 0, next_bucket - step
         while streak < limit and self.first is not None and bucket >= self.first:
             v = self.verdict(bucket)
-            met = (
-                v.ratio is not None and v.ratio < rule.resolve_ratio if self.firing else v.condition
-            )
+            met = self._calm(v) if self.firing else v.condition
             if not met:
                 break
             streak, bucket = streak + 1, bucket - step

@@ -34,4 +34,6 @@ def observations(signals: Iterable[Signal]) -> list[Observation]:
             series = _SERIES.get(name)
             if series is not None:
                 out.append((s.page_id, s.platform, series, s.ts, 1.0, None, s.post_id))
+        if "comment" in s.counters and "question" not in s.counters:
+            out.append((s.page_id, s.platform, "remarks", s.ts, 1.0, None, s.post_id))
     return out

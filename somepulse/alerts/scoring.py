@@ -195,8 +195,8 @@ def false_table(scores: list[Score]) -> list[dict[str, Any]]:
 
 def episode_table(scores: list[Score]) -> list[dict[str, Any]]:
     """Per page size and kind of planted episode, over every seed: how many, missed,
-    detection delay (median and worst), pages per episode (worst) and how long after
-    the end the alert resolved (worst)."""
+    detection delay (median and worst), pages per episode (worst), how long after the
+    end the alert resolved (worst) and how many resolved before the end."""
     kinds = sorted(
         {(e.size, e.what, e.factor) for sc in scores for e in sc.episodes},
         key=lambda k: (_SIZES.index(k[0]) if k[0] in _SIZES else 9, k[1], k[2]),
@@ -226,6 +226,9 @@ def episode_table(scores: list[Score]) -> list[dict[str, Any]]:
                 "pages_max": max(e.pages for e in eps),
                 "incidents_max": max(e.incidents for e in eps),
                 "resolved_after_end_max_h": max(resolved) if resolved else None,
+                # the first page resolved while the episode went on: on-call told it was
+                # over when it was not
+                "resolved_early": sum(1 for h in resolved if h < 0),
             }
         )
     return rows

@@ -66,16 +66,21 @@ class SurgeService:
             return 0
         db, n = self.store.database, 0
         pages = f"page_id IN ({', '.join(sql_string(p) for p in page_ids)})"
+        # counted as the live path counts them: arrivals (a removal takes nothing back),
+        # and the comments that ask nothing (remarks: the burst rule's series)
         hourly = self.store.query(
             f"SELECT page_id, toString(platform) AS pf, toUnixTimestamp(hour) AS bucket, "
-            f"sum(questions) AS questions, sum(comments) AS comments "
-            f"FROM {db}.v_engagement_1h WHERE {pages} AND hour >= (SELECT max(hour) FROM "
+            f"toInt64(uniqExactMerge(questions)) AS questions, "
+            f"toInt64(uniqExactMergeIf(events, subtype = 'comment')) AS comments "
+            f"FROM {db}.engagement_1h WHERE {pages} AND hour >= (SELECT max(hour) FROM "
             f"{db}.engagement_1h WHERE {pages}) - INTERVAL 14 WEEK GROUP BY page_id, pf, bucket"
         )
         five = self.store.query(
             f"SELECT page_id, toString(platform) AS pf, "
-            f"toUnixTimestamp(toStartOfFiveMinutes(minute)) AS bucket, sum(comments) AS comments "
-            f"FROM {db}.v_engagement_1m WHERE {pages} AND minute >= (SELECT max(minute) FROM "
+            f"toUnixTimestamp(toStartOfFiveMinutes(minute)) AS bucket, "
+            f"toInt64(uniqExactMergeIf(events, subtype = 'comment')) "
+            f"- toInt64(uniqExactMergeIf(questions, subtype = 'comment')) AS remarks "
+            f"FROM {db}.engagement_1m WHERE {pages} AND minute >= (SELECT max(minute) FROM "
             f"{db}.engagement_1m WHERE {pages}) - INTERVAL 14 WEEK GROUP BY page_id, pf, bucket"
         )
         reach = self.store.query(
@@ -85,7 +90,7 @@ class SurgeService:
         )
         for rows, step, sources in (
             (hourly, "hour", ("questions", "comments")),
-            (five, "5min", ("comments",)),
+            (five, "5min", ("remarks",)),
             (reach, "day", ("reach",)),
         ):
             for row in rows:

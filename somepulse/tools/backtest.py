@@ -208,6 +208,7 @@ def print_score(scores: list[Score], console: Console) -> None:
         "pages/episode (worst)",
         "incidents/episode (worst)",
         "resolved after end (worst)",
+        "resolved before end",
     ):
         planted.add_column(col, justify="left" if col in ("page size", "episode") else "right")
     for row in episode_table(scores):
@@ -221,6 +222,7 @@ def print_score(scores: list[Score], console: Console) -> None:
             str(row["pages_max"]),
             str(row["incidents_max"]),
             _hours(row["resolved_after_end_max_h"]),
+            f"[red]{row['resolved_early']}[/]" if row["resolved_early"] else "0",
         )
     console.print(planted)
 

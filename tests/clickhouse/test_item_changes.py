@@ -25,10 +25,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from somepulse.alerts.detector import load_alert_config
+from somepulse.alerts.observe import observations
+from somepulse.alerts.service import SurgeService
+from somepulse.alerts.stream import StreamDetector
 from somepulse.domain.signals import classify
 from somepulse.live.state import LiveState
 from somepulse.schemas import EVENT_ADAPTER, Event, row_json
@@ -268,3 +274,33 @@ def test_the_duty_communicators_mark_decides_live() -> None:
         "d1-add-08:30",
         "2020-03-12T08:30:00+00:00",
     )
+
+
+def test_a_restarted_detector_reads_what_the_live_one_counted(store: Store) -> None:
+    """Reloaded from the rollups after a restart, the detector's series hold what the
+    live path counted, by hand: arrivals (a removal takes nothing back, edits and hides
+    add nothing). Hourly: questions c1 c2 c3 c5 c6 c7 (m1 is Messenger's), comments
+    c1-c7. The burst rule's series, comments that ask nothing (remarks), in 5 minutes:
+    c4, the one that asked nothing when added, at 08:18."""
+
+    def series(detector: StreamDetector) -> dict[str, dict[str, float]]:
+        return {
+            det.rule.source: {
+                datetime.fromtimestamp(b, UTC).strftime("%H:%M"): v
+                for b, v in sorted(det.buckets.items()) if v
+            }
+            for det in detector.detectors_for(PAGE, "facebook") if det.rule.source != "reach"
+        }  # fmt: skip
+
+    by_hand = {"questions": {"08:00": 6.0}, "comments": {"08:00": 7.0}, "remarks": {"08:15": 1.0}}
+    insert(store, models(MORNING))
+    with ThreadPoolExecutor(1) as pool:
+        service = SurgeService(load_alert_config(), store, pool, "http://grafana/d/x")
+        service.load([PAGE])
+        assert series(service.detector) == by_hand
+        service.close()
+    live = StreamDetector(load_alert_config())
+    state = LiveState({})
+    fresh = [s for s in map(classify, models(MORNING)) if s is not None and state.take(s)]
+    live.observe(observations(fresh))
+    assert series(live) == by_hand

@@ -144,7 +144,7 @@ async def scenario(
             "alertname": "SomePulseSurge",
             "page": "nav.foreldrepenger",
             "platform": "facebook",
-            "metric": "comments",
+            "metric": "remarks",
             "rule": "comment_burst",
             "severity": "critical",
         }
@@ -297,7 +297,7 @@ async def episode(am: Alertmanager, notifications: list[dict[str, Any]]) -> None
     verdict = Verdict(bucket, 412, 170.0, 412 / 170, 1e-9, True, 1.0)
     warning = Transition("nav.foreldrepenger", "facebook", rules["questions"], "firing", verdict)
     critical_rule = rules["comment_burst"]
-    assert (critical_rule.severity, critical_rule.source) == ("critical", "comments")
+    assert (critical_rule.severity, critical_rule.source) == ("critical", "remarks")
     critical = Transition("nav.foreldrepenger", "facebook", critical_rule, "firing", verdict)
     grafana_copy = {  # as Grafana's rule posts it (grafana_rules.py)
         "labels": {

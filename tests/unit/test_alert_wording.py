@@ -40,6 +40,15 @@ def test_from_none_when_the_page_usually_has_none() -> None:
     assert "inf" not in text
 
 
+def test_a_burst_counts_comments_that_ask_nothing() -> None:
+    # Poisson(20) with the verdict's dispersion 1: 10th and 90th percentiles 14 and 26
+    text = summary(fired("comment_burst", 83, 20.0, (("123_456", 61.0),)), "NAV")
+    assert text == (
+        "NAV (facebook): a burst of comments within the hour, 83 comments (questions "
+        "aside) in 1 h, usually 14–26; most under post 123_456: 61 (73 %)"
+    )
+
+
 def test_reach_is_a_reported_figure_of_a_day() -> None:
     v = Verdict(BUCKET - 10 * 3600, 52_000, 31_000.0, 52 / 31, 1.0, True, 1.0)
     t = Transition("nav.foreldrepenger", "facebook", RULES["reach"], "firing", v)

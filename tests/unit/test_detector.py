@@ -181,6 +181,25 @@ def test_a_storm_on_a_post_still_in_its_course_is_not_its_course() -> None:
     assert timedelta(0) < firing[0].at - datetime.fromtimestamp(storm, UTC) <= timedelta(hours=1)
 
 
+def test_a_storm_on_a_post_that_started_strong_is_seen() -> None:
+    """A post drawing three times the usual (180 comments from 09:00) gets 40 more an
+    hour from 10:00 for two hours. Its first hour (about 51) predicts about 33 in the
+    next one, so the window is under three times what the posts explain (about 1.8
+    times: a post judged by its course within the window would take the storm for its
+    own strength), but the excess over them is more than twice the page's usual for
+    the hour (about 15): a storm, paged within the hour."""
+    det = SeriesDetector("p", "facebook", RULES["comment_burst"])
+    counts, start = usual_posts()
+    post_course(counts, "strong", start + 9 * 3600, 180.0)
+    storm = start + 10 * 3600
+    counts += [(storm + k * 300, 40 / 12, "strong") for k in range(24)]
+    firing = burst_run(det, counts, start)
+    assert len(firing) == 1
+    v = firing[0].verdict
+    assert v.ratio is not None and v.ratio < 3
+    assert timedelta(0) < firing[0].at - datetime.fromtimestamp(storm, UTC) <= timedelta(hours=1)
+
+
 def test_a_viral_post_is_judged_by_its_own_start() -> None:
     """A new post drawing ten times the usual (a viral one) is expected to go on so
     within minutes of its start: what it drew is soon its own estimate (a prior of half

@@ -47,6 +47,7 @@ def test_a_scorecard_by_hand() -> None:
     assert rows["all rules"]["mean"] == pytest.approx(per_quarter)
     (kind,) = episode_table([result])
     assert (kind["missed"], kind["delay_median_h"], kind["pages_max"]) == (0, 3.0, 2)
+    assert (kind["resolved_after_end_max_h"], kind["resolved_early"]) == (10.0, 0)
     # grouped by page, as Alertmanager does: the reach page joins the questions incident;
     # the late questions page joins the reach alert, still firing: no new incident
     assert episode.incidents == 1 and kind["incidents_max"] == 1
@@ -64,6 +65,17 @@ def test_any_paging_rule_on_an_episodes_series_detects_it() -> None:
     (episode,) = score(fired, TRUTH).episodes
     assert episode.delay == timedelta(hours=5)
     assert (episode.pages, episode.incidents) == (2, 1)
+
+
+def test_a_page_that_resolved_while_the_episode_went_on_is_counted() -> None:
+    fired = [
+        Fired("big", "questions", "warning", "firing", T + timedelta(hours=3)),
+        Fired("big", "questions", "warning", "resolved", T + timedelta(days=4)),  # 3 days early
+    ]
+    (episode,) = score(fired, TRUTH).episodes
+    assert episode.resolved_after_end == timedelta(days=-3)
+    (kind,) = episode_table([score(fired, TRUTH)])
+    assert (kind["resolved_after_end_max_h"], kind["resolved_early"]) == (-72.0, 1)
 
 
 def test_backtest_command_replays_a_file_and_writes_its_findings(tmp_path: Path) -> None:

@@ -411,15 +411,18 @@ class UnkindScenario:
             # the hours after one, more under the posts that draw (their pull on
             # questions is milder than on comments); a viral post adds its own few.
             weights = []
+            posts_today: list[tuple[datetime, str]] = []
             for at, pull in posts:
                 post_id = f"{page.page_id}-p{seq + 1}"
                 emit(at, "post_published", post_id=post_id, format="image")
+                posts_today.append((at, post_id))
                 pulls += pull
                 per_post = base / max(expected_posts, 0.1)
                 for _ in range(poisson(rng, page.comments_per_day * per_post * pull)):
                     comment(later(at, 3.0), post_id, False)
                 q_pull = rng.lognormvariate(-0.125, 0.5) * (VIRAL_QUESTIONS if pull >= VIRAL else 1)
                 weights.append((at, post_id, q_pull))
+            before_today = latest
             if not weights and latest is not None:
                 weights = [(self._at(page, day, rng.uniform(7, 10)), latest[1], 1.0)]
             if weights:
@@ -448,13 +451,15 @@ class UnkindScenario:
                         is_question=True,
                     )
             # planted comment bursts: five times the hour's usual comments, under the
-            # latest post, for the burst's two hours
+            # newest post published before the burst began, for the burst's two hours
             for e in self.plan.episodes:
                 if e.page_id == page.page_id and e.what == "comments" and e.start.date() == day:
                     usual = page.comments_per_day + page.questions_per_day * page.post_bound
                     per_hour = usual * base * HOURS[e.start.astimezone(tz).hour] / sum(HOURS)
                     extra = (e.factor - 1) * per_hour * 2
-                    target = latest[1] if latest else f"{page.page_id}-burst"
+                    published = [(at, pid) for at, pid in posts_today if at <= e.start]
+                    newest = published[-1] if published else before_today
+                    target = newest[1] if newest else f"{page.page_id}-burst"
                     for _ in range(poisson(rng, extra)):
                         at = e.start + timedelta(seconds=rng.uniform(0, 7200))
                         comment(at, target, rng.random() < 0.2)
