@@ -31,6 +31,9 @@ POST_DECAY = 3 * 3600.0  # mean delay of a comment after its post's first
 # weight of the typical post, in shares of a post's course seen: little, so a post is
 # soon judged by its own start (0.5 paged on strong new posts ~1 a quarter a page)
 PRIOR = 0.05
+# a post seen for this share of its course (52 minutes) before a window is judged by
+# what it drew before it; a younger one by its own start (0.1 paged on strong new posts
+# 0.06-0.88 times a quarter a page; 0.4 changed nothing)
 SETTLED = 0.25
 # the model is refitted every six hours of event time (fresher fits page less: measured);
 # a 5-minute series, twelve times the buckets to read, once a day
@@ -129,6 +132,21 @@ class Transition:
         return datetime.fromtimestamp(end, UTC)
 
 
+def _course_seen(age: float) -> float:
+    """The share of a post's comments that have come by ``age`` seconds."""
+    return 1 - math.exp(-age / POST_DECAY)
+
+
+def _predicted(seen: float, typical: float, start: float, end: float) -> tuple[float, float]:
+    """A post's comments between ages ``start`` and ``end`` (seconds), given ``seen``
+    by ``start``: the mean and variance under a gamma prior of the typical post's size
+    with a twentieth of a course's weight (negative binomial)."""
+    f0, f1 = _course_seen(start), _course_seen(end)
+    shape = seen + typical * PRIOR
+    m = shape / (f0 + PRIOR) * (f1 - f0)
+    return m, m + m * m / shape
+
+
 @dataclass
 class PostTrack:
     birth: int  # the bucket of its first comment seen
@@ -206,23 +224,15 @@ class SeriesDetector:
                 continue
             later = sum(track.counts.get(b, 0.0) for b in range(first, last + 3 * step, step))
             seen = track.total - later  # comments before the window
-            f0 = 1 - math.exp(-(first - track.birth) / POST_DECAY)
-            if f0 >= SETTLED:
-                f1 = 1 - math.exp(-(last + step - track.birth) / POST_DECAY)
-                shape = seen + typical * PRIOR
-                m = shape / (f0 + PRIOR) * (f1 - f0)
-                mean += m
-                variance += m + m * m / shape
+            if _course_seen(first - track.birth) >= SETTLED:
+                m, var = _predicted(seen, typical, first - track.birth, last + step - track.birth)
+                mean, variance = mean + m, variance + var
                 drew = sum(track.counts.get(b, 0.0) for b in window)
                 storm = max(storm, drew - m)
                 continue
             for b in range(max(first, track.birth), last + step, step):
-                f0 = 1 - math.exp(-(b - track.birth) / POST_DECAY)
-                f1 = 1 - math.exp(-(b + step - track.birth) / POST_DECAY)
-                shape = seen + typical * PRIOR
-                m = shape / (f0 + PRIOR) * (f1 - f0)
-                mean += m
-                variance += m + m * m / shape
+                m, var = _predicted(seen, typical, b - track.birth, b + step - track.birth)
+                mean, variance = mean + m, variance + var
                 seen += track.counts.get(b, 0.0)
         return mean, variance, storm
 
@@ -334,9 +344,11 @@ class SeriesDetector:
 
     def _calm(self, v: Verdict) -> bool:
         """A step that counts towards resolving: below the resolve ratio and, with
-        ``resolve_p_value``, clearly below a surge at the firing threshold too (a
-        window that a surge of that size would still give now and then is no sign the
-        surge is over: a +50 % surge on a large page resolved mid-episode without)."""
+        ``resolve_p_value``, clearly below a surge at the firing threshold too, or at
+        most the usual (a window that a surge of that size would still give now and
+        then is no sign the surge is over: a +50 % surge on a large page resolved
+        mid-episode without; a small page's window is never clearly below anything,
+        hence the usual as the floor)."""
         rule = self.rule
         if v.ratio is None or v.ratio >= rule.resolve_ratio:
             return False
