@@ -20,7 +20,7 @@ from somepulse.alerts.delivery import (
     firing_payload,
     record,
 )
-from somepulse.alerts.detector import AlertConfig, Transition
+from somepulse.alerts.detector import AlertConfig, SeriesDetector, Transition
 from somepulse.alerts.observe import Observation
 from somepulse.alerts.stream import StreamDetector, verdict_row
 from somepulse.domain.pages import PageInfo, sql_string
@@ -88,20 +88,27 @@ class SurgeService:
             f"toUnixTimestamp(toDateTime(day, 'UTC')) AS bucket, reach "
             f"FROM {db}.v_page_reach_daily WHERE {pages}"
         )
+        # per detector and bucket: a page-wide series (questions) sums its channels
+        loaded: dict[tuple[int, int], tuple[SeriesDetector, float]] = {}
         for rows, step, sources in (
             (hourly, "hour", ("questions", "comments")),
             (five, "5min", ("remarks",)),
             (reach, "day", ("reach",)),
         ):
             for row in rows:
-                for det in self.detector.detectors_for(row["page_id"], row["pf"]):
-                    source = det.rule.source
-                    if det.rule.step != step or source not in sources:
-                        continue
+                for source in sources:
                     value = float(row[source])
-                    if value or source == "reach":  # a count series starts at its first
-                        det.set(int(row["bucket"]), value)
-                        n += 1
+                    if not value and source != "reach":  # a count series starts at its first
+                        continue
+                    platform = self.detector.platform_of(row["page_id"], row["pf"], source)
+                    for det in self.detector.detectors_for(row["page_id"], platform):
+                        if det.rule.step == step and det.rule.source == source:
+                            key = (id(det), int(row["bucket"]))
+                            had = loaded.get(key, (det, 0.0))[1]
+                            loaded[key] = (det, had + value)
+        for (_, bucket), (det, value) in loaded.items():
+            det.set(bucket, value)
+            n += 1
         self._restore_firing(pages)
         # evaluate from each page's last observation on, not the loaded history again
         last = self.store.query(

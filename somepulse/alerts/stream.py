@@ -16,6 +16,10 @@ from somepulse.domain.signals import classify
 from somepulse.schemas.events import EVENT_ADAPTER
 
 GAP = 2 * 86_400  # no observation at all for two days: the page's data is missing
+# series judged for the page as a whole: people's questions come to a page through its
+# comments and its inbox, which platforms deliver apart (a Facebook page's private
+# messages are Messenger's), and the rule is about the page's questions, all of them
+PAGE_WIDE = frozenset({"questions"})
 
 
 class StreamDetector:
@@ -53,6 +57,15 @@ class StreamDetector:
                 Calendar(ZoneInfo(info.tz), closed_days(info.country)) if info else Calendar()
             )
         return self._calendars[page]
+
+    def platform_of(self, page: str, platform: str, source: str) -> str:
+        """The detectors' platform for an observation: a page-wide series is judged on
+        the page's own platform (its directory entry), whichever channel it came by."""
+        if source in PAGE_WIDE:
+            info = self.pages.get(page)
+            if info is not None:
+                return info.platform.value
+        return platform
 
     def detectors_for(self, page: str, platform: str) -> list[SeriesDetector]:
         key = (page, platform)
@@ -123,6 +136,7 @@ class StreamDetector:
             if source == "source":
                 self.source(page, ts, value > 0)
                 continue
+            platform = self.platform_of(page, platform, source)
             detectors = self.detectors_for(page, platform)
             seen = self._last_seen.get(page)
             if seen is not None and ts - seen >= GAP:

@@ -279,28 +279,34 @@ def test_the_duty_communicators_mark_decides_live() -> None:
 def test_a_restarted_detector_reads_what_the_live_one_counted(store: Store) -> None:
     """Reloaded from the rollups after a restart, the detector's series hold what the
     live path counted, by hand: arrivals (a removal takes nothing back, edits and hides
-    add nothing). Hourly: questions c1 c2 c3 c5 c6 c7 (m1 is Messenger's), comments
+    add nothing). Hourly: questions c1 c2 c3 c5 c6 c7 and m1 — the page's questions
+    are judged together, its Messenger inbox's with its Facebook comments' — comments
     c1-c7. The burst rule's series, comments that ask nothing (remarks), in 5 minutes:
-    c4, the one that asked nothing when added, at 08:18."""
+    c4, the one that asked nothing when added, at 08:18. Nothing is judged apart on
+    Messenger."""
 
-    def series(detector: StreamDetector) -> dict[str, dict[str, float]]:
+    def series(detector: StreamDetector, platform: str = "facebook") -> dict[str, dict[str, float]]:
         return {
             det.rule.source: {
                 datetime.fromtimestamp(b, UTC).strftime("%H:%M"): v
                 for b, v in sorted(det.buckets.items()) if v
             }
-            for det in detector.detectors_for(PAGE, "facebook") if det.rule.source != "reach"
+            for det in detector.detectors.get((PAGE, platform), [])
+            if det.rule.source != "reach"
         }  # fmt: skip
 
-    by_hand = {"questions": {"08:00": 6.0}, "comments": {"08:00": 7.0}, "remarks": {"08:15": 1.0}}
+    by_hand = {"questions": {"08:00": 7.0}, "comments": {"08:00": 7.0}, "remarks": {"08:15": 1.0}}
+    pages = {p.page_id: p for p in Reference.load().pages}
     insert(store, models(MORNING))
     with ThreadPoolExecutor(1) as pool:
-        service = SurgeService(load_alert_config(), store, pool, "http://grafana/d/x")
+        service = SurgeService(load_alert_config(), store, pool, "http://grafana/d/x", pages=pages)
         service.load([PAGE])
         assert series(service.detector) == by_hand
+        assert not any(series(service.detector, "messenger").values())
         service.close()
-    live = StreamDetector(load_alert_config())
+    live = StreamDetector(load_alert_config(), pages)
     state = LiveState({})
     fresh = [s for s in map(classify, models(MORNING)) if s is not None and state.take(s)]
     live.observe(observations(fresh))
     assert series(live) == by_hand
+    assert not any(series(live, "messenger").values())

@@ -346,7 +346,8 @@ class UnkindScenario:
             event = {
                 "kind": kind,
                 "event_id": f"{page.page_id}-{seq}",
-                "platform": "facebook",
+                # as the Meta collectors deliver them: a page's inbox is Messenger's
+                "platform": "messenger" if kind == "private_message" else "facebook",
                 "page_id": page.page_id,
                 "occurred_at": at.isoformat(),
             } | fields
