@@ -171,14 +171,9 @@ def test_a_storm_on_a_post_still_in_its_course_is_not_its_course() -> None:
     """A post as usual (60 comments, at 09:00) three hours on draws 40 comments an hour
     for two hours, about five times what its course has left: a post judged by its own
     start (the small prior) must not take a storm in its course for that start."""
-    det = SeriesDetector("p", "facebook", RULES["comment_burst"])
-    counts, start = usual_posts()
-    post_course(counts, "today", start + 9 * 3600, 60.0)
-    storm = start + 12 * 3600
-    counts += [(storm + k * 300, 40 / 12, "today") for k in range(24)]
-    firing = burst_run(det, counts, start)
+    firing, storm = storm_on_a_post(60.0, storm_hour=12)
     assert len(firing) == 1
-    assert timedelta(0) < firing[0].at - datetime.fromtimestamp(storm, UTC) <= timedelta(hours=1)
+    assert timedelta(0) < firing[0].at - storm <= timedelta(hours=1)
 
 
 def test_a_storm_on_a_post_that_started_strong_is_seen() -> None:
@@ -188,16 +183,23 @@ def test_a_storm_on_a_post_that_started_strong_is_seen() -> None:
     times: a post judged by its course within the window would take the storm for its
     own strength), but the excess over them is more than twice the page's usual for
     the hour (about 15): a storm, paged within the hour."""
-    det = SeriesDetector("p", "facebook", RULES["comment_burst"])
-    counts, start = usual_posts()
-    post_course(counts, "strong", start + 9 * 3600, 180.0)
-    storm = start + 10 * 3600
-    counts += [(storm + k * 300, 40 / 12, "strong") for k in range(24)]
-    firing = burst_run(det, counts, start)
+    firing, storm = storm_on_a_post(180.0, storm_hour=10)
     assert len(firing) == 1
     v = firing[0].verdict
     assert v.ratio is not None and v.ratio < 3
-    assert timedelta(0) < firing[0].at - datetime.fromtimestamp(storm, UTC) <= timedelta(hours=1)
+    assert timedelta(0) < firing[0].at - storm <= timedelta(hours=1)
+
+
+def storm_on_a_post(total: float, storm_hour: int) -> tuple[list[Transition], datetime]:
+    """The usual days, then a post of ``total`` comments at 09:00 that draws 40 more an
+    hour for two hours from ``storm_hour``: the firing transitions, and the storm's
+    start."""
+    det = SeriesDetector("p", "facebook", RULES["comment_burst"])
+    counts, start = usual_posts()
+    post_course(counts, "post", start + 9 * 3600, total)
+    storm = start + storm_hour * 3600
+    counts += [(storm + k * 300, 40 / 12, "post") for k in range(24)]
+    return burst_run(det, counts, start), datetime.fromtimestamp(storm, UTC)
 
 
 def test_a_viral_post_is_judged_by_its_own_start() -> None:
