@@ -1,11 +1,12 @@
 """The bench's alert phase: how long from the publish of the event that tips a surge to
 its alert arriving at Alertmanager (issue 14: within 1 s).
 
-Each of N bench pages gets three weeks of questions (the model needs two) and then a
-fivefold surge. Which event tips it is found first by running the worker's own
-detector path (``Backtest``) over the same events; everything before it is published
-and stored, then each page's tipping event is published alone and the clock runs until
-Alertmanager's ``POST /api/v2/alerts`` for that page arrives. The Alertmanager here is
+Each of N bench pages gets three weeks of comments, a third of them questions (the
+model needs two weeks), and then a fivefold surge. Which event tips it is found first
+by running the worker's own detector path (``Backtest``) over the same events;
+everything before it is published and stored, then each page's tipping event is
+published alone and the clock runs until Alertmanager's ``POST /api/v2/alerts`` for
+that page arrives. The Alertmanager here is
 a loopback recorder (arrival times are what is measured: routing after arrival is
 Alertmanager's own, tested in ``tests/integration/test_alertmanager.py``).
 """
@@ -35,8 +36,9 @@ from somepulse.tools.backtest import Backtest
 from somepulse.tools.stack import Stack
 
 HISTORY_DAYS = 21
-PER_HOUR = 6.0  # questions an hour before the surge
+PER_HOUR = 6.0  # comments an hour before the surge
 SURGE = 5.0
+ASKING = 0.3  # the share of comments that ask something (the rest: the burst rule's)
 
 
 class AlertRecorder:
@@ -69,7 +71,7 @@ class AlertRecorder:
 
 
 def page_events(page: str, seed: int, start: datetime) -> Iterator[dict[str, Any]]:
-    """Three weeks of questions asked in comments, then a fivefold surge (event time;
+    """Three weeks of comments, some asking, then a fivefold surge (event time;
     recent, as live traffic is: the live state does not take what is older than its
     14-day horizon)."""
     rng = random.Random(seed)
@@ -91,7 +93,7 @@ def page_events(page: str, seed: int, start: datetime) -> Iterator[dict[str, Any
                     "occurred_at": ts.isoformat(),
                     "interaction_type": "comment",
                     "comment_id": f"{page}-c{n}",
-                    "is_question": True,
+                    "is_question": rng.random() < ASKING,
                     "actor_id": f"person{i}",
                 },
                 keep_text=False,
