@@ -34,10 +34,13 @@ AGAINST_PROMISE = ((None, GREEN), (0.8, AMBER), (1.0, RED))
 SURGE_RATIO = ((None, GREEN), (1.5, AMBER), (3.0, RED))
 VARIABLES = (
     Variable("page", "Page", f"SELECT page_id FROM {DB}.pages FINAL ORDER BY page_id"),
+    # a page's platform and every channel it has an account on: its inbox's events come
+    # as Messenger's, and "All" must include them (Grafana's All is the listed values)
     Variable(
         "platform",
         "Platform",
-        f"SELECT DISTINCT toString(platform) FROM {DB}.pages FINAL ORDER BY 1",
+        f"SELECT DISTINCT arrayJoin(arrayConcat([toString(platform)], mapKeys(accounts))) AS p "
+        f"FROM {DB}.pages FINAL ORDER BY p",
     ),
 )
 

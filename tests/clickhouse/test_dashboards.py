@@ -16,7 +16,7 @@ import yaml  # type: ignore[import-untyped]
 
 from somepulse.collectors.scenario.generator import ScenarioGenerator
 from somepulse.collectors.scenario.profiles import PAGES
-from somepulse.dashboards.boards import BOARDS
+from somepulse.dashboards.boards import BOARDS, VARIABLES
 from somepulse.dashboards.build import OUT_DIR, render
 from somepulse.dashboards.builder import PromTarget, SqlTarget, with_database
 from somepulse.dashboards.macros import expand
@@ -270,6 +270,17 @@ def test_windowed_panels_answer_as_the_whole_history(
         )
         assert want, (title, end)
         assert got == want, (title, end)
+
+
+@pytest.mark.clickhouse
+def test_the_platform_choice_offers_the_pages_inboxes(scenario_store: Store) -> None:
+    """Grafana's "All" is the variable's listed values: a Facebook page's private
+    messages come as Messenger's, so Messenger must be listed or the open questions
+    panel leaves the inbox out (pages.toml gives its pages Messenger accounts)."""
+    (platform,) = [v for v in VARIABLES if v.name == "platform"]
+    listed = [r["p"] for r in scenario_store.query(with_database(platform.sql, "somepulse"))]
+    assert "facebook" in listed and "messenger" in listed
+    assert len(listed) == len(set(listed))
 
 
 def test_the_question_panels_are_windowed() -> None:
