@@ -17,19 +17,25 @@ class ProcessSample:
     peak_rss_bytes: int  # the high-water mark since start (VmHWM)
 
 
+def _cpu_seconds(stat: str) -> float:
+    """User + system seconds from a ``/proc/.../stat`` line (fields 14 and 15 of
+    proc(5)); the command name may hold spaces: the fields after its closing
+    parenthesis."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
 def sample(pid: int) -> ProcessSample | None:
     """None when the process is gone or /proc is not there."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
-            # the command name may hold spaces: the fields after its closing parenthesis
-            fields = fh.read().rsplit(")", 1)[1].split()
+            cpu = _cpu_seconds(fh.read())
         with open(f"/proc/{pid}/status") as fh:
             status = dict(line.split(":", 1) for line in fh if ":" in line)
     except OSError:
         return None
-    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
     return ProcessSample(
-        (utime + stime) / TICKS,
+        cpu,
         int(status["VmRSS"].split()[0]) * 1024,
         int(status["VmHWM"].split()[0]) * 1024,
     )
@@ -56,8 +62,7 @@ def thread_cpu(pid: int) -> dict[str, float] | None:
         except OSError:
             continue  # the thread ended meanwhile
         name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        seconds = (int(fields[11]) + int(fields[12])) / TICKS
+        seconds = _cpu_seconds(text)
         if tid == str(pid):
             kind = "main"
         elif name == own:
