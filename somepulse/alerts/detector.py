@@ -222,12 +222,12 @@ class SeriesDetector:
         for track in self.posts.values():
             if track.birth > last:
                 continue
-            later = sum(track.counts.get(b, 0.0) for b in range(first, last + 3 * step, step))
-            seen = track.total - later  # comments before the window
+            drew = sum(track.counts.get(b, 0.0) for b in window)
+            after = sum(track.counts.get(b, 0.0) for b in range(last + step, last + 3 * step, step))
+            seen = track.total - drew - after  # comments before the window
             if _course_seen(first - track.birth) >= SETTLED:
                 m, var = _predicted(seen, typical, first - track.birth, last + step - track.birth)
                 mean, variance = mean + m, variance + var
-                drew = sum(track.counts.get(b, 0.0) for b in window)
                 storm = max(storm, drew - m)
                 continue
             for b in range(max(first, track.birth), last + step, step):
