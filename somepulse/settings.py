@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         6.0, gt=0, description="Consumer session timeout in seconds (group joins wait half)."
     )
     broker_heartbeat_interval: float = Field(1.0, gt=0, description="Consumer heartbeat, seconds.")
+    broker_fetch_max_wait: float | None = Field(
+        None,
+        gt=0,
+        le=30,
+        description="Longest the worker's fetch waits for new events, seconds. Unset: 0.1 on "
+        "the embedded broker (which answers a waiting fetch only after about half of this "
+        "wait, even when events arrive), Faust's 1.5 on Apache Kafka (which answers at once).",
+    )
     max_message_bytes: int = Field(
         1_048_576, ge=1024, description="Largest Kafka message accepted (the broker enforces none)."
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import aiokafka
 import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types.auth import SASLMechanism
 
 from somepulse.settings import Settings
@@ -21,8 +23,36 @@ def credentials(settings: Settings) -> faust.SASLCredentials | None:
     )
 
 
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(
+        self, transport: faust_aiokafka.Transport
+    ) -> aiokafka.AIOKafkaConsumer:
+        consumer = super()._create_worker_consumer(transport)
+        wait = transport.fetch_max_wait if isinstance(transport, _Transport) else None
+        if wait is not None:
+            # Faust passes a fixed 1.5 s to aiokafka, which keeps it here until start()
+            if not isinstance(getattr(consumer, "_fetch_max_wait_ms", None), int):
+                raise RuntimeError("aiokafka changed: cannot set the fetch wait")
+            consumer._fetch_max_wait_ms = int(wait * 1000)
+        return consumer
+
+
+class _Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class _Transport(faust_aiokafka.Transport):
+    """Faust's aiokafka transport with the fetch wait the broker needs: Faust fixes it
+    at 1.5 s, and Tansu holds a fetch for about half its wait even when events arrive
+    (measured: ~390 ms median delivery at 1.5 s, ~30 ms at 0.1 s)."""
+
+    Consumer = _Consumer
+    fetch_max_wait: float | None = None  # seconds; None: Faust's
+
+
 def create_app(settings: Settings, bootstrap: str) -> faust.App:
-    return faust.App(
+    app = faust.App(
         settings.consumer_group,
         broker=f"kafka://{bootstrap}",
         broker_credentials=credentials(settings),
@@ -46,3 +76,7 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         # 31 000 events/s) at no higher peak memory; four: 26 300/s, 700 MB.
         stream_buffer_maxsize=8 * settings.worker_batch_max_messages,
     )
+    transport = _Transport(app.conf.broker_consumer, app)
+    transport.fetch_max_wait = settings.broker_fetch_max_wait
+    app.transport = transport
+    return app

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
-from somepulse.embedded.broker import EmbeddedBroker
+from somepulse.embedded.broker import FETCH_MAX_WAIT, EmbeddedBroker
 from somepulse.service.status import WorkerStatus
 from somepulse.service.worker import read_worker_file
 from somepulse.settings import Settings
@@ -75,7 +75,8 @@ class Stack:
         asyncio.run(ensure_topics(self.bootstrap, self.settings))
         self.start_worker()
 
-    def start_worker(self, timeout: float = 90.0) -> None:
+    def worker_env(self) -> dict[str, str]:
+        """The worker's environment: these settings, on this stack's broker."""
         env = dict(os.environ) | self.settings.as_env()
         env.update(
             {
@@ -83,11 +84,15 @@ class Stack:
                 "SOMEPULSE_DATA_DIR": str(self.settings.data_dir.resolve()),
             }
         )
-        env.update(self._worker_env)
+        if self.broker is not None and self.settings.broker_fetch_max_wait is None:
+            env["SOMEPULSE_BROKER_FETCH_MAX_WAIT"] = str(FETCH_MAX_WAIT)
+        return env | self._worker_env
+
+    def start_worker(self, timeout: float = 90.0) -> None:
         log = (self.settings.data_dir / "worker.log").open("ab")
         self.worker = subprocess.Popen(
             [sys.executable, "-m", "somepulse", "worker"],
-            env=env,
+            env=self.worker_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
