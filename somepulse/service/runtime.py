@@ -26,6 +26,7 @@ from somepulse.service.readiness import Readiness
 from somepulse.service.status import WorkerStatus
 from somepulse.settings import Settings
 from somepulse.store import Store
+from somepulse.store.chdb import release_engine_pages
 from somepulse.streams.pipeline import IngestPipeline
 from somepulse.telemetry import WorkerMetrics
 
@@ -71,6 +72,8 @@ class Runtime:
             self.rebuilt[partition] = len(pages)
         self.live.assigned = new
         log.warning("partitions %s assigned (rebuilt %s)", sorted(new), sorted(new - held))
+        if self.settings.embedded_store:  # the engine is open and the rebuild done
+            await loop.run_in_executor(self.executor, release_engine_pages)
         self.ready.set()
 
     def __post_init__(self) -> None:

@@ -33,6 +33,41 @@ EMBEDDED_MISSING = (
 CHDB_MALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
 
 
+MADV_PAGEOUT = 21  # Linux 5.4+: reclaim these pages now (<linux/mman.h>)
+
+
+def release_engine_pages() -> int:
+    """Hand back the pages of chDB's library that only the engine's start read; the
+    bytes of mappings advised (0 where the kernel or platform cannot).
+
+    The library is ~550 MB of code and read-only data. Opening the engine (it registers
+    every function, format and table engine) reads ~210 MB of it, and the process keeps
+    them resident although inserts and queries run a fraction: measured on
+    ``somepulse bench``, ~50 MB come back after reclaiming. Those pages are clean copies
+    of the file, so reclaiming them loses nothing; a page needed again is read back
+    from the file. The worker calls this once its store is open and its state rebuilt.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        with open("/proc/self/maps") as fh:
+            maps = fh.read().splitlines()
+    except (OSError, AttributeError):
+        return 0
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    advised = 0
+    for line in maps:
+        fields = line.split()
+        # read-only or executable mappings of the library file (never its writable data)
+        if len(fields) < 6 or "_chdb" not in fields[5] or "w" in fields[1]:
+            continue
+        lo, hi = (int(x, 16) for x in fields[0].split("-"))
+        if libc.madvise(lo, hi - lo, MADV_PAGEOUT) == 0:
+            advised += hi - lo
+    return advised
+
+
 def require_chdb() -> None:
     """chDB is an extra (``somepulse[embedded]``): a deployed worker talks to a server
     and its image does not carry the 500 MB engine."""

@@ -40,7 +40,7 @@ from somepulse.settings import Settings
 from somepulse.store import open_prepared_store
 from somepulse.streams.processor import MessageProcessor
 from somepulse.tools.bench_alert_delivery import AlertRecorder, alert_delivery
-from somepulse.tools.procstat import sample, thread_cpu
+from somepulse.tools.procstat import MemoryWatch, sample, thread_cpu
 from somepulse.tools.stack import Stack
 
 BASE_EVENTS = 600_000  # the scenario's twenty months at its own scale
@@ -82,9 +82,13 @@ def run_bench(
     try:
         with Stack(bench_settings, console=console, worker_env=env) as stack:
             topic = bench_settings.events_topic
-            results |= asyncio.run(throughput(stack, topic, messages, count, console))
-            results |= asyncio.run(latency(stack, topic, rate, latency_seconds, console))
-            results |= asyncio.run(alerts(stack, topic, recorder, console))
+            assert stack.worker is not None
+            with MemoryWatch(stack.worker.pid) as memory:
+                results |= asyncio.run(throughput(stack, topic, messages, count, console))
+                results |= asyncio.run(latency(stack, topic, rate, latency_seconds, console))
+                results |= asyncio.run(alerts(stack, topic, recorder, console))
+            results["worker_peak_anon_mb"] = memory.peak_anon_bytes / 2**20
+            results["worker_peak_file_mb"] = memory.peak_file_bytes / 2**20
             for name, pid in stack_processes(stack).items():  # the peak over every phase
                 if (last := sample(pid)) is not None:
                     results[f"{name}_peak_rss_mb"] = last.peak_rss_bytes / 2**20
@@ -418,6 +422,12 @@ def show(results: dict[str, Any], console: Console) -> None:
                 f"{results[f'{name}_cores']:.2f} / {results[f'{name}_peak_rss_mb']:,.0f} MB",
                 "worker ≤ 600 MB" if name == "worker" else "",
             )
+    if "worker_peak_anon_mb" in results:
+        table.add_row(
+            "  worker's peak: own memory · mapped files (libraries)",
+            f"{results['worker_peak_anon_mb']:,.0f} MB · {results['worker_peak_file_mb']:,.0f} MB",
+            "",
+        )
     if "worker_main_cores" in results:
         table.add_row(
             "  worker: event loop busy · chDB · merges · other threads",

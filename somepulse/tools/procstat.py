@@ -15,6 +15,10 @@ class ProcessSample:
     cpu_seconds: float  # user + system, since the process started
     rss_bytes: int  # resident now
     peak_rss_bytes: int  # the high-water mark since start (VmHWM)
+    # what is resident now, split: the process's own memory (heap, stacks) and pages of
+    # files it maps (libraries: clean copies the kernel can drop and read back)
+    anon_bytes: int = 0
+    file_bytes: int = 0
 
 
 def _cpu_seconds(stat: str) -> float:
@@ -34,11 +38,46 @@ def sample(pid: int) -> ProcessSample | None:
             status = dict(line.split(":", 1) for line in fh if ":" in line)
     except OSError:
         return None
+
+    def kib(name: str) -> int:
+        return int(status.get(name, "0 kB").split()[0]) * 1024
+
     return ProcessSample(
-        cpu,
-        int(status["VmRSS"].split()[0]) * 1024,
-        int(status["VmHWM"].split()[0]) * 1024,
+        cpu, kib("VmRSS"), kib("VmHWM"), kib("RssAnon"), kib("RssFile") + kib("RssShmem")
     )
+
+
+class MemoryWatch:
+    """The peak of a process's own (anonymous) and file-backed resident memory,
+    sampled every ``every`` seconds in a thread: the high-water mark (VmHWM) does not
+    say which of the two a peak was."""
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        import threading
+
+        self.pid = pid
+        self.every = every
+        self.peak_anon_bytes = 0
+        self.peak_file_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while True:
+            got = sample(self.pid)
+            if got is not None:
+                self.peak_anon_bytes = max(self.peak_anon_bytes, got.anon_bytes)
+                self.peak_file_bytes = max(self.peak_file_bytes, got.file_bytes)
+            if self._stop.wait(self.every):
+                return
 
 
 def thread_cpu(pid: int) -> dict[str, float] | None:

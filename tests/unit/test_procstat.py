@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
-from somepulse.tools.procstat import ProcessSample, sample, thread_cpu
+from somepulse.tools.procstat import MemoryWatch, ProcessSample, sample, thread_cpu
 
 ALLOCATE = (
     "import time; b = bytearray(64 << 20)\n"
@@ -40,6 +41,10 @@ def test_cpu_and_peak_memory_follow_what_the_process_does() -> None:
     assert allocated.rss_bytes - idle.rss_bytes >= 60 * 2**20
     assert computed.cpu_seconds - idle.cpu_seconds >= 0.3
     assert idle.peak_rss_bytes >= idle.rss_bytes > 0
+    # the allocation is the process's own memory; the interpreter's library, a file's
+    assert allocated.anon_bytes - idle.anon_bytes >= 60 * 2**20
+    assert 0 < idle.file_bytes < idle.rss_bytes
+    assert allocated.anon_bytes + allocated.file_bytes <= allocated.rss_bytes
     assert sample(2**22 + 12345) is None  # no such process
 
 
@@ -69,3 +74,27 @@ def test_a_process_cpu_is_split_by_thread() -> None:
     assert got["python"] >= 0.3 and 0.15 <= got["main"] < 0.4
     assert got["engine"] == got["merges"] == 0.0
     assert thread_cpu(2**22 + 12345) is None
+
+
+def test_the_memory_watch_keeps_the_peak_of_own_memory() -> None:
+    """64 MB allocated and then freed: the watch saw the peak the process no longer has."""
+    code = (
+        "import time; print('ready', flush=True); time.sleep(0.5)\n"
+        "b = bytearray(64 << 20)\n"
+        "for i in range(0, len(b), 4096): b[i] = 1\n"
+        "time.sleep(0.5); del b; time.sleep(30)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        with MemoryWatch(child.pid, every=0.05) as watch:
+            idle = sample(child.pid)
+            time.sleep(1.5)
+            now = sample(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+    assert idle is not None and now is not None
+    assert watch.peak_anon_bytes - idle.anon_bytes >= 60 * 2**20
+    assert now.anon_bytes - idle.anon_bytes < 30 * 2**20  # freed: only the peak has it
+    assert watch.peak_file_bytes > 0
