@@ -71,10 +71,13 @@ def create_app(settings: Settings, bootstrap: str) -> faust.App:
         autodiscover=False,
         datadir=str(settings.data_dir / "faust"),
         # Faust buffers up to 4 096 messages by default: of 250 events (~60 kB) each,
-        # that is ~250 MB waiting in the worker. Two batches starved the agent while
-        # the consumer fetched again; eight keep it fed (bench, one run each: 27 000 ->
-        # 31 000 events/s) at no higher peak memory; four: 26 300/s, 700 MB.
-        stream_buffer_maxsize=8 * settings.worker_batch_max_messages,
+        # that is ~250 MB waiting in the worker. With Faust's 1.5 s fetch wait on the
+        # embedded broker, two batches starved the agent while the consumer fetched
+        # again, and eight kept it fed. With the 0.1 s wait (_Transport) two no longer
+        # starve it (bench, two runs each: 8 batches 30 500 - 30 600 events/s, peak
+        # 613 - 693 MB; 4: 31 100 - 31 400, 610 - 634 MB; 2: 30 000 - 32 300, 591 -
+        # 637 MB), and hold ~25 MB of messages instead of ~100 MB.
+        stream_buffer_maxsize=2 * settings.worker_batch_max_messages,
     )
     transport = _Transport(app.conf.broker_consumer, app)
     transport.fetch_max_wait = settings.broker_fetch_max_wait
