@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from somepulse.tools.procstat import MemoryWatch, ProcessSample, sample, thread_cpu
 
@@ -23,16 +25,23 @@ COMPUTE = (
 IDLE = "import time; print('ready', flush=True); time.sleep(30)"
 
 
-def measured(code: str) -> ProcessSample:
+@contextmanager
+def running(code: str) -> Iterator[int]:
+    """A child process running ``code``, once it printed 'ready': its pid."""
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        got = sample(child.pid)
-        assert got is not None
-        return got
+        yield child.pid
     finally:
         child.kill()
         child.wait()
+
+
+def measured(code: str) -> ProcessSample:
+    with running(code) as pid:
+        got = sample(pid)
+    assert got is not None
+    return got
 
 
 def test_cpu_and_peak_memory_follow_what_the_process_does() -> None:
@@ -63,13 +72,8 @@ def test_a_process_cpu_is_split_by_thread() -> None:
         "while time.thread_time() - t < 0.2: pass\n"
         "print('ready', flush=True); time.sleep(30)"
     )
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        got = thread_cpu(child.pid)
-    finally:
-        child.kill()
-        child.wait()
+    with running(code) as pid:
+        got = thread_cpu(pid)
     assert got is not None
     assert got["python"] >= 0.3 and 0.15 <= got["main"] < 0.4
     assert got["engine"] == got["merges"] == 0.0
@@ -84,16 +88,10 @@ def test_the_memory_watch_keeps_the_peak_of_own_memory() -> None:
         "for i in range(0, len(b), 4096): b[i] = 1\n"
         "time.sleep(0.5); del b; time.sleep(30)"
     )
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        with MemoryWatch(child.pid, every=0.05) as watch:
-            idle = sample(child.pid)
-            time.sleep(1.5)
-            now = sample(child.pid)
-    finally:
-        child.kill()
-        child.wait()
+    with running(code) as pid, MemoryWatch(pid, every=0.05) as watch:
+        idle = sample(pid)
+        time.sleep(1.5)
+        now = sample(pid)
     assert idle is not None and now is not None
     assert watch.peak_anon_bytes - idle.anon_bytes >= 60 * 2**20
     assert now.anon_bytes - idle.anon_bytes < 30 * 2**20  # freed: only the peak has it
