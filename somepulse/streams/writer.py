@@ -13,8 +13,8 @@ row that is not stored. Two kinds of failure are told apart:
   failed is safe: storage is idempotent on ``event_id``.
 
 Inserts run in a thread: chDB and the HTTP client release the GIL, so the next batch
-is processed meanwhile. After an insert the same thread hands the C heap's free pages
-back to the system (``trim_heap``).
+is processed meanwhile. After inserts a thread of its own hands the C heap's free
+pages back to the system (``trim_heap``).
 """
 
 from __future__ import annotations
