@@ -16,11 +16,6 @@ from pathlib import Path
 from types import TracebackType
 
 LOOPBACK = "127.0.0.1"
-# Tansu answers a waiting fetch after about half of its wait even when events arrive
-# in the meantime (Kafka answers at once). Measured with one aiokafka consumer, events
-# every 50 ms: median delivery 390 ms at Faust's fixed 1.5 s wait, 150 ms at 0.5 s,
-# 30 ms at 0.1 s. The worker's consumer waits 0.1 s on this broker.
-FETCH_MAX_WAIT = 0.1
 
 
 class BrokerError(RuntimeError):

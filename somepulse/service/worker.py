@@ -26,7 +26,7 @@ from somepulse.alerts.service import SurgeService
 from somepulse.alerts.silence import SILENCE_SQL, STATUS_SQL, SilenceWatch, SourceWatch
 from somepulse.domain.pages import account_index
 from somepulse.domain.signals import use_catalogue
-from somepulse.embedded.broker import FETCH_MAX_WAIT, EmbeddedBroker, free_port
+from somepulse.embedded.broker import EmbeddedBroker, free_port
 from somepulse.live.state import LivePartitions
 from somepulse.privacy.keys import configured_keyring
 from somepulse.privacy.pseudonyms import Pseudonymiser
@@ -130,8 +130,7 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     if bootstrap is None:
         broker = EmbeddedBroker(settings.data_dir / "broker.log").start()
         bootstrap = broker.bootstrap
-        if settings.broker_fetch_max_wait is None:
-            settings = settings.model_copy(update={"broker_fetch_max_wait": FETCH_MAX_WAIT})
+        settings = settings.on_own_embedded_broker()
     app = create_app(settings, bootstrap)
     runtime = build_runtime(settings, app)
     register_ingest(

@@ -45,7 +45,8 @@ def release_engine_pages() -> int:
     them resident although inserts and queries run a fraction: measured on
     ``somepulse bench``, ~50 MB come back after reclaiming. Those pages are clean copies
     of the file, so reclaiming them loses nothing; a page needed again is read back
-    from the file. The worker calls this once its store is open and its state rebuilt.
+    from the file. The worker calls this after each rebuild of its state (a partition
+    assignment), when the engine has done its start.
     """
     import ctypes
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
-from somepulse.embedded.broker import FETCH_MAX_WAIT, EmbeddedBroker
+from somepulse.embedded.broker import EmbeddedBroker
 from somepulse.service.status import WorkerStatus
 from somepulse.service.worker import read_worker_file
 from somepulse.settings import Settings
@@ -77,15 +77,14 @@ class Stack:
 
     def worker_env(self) -> dict[str, str]:
         """The worker's environment: these settings, on this stack's broker."""
-        env = dict(os.environ) | self.settings.as_env()
+        own = self.settings if self.broker is None else self.settings.on_own_embedded_broker()
+        env = dict(os.environ) | own.as_env()
         env.update(
             {
                 "SOMEPULSE_KAFKA_BOOTSTRAP": self.bootstrap,
                 "SOMEPULSE_DATA_DIR": str(self.settings.data_dir.resolve()),
             }
         )
-        if self.broker is not None and self.settings.broker_fetch_max_wait is None:
-            env["SOMEPULSE_BROKER_FETCH_MAX_WAIT"] = str(FETCH_MAX_WAIT)
         return env | self._worker_env
 
     def start_worker(self, timeout: float = 90.0) -> None:
