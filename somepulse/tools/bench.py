@@ -20,11 +20,13 @@ ClickHouse holds.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import shutil
 import statistics
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -37,7 +39,7 @@ from rich.table import Table
 from somepulse.collectors.scenario.generator import ScenarioGenerator, iso
 from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.settings import Settings
-from somepulse.store import open_prepared_store
+from somepulse.store import Store, open_prepared_store
 from somepulse.streams.processor import MessageProcessor
 from somepulse.tools.bench_alert_delivery import AlertRecorder, alert_delivery
 from somepulse.tools.procstat import MemoryWatch, sample, thread_cpu
@@ -127,35 +129,63 @@ def seed_history(
 ) -> int:
     """Store ``copies`` copies of the run's events (and their rollups) before the worker
     starts, copy k moved back k x two years with its own event ids; return the rows
-    stored. The worker then starts on that history (its rebuild reads the newest)."""
-    store = open_prepared_store(settings)
-    db = store.database
-    processor = MessageProcessor(settings.events_topic)
-    try:
-        store.command(f"CREATE TABLE {db}.bench_seed AS {db}.events")
-        rows: list[bytes] = []
-        for offset, (key, value) in enumerate(messages):
-            rows.extend(processor.process(value, 0, offset, key).rows)
-            if len(rows) >= settings.insert_max_rows or offset == len(messages) - 1:
-                store.insert("bench_seed", b"\n".join(rows))
-                rows.clear()
+    stored. The worker then starts on that history (its rebuild reads the newest).
+
+    The store is written from a child process, never from this one: a process that once
+    loaded chDB keeps its library mapped, and the kernel does not reclaim a page another
+    process maps, so the worker's reclaim of the engine's start-up pages
+    (``store.chdb.release_engine_pages``) failed for everything the seeding had touched:
+    the worker's peak with 16 copies counted ~95 MB more library pages. In a deployment
+    no other process maps the worker's chDB (commands reach it over HTTP)."""
+    spawn = multiprocessing.get_context("spawn")  # a fork would copy this process
+    with ProcessPoolExecutor(1, mp_context=spawn) as child:
+        child.submit(_seed_open, settings, messages).result()
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"storing {copies} copies of history", total=copies)
             for k in range(1, copies + 1):
-                days = k * HISTORY_SHIFT_DAYS
-                store.command(
-                    f"INSERT INTO {db}.events SELECT * REPLACE ("
-                    f"concat(event_id, '~h{k}') AS event_id, "
-                    f"occurred_at - toIntervalDay({days}) AS occurred_at, "
-                    f"day - toIntervalDay({days}) AS day) FROM {db}.bench_seed"
-                )
+                child.submit(_seed_copy, k).result()
                 progress.update(task, completed=k)
-        stored = store.query(f"SELECT count() AS n FROM {db}.events")[0]["n"]
-        store.command(f"DROP TABLE {db}.bench_seed")
+        stored = child.submit(_seed_close).result()
+    console.print(f"history: {stored:,} events stored before the run ({copies} copies)")
+    return stored
+
+
+_seed_store: Store | None = None  # the child's (``seed_history``)
+
+
+def _seed_open(settings: Settings, messages: list[tuple[bytes, bytes]]) -> None:
+    global _seed_store
+    store = _seed_store = open_prepared_store(settings)
+    processor = MessageProcessor(settings.events_topic)
+    store.command(f"CREATE TABLE {store.database}.bench_seed AS {store.database}.events")
+    rows: list[bytes] = []
+    for offset, (key, value) in enumerate(messages):
+        rows.extend(processor.process(value, 0, offset, key).rows)
+        if len(rows) >= settings.insert_max_rows or offset == len(messages) - 1:
+            store.insert("bench_seed", b"\n".join(rows))
+            rows.clear()
+
+
+def _seed_copy(k: int) -> None:
+    assert _seed_store is not None
+    db, days = _seed_store.database, k * HISTORY_SHIFT_DAYS
+    _seed_store.command(
+        f"INSERT INTO {db}.events SELECT * REPLACE ("
+        f"concat(event_id, '~h{k}') AS event_id, "
+        f"occurred_at - toIntervalDay({days}) AS occurred_at, "
+        f"day - toIntervalDay({days}) AS day) FROM {db}.bench_seed"
+    )
+
+
+def _seed_close() -> int:
+    assert _seed_store is not None
+    db = _seed_store.database
+    try:
+        stored = int(_seed_store.query(f"SELECT count() AS n FROM {db}.events")[0]["n"])
+        _seed_store.command(f"DROP TABLE {db}.bench_seed")
     finally:
-        store.close()
-    console.print(f"history: {int(stored):,} events stored before the run ({copies} copies)")
-    return int(stored)
+        _seed_store.close()
+    return stored
 
 
 def _producer(stack: Stack) -> AIOKafkaProducer:
