@@ -86,11 +86,17 @@ def run_bench(
             topic = bench_settings.events_topic
             assert stack.worker is not None
             with MemoryWatch(stack.worker.pid) as memory:
+                memory.phase = "throughput"
                 results |= asyncio.run(throughput(stack, topic, messages, count, console))
+                memory.phase = "latency"
                 results |= asyncio.run(latency(stack, topic, rate, latency_seconds, console))
+                memory.phase = "alerts"
                 results |= asyncio.run(alerts(stack, topic, recorder, console))
             results["worker_peak_anon_mb"] = memory.peak_anon_bytes / 2**20
             results["worker_peak_file_mb"] = memory.peak_file_bytes / 2**20
+            results["worker_peak_anon_mb_by_phase"] = {
+                phase: peak / 2**20 for phase, peak in memory.phase_peaks.items()
+            }
             for name, pid in stack_processes(stack).items():  # the peak over every phase
                 if (last := sample(pid)) is not None:
                     results[f"{name}_peak_rss_mb"] = last.peak_rss_bytes / 2**20
@@ -456,6 +462,12 @@ def show(results: dict[str, Any], console: Console) -> None:
         table.add_row(
             "  worker's peak: own memory · mapped files (libraries)",
             f"{results['worker_peak_anon_mb']:,.0f} MB · {results['worker_peak_file_mb']:,.0f} MB",
+            "",
+        )
+    if phases := results.get("worker_peak_anon_mb_by_phase"):
+        table.add_row(
+            "  own memory's peak by phase",
+            " · ".join(f"{phase} {mb:,.0f}" for phase, mb in phases.items()) + " MB",
             "",
         )
     if "worker_main_cores" in results:

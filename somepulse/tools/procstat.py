@@ -50,7 +50,8 @@ def sample(pid: int) -> ProcessSample | None:
 class MemoryWatch:
     """The peak of a process's own (anonymous) and file-backed resident memory,
     sampled every ``every`` seconds in a thread: the high-water mark (VmHWM) does not
-    say which of the two a peak was."""
+    say which of the two a peak was, nor when. Set ``phase`` to have the own memory's
+    peak kept per phase as well (``phase_peaks``)."""
 
     def __init__(self, pid: int, every: float = 0.1) -> None:
         import threading
@@ -59,6 +60,8 @@ class MemoryWatch:
         self.every = every
         self.peak_anon_bytes = 0
         self.peak_file_bytes = 0
+        self.phase = ""
+        self.phase_peaks: dict[str, int] = {}  # phase -> own memory's peak (bytes)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -76,6 +79,9 @@ class MemoryWatch:
             if got is not None:
                 self.peak_anon_bytes = max(self.peak_anon_bytes, got.anon_bytes)
                 self.peak_file_bytes = max(self.peak_file_bytes, got.file_bytes)
+                if self.phase:
+                    peak = self.phase_peaks.get(self.phase, 0)
+                    self.phase_peaks[self.phase] = max(peak, got.anon_bytes)
             if self._stop.wait(self.every):
                 return
 

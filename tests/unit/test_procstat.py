@@ -89,10 +89,21 @@ def test_the_memory_watch_keeps_the_peak_of_own_memory() -> None:
         "time.sleep(0.5); del b; time.sleep(30)"
     )
     with running(code) as pid, MemoryWatch(pid, every=0.05) as watch:
+        watch.phase = "before"
         idle = sample(pid)
-        time.sleep(1.5)
+        time.sleep(0.3)  # the child allocates 0.5 s after it said ready
+        watch.phase = "during"
+        time.sleep(1.2)
+        watch.phase = "after"
+        time.sleep(0.3)
         now = sample(pid)
     assert idle is not None and now is not None
     assert watch.peak_anon_bytes - idle.anon_bytes >= 60 * 2**20
     assert now.anon_bytes - idle.anon_bytes < 30 * 2**20  # freed: only the peak has it
     assert watch.peak_file_bytes > 0
+    # the peak is kept for the phase it happened in
+    phases = watch.phase_peaks
+    assert list(phases) == ["before", "during", "after"]
+    assert phases["during"] == watch.peak_anon_bytes
+    assert phases["before"] - idle.anon_bytes < 30 * 2**20
+    assert phases["after"] - idle.anon_bytes < 30 * 2**20
