@@ -154,6 +154,16 @@ class Settings(BaseSettings):
     worker_batch_max_messages: int = Field(
         200, ge=1, description="Most Kafka messages in one worker batch."
     )
+    # a batch's working set (events, rows, the insert) grows with its events, and a
+    # message holds one event or 20,000 (200 messages of the bench's alert phase were
+    # 95,000 events). 8 MiB is ~25,000 events of the bench: its burst's peak of own
+    # memory went from 438-462 MB (16 MiB; 444-455 without the bound) to 373-379 MB,
+    # at 32,900-35,200 events/s (31,700-32,100 at 16 MiB), two or three runs each
+    worker_batch_max_bytes: int = Field(
+        8_388_608,
+        ge=1,
+        description="Most bytes of messages in one worker batch (a larger message alone).",
+    )
     collector_batch_events: int = Field(
         250, ge=1, description="Events of one page packed into one Kafka message."
     )

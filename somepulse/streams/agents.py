@@ -4,6 +4,7 @@ acks them only after the pipeline has stored them."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any, cast
 
 import faust
@@ -66,18 +67,37 @@ def register_ingest(
         async for taken in cast(faust.Stream[bytes], stream).noack_take(
             settings.worker_batch_max_messages, within=settings.worker_batch_max_seconds
         ):
-            events = cast(list[EventT[bytes]], list(taken))
             if ready is not None:
                 await ready.wait()  # partition state is being rebuilt after a rebalance
-            prepared = await pipeline.prepare_sliced(
-                [(e.message.partition, e.message.offset, e.key, e.value) for e in events]
-            )
-            if prepared.observations and surge_channel is not None:
-                await surge_channel.send(value=prepared.observations)
-            if inflight is not None:
-                await inflight  # inserts and acks stay in order, one batch in flight
-            inflight = asyncio.ensure_future(store_then_ack(prepared, events))
+            for events in by_bytes(
+                cast(list[EventT[bytes]], list(taken)), settings.worker_batch_max_bytes
+            ):
+                prepared = await pipeline.prepare_sliced(
+                    [(e.message.partition, e.message.offset, e.key, e.value) for e in events]
+                )
+                if prepared.observations and surge_channel is not None:
+                    await surge_channel.send(value=prepared.observations)
+                if inflight is not None:
+                    await inflight  # inserts and acks stay in order, one batch in flight
+                inflight = asyncio.ensure_future(store_then_ack(prepared, events))
         if inflight is not None:
             await inflight
 
     return app.agent(topic, name="ingest")(ingest)
+
+
+def by_bytes(events: list[EventT[bytes]], limit: int) -> Iterator[list[EventT[bytes]]]:
+    """The taken messages in runs of at most ``limit`` bytes of values (a larger message
+    alone): what a batch holds while it is prepared and stored grows with its events,
+    not its messages, and a message may carry one event or twenty thousand."""
+    run: list[EventT[bytes]] = []
+    size = 0
+    for event in events:
+        value = len(event.value or b"")
+        if run and size + value > limit:
+            yield run
+            run, size = [], 0
+        run.append(event)
+        size += value
+    if run:
+        yield run

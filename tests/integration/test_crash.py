@@ -17,6 +17,13 @@ pytestmark = pytest.mark.integration
 START, END = date(2019, 3, 1), date(2019, 4, 10)
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Every message a batch of its own (``worker_batch_max_bytes``): several batches of
+    one take are stored and acked in order, which the kill must not break."""
+    return settings.model_copy(update={"worker_batch_max_bytes": 1})
+
+
 def test_sigkill_mid_stream_loses_and_duplicates_nothing(stack: Stack, settings: Settings) -> None:
     result: dict[str, ScenarioGenerator] = {}
     # ~55k events spread over ~12 s, so the kill lands mid-stream
