@@ -86,6 +86,8 @@ def run_bench(
             topic = bench_settings.events_topic
             assert stack.worker is not None
             with MemoryWatch(stack.worker.pid) as memory:
+                memory.phase = "ready"  # its state rebuilt, nothing of the run yet
+                time.sleep(1.0)
                 memory.phase = "throughput"
                 results |= asyncio.run(throughput(stack, topic, messages, count, console))
                 memory.phase = "latency"
