@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
@@ -41,6 +42,13 @@ REFIT = {"5min": 86_400, "hour": 6 * 3600, "day": 6 * 3600}
 FREEZE_MAX = 28 * 86400  # a surge longer than four weeks becomes the new usual
 HISTORY = (SLOW_DAYS + 2) * 86400  # what the fits read; older buckets are pruned
 REPORTED = {"reach"}  # series platforms report as figures, not counts of actions
+# one post's rise (``Rule.one_post``): the share of a window the busiest post usually
+# holds is this quantile of its shares in the windows decided over the last four weeks
+# (the median let a surge's own clustering under a post count as one post's: a +50 %
+# surge on the large page paged 7 hours later), from at least two days of them
+ONE_POST_QUANTILE = 0.75
+ONE_POST_DAYS = 28
+ONE_POST_MIN_WINDOWS = 48
 
 
 class Rule(BaseModel):
@@ -68,6 +76,9 @@ class Rule(BaseModel):
     # expect comments from each post's own course (a post that starts strong and decays
     # is expected; a burst on top of what the posts explain is not): the burst rule
     per_post: bool = False
+    # a rise of which one post carries this share or more (beyond the share the busiest
+    # post usually holds) is that post's, not the page's: it does not page (None: off)
+    one_post: float | None = Field(None, gt=0, le=1)
 
     @property
     def step_seconds(self) -> int:
@@ -173,6 +184,8 @@ class SeriesDetector:
     _fitted: int | None = None  # the refit period the model was fitted in
     _frozen_since: int | None = None  # while firing: the model of before the surge
     _pruned: int | None = None  # buckets before this are gone (but a late event's)
+    # (bucket, the busiest post's share of its window) of the windows decided lately
+    top_shares: deque[tuple[int, float]] = field(default_factory=deque)
 
     def set(self, bucket_start: int, value: float) -> None:
         key = bucket_start - bucket_start % self.rule.step_seconds
@@ -243,14 +256,46 @@ class SeriesDetector:
         done = [t.total for t in self.posts.values() if t.birth < newest - 2 * 86_400]
         return sum(done) / len(done) if done else 10.0
 
-    def drivers(self, last: int, top: int = 3) -> tuple[tuple[str, float], ...]:
-        """The posts with the most of the window's count ending at ``last``."""
+    def _post_totals(self, last: int) -> dict[str, float]:
+        """The window's count ending at ``last`` per post ("" for what no post has)."""
         step, total = self.rule.step_seconds, dict[str, float]()
         for b in range(last - (self.rule.window - 1) * step, last + step, step):
             for post, n in self.by_post.get(b, {}).items():
                 total[post] = total.get(post, 0.0) + n
-        ranked = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+        return total
+
+    def drivers(self, last: int, top: int = 3) -> tuple[tuple[str, float], ...]:
+        """The posts with the most of the window's count ending at ``last``."""
+        ranked = sorted(self._post_totals(last).items(), key=lambda kv: (-kv[1], kv[0]))
         return tuple(ranked[:top])
+
+    def busiest_post(self, last: int) -> float:
+        """The count of the window's busiest post (private messages are no post)."""
+        return max((n for post, n in self._post_totals(last).items() if post), default=0.0)
+
+    def record_share(self, last: int, observed: float) -> None:
+        """Keep the busiest post's share of a decided window (``Rule.one_post``)."""
+        shares = self.top_shares
+        shares.append((last, self.busiest_post(last) / observed))
+        while shares[0][0] < last - ONE_POST_DAYS * 86_400:
+            shares.popleft()
+
+    def usual_busiest_share(self) -> float | None:
+        """The share of a window the busiest post usually holds; None before two days
+        of decided windows."""
+        if len(self.top_shares) < ONE_POST_MIN_WINDOWS:
+            return None
+        shares = sorted(share for _, share in self.top_shares)
+        return shares[int(len(shares) * ONE_POST_QUANTILE)]
+
+    def one_posts_rise(self, last: int, observed: float, baseline: float) -> bool:
+        """Whether the window's rise over the usual is one post's: the busiest post's
+        count beyond its usual share of the usual window carries ``one_post`` of it."""
+        share = self.usual_busiest_share()
+        if self.rule.one_post is None or share is None or observed <= baseline:
+            return False
+        beyond = self.busiest_post(last) - share * baseline
+        return beyond >= self.rule.one_post * (observed - baseline)
 
     def mark_unknown(self, start: int, end: int) -> None:
         """A source was down in [start, end): those buckets are neither zeros nor counts."""
@@ -315,6 +360,8 @@ class SeriesDetector:
             # hour beyond its course: a storm on a post that was already strong
             high = high or storm >= (rule.threshold - 1) * usual
         condition = high and p_value <= rule.max_p_value and observed >= rule.min_volume
+        if condition and rule.one_post is not None:
+            condition = not self.one_posts_rise(last, observed, baseline)
         return Verdict(last, observed, baseline, ratio, p_value, condition, d)
 
     def evaluate(self, last: int) -> Transition | None:
@@ -327,6 +374,8 @@ class SeriesDetector:
             return None
         v = self.verdict(last, observed)
         self.last_verdict = v
+        if rule.one_post is not None and observed >= max(rule.min_volume, 1.0):
+            self.record_share(last, observed)
         if not self.firing:
             self._streak = self._streak + 1 if v.condition else 0
             if self._streak >= rule.hold:
@@ -357,6 +406,28 @@ class SeriesDetector:
         d = v.dispersion or 1.0
         at_most = 1.0 - poisson_sf(math.floor(v.observed / d) + 1, rule.threshold * v.baseline / d)
         return at_most <= rule.resolve_p_value or v.ratio < 1.0
+
+    def load_post(self, bucket: int, post: str, value: float) -> None:
+        """A post's count in a bucket, from history (a rebuild: ``restore_shares``)."""
+        counts = self.by_post.setdefault(bucket - bucket % self.rule.step_seconds, {})
+        counts[post] = counts.get(post, 0.0) + value
+
+    def restore_shares(self, next_bucket: int) -> None:
+        """After a rebuild, with the last four weeks' counts per post loaded: the busiest
+        posts' shares a detector that had run all along would hold at ``next_bucket``;
+        then only the per-post counts the next decisions read are kept."""
+        rule, step = self.rule, self.rule.step_seconds
+        if rule.one_post is None:
+            return
+        self.top_shares.clear()
+        last = next_bucket - step  # the last bucket decided, and four weeks before it
+        for bucket in range(last - ONE_POST_DAYS * 86_400, next_bucket, step):
+            observed = self.window_sum(bucket)
+            if observed >= max(rule.min_volume, 1.0):
+                self.record_share(bucket, observed)
+        oldest = next_bucket - (rule.window + rule.hold) * step
+        for old in [b for b in self.by_post if b < oldest]:
+            del self.by_post[old]
 
     def restore_streak(self, next_bucket: int) -> None:
         """After a rebuild: the streak a detector that had run all along would hold at

@@ -20,7 +20,7 @@ from somepulse.alerts.delivery import (
     firing_payload,
     record,
 )
-from somepulse.alerts.detector import AlertConfig, SeriesDetector, Transition
+from somepulse.alerts.detector import ONE_POST_DAYS, AlertConfig, SeriesDetector, Transition
 from somepulse.alerts.observe import Observation
 from somepulse.alerts.stream import StreamDetector, verdict_row
 from somepulse.domain.pages import PageInfo, sql_string
@@ -113,6 +113,7 @@ class SurgeService:
         for (_, bucket), (det, value) in loaded.items():
             det.set(bucket, value)
             n += 1
+        self._load_posts(pages)
         self._restore_firing(pages)
         # evaluate from each page's last observation on, not the loaded history again
         last = self.store.query(
@@ -126,6 +127,32 @@ class SurgeService:
                 int(row["ts"]), self.detector.detectors_for(row["page_id"], row["pf"])
             )
         return n
+
+    def _load_posts(self, pages: str) -> None:
+        """The last four weeks' hourly counts per post, for the rules that tell one
+        post's rise from the page's (``Rule.one_post``; ``resume`` then rebuilds the
+        busiest posts' shares from them)."""
+        rules = self.detector.config.rules
+        sources = {r.source for r in rules if r.one_post is not None and r.step == "hour"}
+        if not sources:
+            return
+        db, days = self.store.database, ONE_POST_DAYS + 2  # and the first window's day
+        rows = self.store.query(
+            f"SELECT page_id, toString(platform) AS pf, toUnixTimestamp(hour) AS bucket, "
+            f"post_id, toInt64(uniqExactMerge(questions)) AS questions, "
+            f"toInt64(uniqExactMergeIf(events, subtype = 'comment')) AS comments "
+            f"FROM {db}.engagement_1h WHERE {pages} AND hour >= (SELECT max(hour) FROM "
+            f"{db}.engagement_1h WHERE {pages}) - INTERVAL {days} DAY "
+            f"GROUP BY page_id, pf, bucket, post_id"
+        )
+        for row in rows:
+            for source in sources & {"questions", "comments"}:
+                if not row[source]:
+                    continue
+                platform = self.detector.platform_of(row["page_id"], row["pf"], source)
+                for det in self.detector.detectors_for(row["page_id"], platform):
+                    if det.rule.source == source and det.rule.one_post is not None:
+                        det.load_post(int(row["bucket"]), row["post_id"], float(row[source]))
 
     def _restore_firing(self, pages: str) -> None:
         db = self.store.database

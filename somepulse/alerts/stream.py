@@ -98,13 +98,14 @@ class StreamDetector:
                 continue
             nxt = ts - ts % det.rule.step_seconds
             self._next[id(det)] = nxt
+            det.restore_shares(nxt)  # before the streak: its verdicts read them
             det.restore_streak(nxt)
 
     def state_size(self) -> int:
         """Numbers held for all pages (buckets, outage marks, posts' courses, the last
         window's counts per post): what must stay flat as history grows."""
         return sum(
-            len(d.buckets) + len(d.unknown) + len(d.posts)
+            len(d.buckets) + len(d.unknown) + len(d.posts) + len(d.top_shares)
             + sum(len(t.counts) for t in d.posts.values())
             + sum(len(c) for c in d.by_post.values())
             for detectors in self.detectors.values()
