@@ -5,8 +5,9 @@ of its step (5 minutes, an hour or a day, event time) and the buckets its page's
 was down in, and decides at each completed bucket: the window's sum over the known
 buckets against what the page's fitted model expects there (``model.py``: shape, level,
 dispersion). It fires when the ratio, the quasi-Poisson tail and the volume all pass
-for ``hold`` steps, and resolves after ``resolve_hold`` steps below ``resolve_ratio``;
-while it fires, the model of before the surge is kept.
+(and, with ``one_post``, the rise is not one post's) for ``hold`` steps, and resolves
+after ``resolve_hold`` steps below ``resolve_ratio``; while it fires, the model of before
+the surge is kept.
 """
 
 from __future__ import annotations
