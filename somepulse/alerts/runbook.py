@@ -126,7 +126,9 @@ Alertmanager or the path to on-call is down. Route the `heartbeat` receiver to i
         """\
 **Means**: the surge detector found a page's questions, comments or reach well above
 what its own history explains. The alert says how many, what is usual, which posts
-drive it, and links to the duty board at that page and time.
+drive it, and links to the duty board at that page and time. A rise in questions that
+one post carries alone (an unclear post drawing twice a day's questions) does not page:
+the board shows it, under that post.
 
 1. Open the board link: which posts, which questions.
 2. Tell the team on duty; the usual answer may be a pinned post or an FAQ update.
