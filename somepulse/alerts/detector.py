@@ -349,7 +349,7 @@ class SeriesDetector:
             baseline, variance = posts + baseline / 2, variance + rule.dispersion * baseline / 2
         ratio = observed / baseline if baseline > 0 else float("inf") if observed else 1.0
         # the spread of past windows ending at this one's hour of day
-        spread = model.dispersion_for(last + step)
+        spread = model.dispersion_for(last + step, baseline)
         if rule.per_post:
             d = max(1.0, variance / baseline) if baseline > 0 else rule.dispersion
         else:

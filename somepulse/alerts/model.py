@@ -13,12 +13,13 @@ page and rule, refitted every six hours (pure; ``detector.py`` holds the series)
   posts), so a window's variance is ``D`` times its mean; ``D`` is estimated per page
   and rule from the same-length windows of the last four weeks (Pearson's ratio, at
   least 1) and the tail test is quasi-Poisson: P(X ≥ observed / D) for X ~
-  Poisson(expected / D).
+  Poisson(expected / D). A reported figure (reach) varies in proportion to itself: its
+  spread is the squared coefficient of variation of those windows, and a window's ``D``
+  is that times what the window expects (a weekend's smaller reach, a smaller variance).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,6 +35,9 @@ FAST_DAYS, SLOW_DAYS = 14, 91
 DISPERSION_DAYS = 28
 MIN_HISTORY_DAYS = 14
 MAX_DISPERSION = 50.0
+# a reported figure's day-to-day spread is estimated as a share of itself, at least 10 %
+# (a page's reach that hardly moved for four weeks would otherwise page on any change)
+REPORTED_CV2 = 0.01
 
 
 @dataclass
@@ -95,13 +99,19 @@ class Model:
     phases: tuple[float, ...] = ()
     before: int = 0  # the fit's ``before`` and step: where the phases count from
     step: int = 0
+    # a reported figure (reach) varies in proportion to itself, not as a count: its
+    # ``dispersion`` and ``phases`` are then squared coefficients of variation, and a
+    # window's dispersion is that times what it expects (``dispersion_for``)
+    relative: bool = False
 
-    def dispersion_for(self, end: int) -> float:
-        """The dispersion of a window ending at ``end`` (epoch seconds): that of the past
-        windows that ended at the same phase (for a day's window: the same hour)."""
-        if not self.phases:
-            return self.dispersion
-        return self.phases[((self.before - end) // self.step) % len(self.phases)]
+    def dispersion_for(self, end: int, expected: float = 1.0) -> float:
+        """The dispersion of a window ending at ``end`` (epoch seconds) that expects
+        ``expected``: that of the past windows that ended at the same phase (for a
+        day's window: the same hour)."""
+        phase = self.dispersion
+        if self.phases:
+            phase = self.phases[((self.before - end) // self.step) % len(self.phases)]
+        return max(phase * expected, 1.0) if self.relative else phase
 
     def unit(self, calendar: Calendar, bucket: int) -> float:
         closed, hour = calendar.at(bucket)
@@ -145,14 +155,14 @@ def fit(
     level = _level(grid, counted)
     if level is None:
         return None
-    # a reported figure (reach) varies in proportion to itself, not as a count: its
-    # dispersion (variance over mean) is in the thousands, and is not capped
-    cap = MAX_DISPERSION if counted else math.inf
     # windows of a phase end a day apart (or a window, if longer): a six-hour window's
-    # phases are the hours of the day too, not the hours modulo six
-    spacing = max(window, DAY // step, 1)
-    phases = _dispersions(grid, window, level, cap, spacing)
-    return Model((open_mean, closed_mean), shape, level, phases[0], phases, before, step)
+    # phases are the hours of the day too, not the hours modulo six. A day's series has
+    # no phase: every window, overlapping, says how its sums vary
+    spacing = max(window, DAY // step) if step < DAY else 1
+    phases = _dispersions(grid, window, level, counted, spacing)
+    return Model(
+        (open_mean, closed_mean), shape, level, phases[0], phases, before, step, not counted
+    )
 
 
 def _fit_by_hour(
@@ -313,12 +323,13 @@ def _level(grid: _Grid, counted: bool) -> float | None:
 
 
 def _dispersions(
-    grid: _Grid, window: int, level: float, cap: float, spacing: int
+    grid: _Grid, window: int, level: float, counted: bool, spacing: int
 ) -> tuple[float, ...]:
     """Per phase k < ``spacing``: Pearson's ratio over the same-length windows of the
     last four weeks, the newest ending k buckets before the grid's end, each
-    ``spacing`` buckets apart. A window too much of an outage, or with nothing
-    expected, is left out."""
+    ``spacing`` buckets apart (for a reported figure, the squared coefficient of
+    variation: the squared deviations over the squared expectations). A window too
+    much of an outage, or with nothing expected, is left out."""
     n = len(grid)
     floor = grid.index(grid.before - DISPERSION_DAYS * DAY)
     if n - window < floor:
@@ -337,8 +348,14 @@ def _dispersions(
     o = values[ends] - values[ends - window]
     use = valid & ((known[ends] - known[ends - window]) * 2 >= window) & (e > 0)
     num = np.where(use, (o - e) ** 2, 0.0).sum(axis=1)
+    if not counted:
+        den = np.where(use, e * e, 0.0).sum(axis=1)
+        return tuple(
+            REPORTED_CV2 if d <= 0 else max(x / d, REPORTED_CV2)
+            for x, d in zip(num.tolist(), den.tolist(), strict=True)
+        )
     den = np.where(use, e, 0.0).sum(axis=1)
     return tuple(
-        1.0 if d <= 0 else min(max(x / d, 1.0), cap)
+        1.0 if d <= 0 else min(max(x / d, 1.0), MAX_DISPERSION)
         for x, d in zip(num.tolist(), den.tolist(), strict=True)
     )

@@ -69,9 +69,9 @@ def test_march_2020_fires_for_both_nav_pages(backtest: StreamDetector) -> None:
     for t in backtest.transitions:
         if t.state == "firing" and t.at >= SURGE and (t.page_id, t.rule.name) not in first:
             first[(t.page_id, t.rule.name)] = t.at - SURGE
-    # reach: decided when the platform reports 13 March (two days in a row: hold 2)
-    assert first[("nav.foreldrepenger", "reach")] <= timedelta(days=2, hours=8)
-    assert first[("nav.jobblyst", "reach")] <= timedelta(days=2, hours=8)
+    # reach: decided when the platform reports 14 March (three days in a row: hold 3)
+    assert first[("nav.foreldrepenger", "reach")] <= timedelta(days=3, hours=8)
+    assert first[("nav.jobblyst", "reach")] <= timedelta(days=3, hours=8)
     assert first[("nav.foreldrepenger", "questions")] <= timedelta(days=1)
     # NAV Jobblyst has ~7 questions a day: +78 % in one day is within Poisson noise
     # (P ~ 3 %), so its question alert needs about three days of surge

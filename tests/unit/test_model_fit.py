@@ -19,6 +19,7 @@ from somepulse.alerts.model import (
     FAST_DAYS,
     MAX_DISPERSION,
     MIN_HISTORY_DAYS,
+    REPORTED_CV2,
     SHAPE_DAYS,
     SLOW_DAYS,
     Calendar,
@@ -144,15 +145,14 @@ def reference_fit(
     if level is None:
         return None
     model = Model(base.per_class, shape, level, 1.0)
-    # a reported figure (reach) varies in proportion to itself, not as a count: its
-    # dispersion (variance over mean) is in the thousands, and is not capped
-    cap = MAX_DISPERSION if counted else math.inf
-    spacing = max(window, DAY // step, 1)  # a phase's windows end a day apart
+    # a phase's windows end a day apart; a day's series: every window, overlapping
+    spacing = max(window, DAY // step) if step < DAY else 1
     phases = tuple(
-        _dispersion(values, unknown, first, step, window, before, calendar, model, cap, k, spacing)
+        _dispersion(values, unknown, first, step, window, before, calendar, model, counted, k,
+                    spacing)
         for k in range(spacing)
-    )
-    return Model(base.per_class, shape, level, phases[0], phases, before, step)
+    )  # fmt: skip
+    return Model(base.per_class, shape, level, phases[0], phases, before, step, not counted)
 
 
 def _days(first: int, step: int, before: int, days: int) -> list[list[int]]:
@@ -208,11 +208,14 @@ def _dispersion(
     before: int,
     calendar: Calendar,
     model: Model,
-    cap: float,
+    counted: bool,
     offset: int,
     spacing: int,
 ) -> float:
-    """Over the windows ending ``offset`` steps before ``before``, ``spacing`` apart."""
+    """Over the windows ending ``offset`` steps before ``before``, ``spacing`` apart:
+    Pearson's ratio for counts (1 to ``MAX_DISPERSION``); for a reported figure, which
+    varies in proportion to itself, the squared coefficient of variation (at least
+    ``REPORTED_CV2``)."""
     span = window * step
     num = den = 0.0
     end = before - offset * step
@@ -226,10 +229,12 @@ def _dispersion(
             continue
         o = sum(values.get(b, 0.0) for b in buckets)
         num += (o - e) ** 2
-        den += e
+        den += e if counted else e * e
+    if not counted:
+        return REPORTED_CV2 if den <= 0 else max(num / den, REPORTED_CV2)
     if den <= 0:
         return 1.0
-    return min(max(num / den, 1.0), cap)
+    return min(max(num / den, 1.0), MAX_DISPERSION)
 
 
 def test_each_hour_of_the_day_has_its_own_dispersion() -> None:
@@ -255,3 +260,24 @@ def test_each_hour_of_the_day_has_its_own_dispersion() -> None:
     assert got.dispersion_for(before + 36 * 3600) == pytest.approx(6.0)  # a day on
     # at 06: yesterday from 06 and this night, 18 + 0 or 24 + 6: (6² / 24) = 1.5
     assert got.dispersion_for(before + DAY + 6 * 3600) == pytest.approx(1.5)
+
+
+def test_a_reported_figures_spread_is_a_share_of_itself() -> None:
+    """Hand-worked: a page's daily reach is 10,000 on weekdays and 4,000 at weekends,
+    20 % above or below that on alternate days. Its spread is 20 % of the day's reach
+    (a squared coefficient of variation of 0.04), so a weekday's variance is 0.04 x
+    10,000² and a weekend day's 0.04 x 4,000²: a day's dispersion (variance over mean)
+    is 0.04 x 10,000 = 400 on a weekday, 160 at a weekend. One dispersion for all days
+    would hold the weekend to the weekdays' spread."""
+    day0 = 1_577_664_000  # Monday 2019-12-30 00:00 UTC
+    values = {}
+    for d in range(70):
+        usual = 4_000.0 if d % 7 >= 5 else 10_000.0
+        values[day0 + d * DAY] = usual * (1.2 if d % 2 else 0.8)
+    before = day0 + 70 * DAY
+    got = fit(values, set(), day0, DAY, 1, before, Calendar(), counted=False)
+    assert got is not None and got.relative
+    assert got.per_class == pytest.approx((10_000.0, 4_000.0))
+    assert got.dispersion == pytest.approx(0.04)
+    assert got.dispersion_for(before + DAY, 10_000.0) == pytest.approx(400)
+    assert got.dispersion_for(before + DAY, 4_000.0) == pytest.approx(160)
