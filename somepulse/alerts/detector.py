@@ -45,8 +45,9 @@ HISTORY = (SLOW_DAYS + 2) * 86400  # what the fits read; older buckets are prune
 REPORTED = {"reach"}  # series platforms report as figures, not counts of actions
 # one post's rise (``Rule.one_post``): the share of a window the busiest post usually
 # holds is this quantile of its shares in the windows decided over the last four weeks
-# (the median let a surge's own clustering under a post count as one post's: a +50 %
-# surge on the large page paged 7 hours later), from at least two days of them
+# (the median let a surge's own clustering under a post count as one post's: the large
+# page's +50 % surges paged 7-28 hours later at the median), from at least two days of
+# them
 ONE_POST_QUANTILE = 0.75
 ONE_POST_DAYS = 28
 ONE_POST_MIN_WINDOWS = 48
