@@ -202,10 +202,7 @@ class SeriesDetector:
         counts = self.by_post.get(key)
         if counts is None:
             counts = self.by_post[key] = {}
-            # what the next decisions read: the window and its hold
-            oldest = key - (self.rule.window + self.rule.hold) * step
-            for old in [b for b in self.by_post if b < oldest]:
-                del self.by_post[old]
+            self._trim_by_post(key)
         counts[post] = counts.get(post, 0.0) + value
         if self.rule.per_post:
             track = self.posts.get(post)
@@ -427,7 +424,12 @@ class SeriesDetector:
             observed = self.window_sum(bucket)
             if observed >= max(rule.min_volume, 1.0):
                 self.record_share(bucket, observed)
-        oldest = next_bucket - (rule.window + rule.hold) * step
+        self._trim_by_post(next_bucket)
+
+    def _trim_by_post(self, newest: int) -> None:
+        """Keep the per-post counts the next decisions read: the window and its hold
+        before ``newest``."""
+        oldest = newest - (self.rule.window + self.rule.hold) * self.rule.step_seconds
         for old in [b for b in self.by_post if b < oldest]:
             del self.by_post[old]
 
