@@ -54,6 +54,7 @@ class SurgeService:
         self.detector.verdicts = []  # every decision goes to surge_verdicts (Grafana's)
         self._verdicts_flushed = time.monotonic()
         self.decisions = 0  # made since start (somepulse_detector_decisions_total)
+        self.backlog = 0  # observations sent by the ingest, not yet decided on
         self.store = store
         self.executor = executor
         self.board_url = board_url
@@ -236,11 +237,11 @@ class SurgeService:
         rec = record(t, bucket, page)
         self.recent.appendleft(rec)
         log.warning("ALERT %s: %s", t.state, rec["summary"])
+        if self.alertmanager is not None:  # first: on-call's page waits for nothing else
+            self.alertmanager.submit(
+                rec["alert_id"], alertmanager_payload(t, fired_at, self.board_url, page)
+            )
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.executor, self.store.insert, "alerts", orjson.dumps(rec))
         if self.publish is not None:
             await self.publish(rec["alert_id"].encode(), orjson.dumps(rec))
-        if self.alertmanager is not None:
-            self.alertmanager.submit(
-                rec["alert_id"], alertmanager_payload(t, fired_at, self.board_url, page)
-            )

@@ -26,7 +26,7 @@ from somepulse.service.readiness import Readiness
 from somepulse.service.status import WorkerStatus
 from somepulse.settings import Settings
 from somepulse.store import Store
-from somepulse.store.chdb import release_engine_pages
+from somepulse.store.chdb import EnginePageWatch
 from somepulse.streams.pipeline import IngestPipeline
 from somepulse.telemetry import WorkerMetrics
 
@@ -48,6 +48,9 @@ class Runtime:
     readiness: Readiness = field(init=False)
     rebuilt: dict[int, int] = field(default_factory=dict)  # partition -> pages rebuilt
     broker_down_since: float | None = None  # set by the broker probe (probe_broker)
+    # chDB's library pages (embedded store only): handed back after each rebuild, and
+    # again when the engine's first work has read more of them (``check_engine_pages``)
+    engine_pages: EnginePageWatch = field(default_factory=EnginePageWatch)
 
     async def assign(self, partitions: Iterable[int]) -> None:
         """Kafka's new assignment (the whole set): drop what left, rebuild what came.
@@ -73,7 +76,7 @@ class Runtime:
         self.live.assigned = new
         log.warning("partitions %s assigned (rebuilt %s)", sorted(new), sorted(new - held))
         if self.settings.embedded_store:  # the engine is open and the rebuild done
-            await loop.run_in_executor(self.executor, release_engine_pages)
+            await loop.run_in_executor(self.executor, self.engine_pages.release)
         self.ready.set()
 
     def __post_init__(self) -> None:
@@ -97,6 +100,14 @@ class Runtime:
             last_progress=self.pipeline.stats.last_progress_at,
             broker_down_since=self.broker_down_since,
         )
+
+    async def check_engine_pages(self) -> None:
+        """Hand back chDB's library pages if its first work read more of them. In a
+        thread of its own: an insert need not wait for the kernel's walk."""
+        if not (self.settings.embedded_store and self.ready.is_set()):
+            return
+        if await asyncio.to_thread(self.engine_pages.check):
+            log.info("chDB library pages handed back (%d so far)", self.engine_pages.handbacks)
 
     async def probe_broker(self, bootstrap: str, timeout: float = 3.0) -> bool:
         """Does any bootstrap server accept a connection? Kafka's clients retry
@@ -141,6 +152,7 @@ class Runtime:
             data["responses_today"] = live.response_times(since=day_start)
         data["alerts_recent"] = list(self.surge.recent)[:20]
         data["alerts_firing"] = len(self.surge.fired)
+        data["surge_backlog"] = self.surge.backlog
         if self.alertmanager is not None:
             data["alertmanager"] = {
                 "delivered": self.alertmanager.delivered,

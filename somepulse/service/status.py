@@ -63,4 +63,5 @@ class WorkerStatus(_Model):
     # alerts
     alerts_recent: list[dict[str, Any]] = []
     alerts_firing: int = 0
+    surge_backlog: int = 0  # observations stored but not yet decided on by the detector
     alertmanager: AlertmanagerStatus | None = None

@@ -174,6 +174,10 @@ def run_worker(settings: Settings, log_file: Path | None = None) -> None:
     async def _probe_broker() -> None:
         await runtime.probe_broker(bootstrap)
 
+    @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
+    async def _engine_pages() -> None:
+        await runtime.check_engine_pages()
+
     @app.task  # type: ignore[untyped-decorator]
     async def _serve_http() -> None:
         await ensure_topics(bootstrap, settings)

@@ -4,35 +4,47 @@ acks them only after the pipeline has stored them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, cast
 
 import faust
 from faust.types import EventT
 
+from somepulse.alerts.observe import Observation
 from somepulse.alerts.service import SurgeService
 from somepulse.settings import Settings
 from somepulse.streams.pipeline import IngestPipeline, PreparedBatch
 
+SurgeFeed = Callable[[list[Observation]], Awaitable[None]]
 
-def register_surge(app: faust.App, service: SurgeService) -> faust.ChannelT[Any]:
+
+def register_surge(app: faust.App, service: SurgeService) -> SurgeFeed:
     """The surge detector as a Faust agent on an in-memory channel fed by the ingest
-    agent with each batch's observations (counted once: replays are filtered)."""
+    agent with each batch's observations (counted once: replays are filtered). The
+    returned feed counts what waits (``SurgeService.backlog``): /stats says when the
+    detector has decided everything stored."""
     channel: faust.ChannelT[Any] = app.channel()
 
     async def surge(stream: faust.StreamT[Any]) -> None:
         async for batch in stream:
-            await service.handle(batch)
+            try:
+                await service.handle(batch)
+            finally:
+                service.backlog -= len(batch)
+
+    async def feed(observations: list[Observation]) -> None:
+        service.backlog += len(observations)
+        await channel.send(value=observations)
 
     app.agent(channel, name="surge")(surge)
-    return channel
+    return feed
 
 
 def register_ingest(
     app: faust.App,
     settings: Settings,
     pipeline: IngestPipeline,
-    surge_channel: faust.ChannelT[Any] | None = None,
+    surge: SurgeFeed | None = None,
     ready: asyncio.Event | None = None,
 ) -> Any:
     topic = app.topic(
@@ -75,8 +87,8 @@ def register_ingest(
                 prepared = await pipeline.prepare_sliced(
                     [(e.message.partition, e.message.offset, e.key, e.value) for e in events]
                 )
-                if prepared.observations and surge_channel is not None:
-                    await surge_channel.send(value=prepared.observations)
+                if prepared.observations and surge is not None:
+                    await surge(prepared.observations)
                 if inflight is not None:
                     await inflight  # inserts and acks stay in order, one batch in flight
                 inflight = asyncio.ensure_future(store_then_ack(prepared, events))

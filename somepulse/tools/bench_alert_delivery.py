@@ -134,9 +134,8 @@ async def alert_delivery(
             chunk = events[i : min(i + 500, tip)]
             await producer.send(topic, orjson.dumps(chunk), key=page.encode())
     await producer.flush()
-    while stack.stats().events_stored - base < before:
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(1.0)  # the surge agent is a step behind the insert
+    while (stats := stack.stats()).events_stored - base < before or stats.surge_backlog:
+        await asyncio.sleep(0.05)  # stored, and decided on by the surge agent (it follows)
     waits = []
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("alerts: tipping event → Alertmanager", total=pages)

@@ -20,7 +20,9 @@ import chdb
 PROBE = """
 import json, sys
 from pathlib import Path
-from somepulse.store.chdb import ChdbStore, release_engine_pages
+from somepulse.store.chdb import (
+    ChdbStore, EnginePageWatch, release_engine_pages, resident_file_bytes,
+)
 
 def library_kib():
     total, inside = 0, False
@@ -42,7 +44,26 @@ before = library_kib()
 advised = release_engine_pages()
 after = library_kib()
 answer = store.query("SELECT sum(n) AS s FROM t")[0]["s"]
-print(json.dumps({"before": before, "after": after, "advised": advised, "sum": answer}))
+# the watch: work the engine has not done yet reads more of the library; a check
+# hands it back only once it grew by the watch's step
+watch = EnginePageWatch(growth=4 * 2**20)
+watch.release()
+quiet = watch.check()
+store.command("CREATE DATABASE IF NOT EXISTS somepulse")
+store.command(
+    "CREATE TABLE somepulse.j (k String, v Array(Float64)) ENGINE = ReplacingMergeTree ORDER BY k"
+)
+store.insert("j", b'{"k": "a", "v": [1.5, 2]}\\n{"k": "b", "v": []}')
+store.query(
+    "SELECT k, sum(arraySum(v)) s, quantileExact(0.5)(length(v)) q FROM somepulse.j GROUP BY k"
+)
+resident = resident_file_bytes()
+grown = resident - watch.after_last
+handed = watch.check()
+print(json.dumps({"before": before, "after": after, "advised": advised, "sum": answer,
+                  "quiet": quiet, "grown": grown, "handed": handed,
+                  "resident": resident, "after_watch": watch.after_last,
+                  "handbacks": watch.handbacks}))
 """
 
 
@@ -64,3 +85,9 @@ def test_the_library_pages_only_the_start_read_are_handed_back(tmp_path: Path) -
     assert got["before"] > 100 * 1024  # kB: the start read well over 100 MB of it
     assert got["after"] < got["before"] / 2
     assert int(got["sum"]) == 999 * 1000 // 2  # and the engine still answers right
+    # the watch: nothing new ran, nothing handed back; new work read over 4 MB more of
+    # the library, and the check handed it back
+    assert got["quiet"] is False
+    assert got["grown"] >= 4 * 2**20, got
+    assert got["handed"] is True and got["handbacks"] == 2
+    assert got["after_watch"] < got["resident"] - 4 * 2**20
