@@ -156,11 +156,13 @@ class Settings(BaseSettings):
     )
     # a batch's working set (events, rows, the insert) grows with its events, and a
     # message holds one event or 20,000 (200 messages of the bench's alert phase were
-    # 95,000 events). 8 MiB is ~25,000 events of the bench: its burst's peak of own
-    # memory went from 438-462 MB (16 MiB; 444-455 without the bound) to 373-379 MB,
-    # at 32,900-35,200 events/s (31,700-32,100 at 16 MiB), two or three runs each
+    # 95,000 events). 4 MiB is ~12,500 events of the bench. Its own memory's peak,
+    # runs alternated with the same code at 8 MiB: 394-409 MB (four runs) against
+    # 396-497 (mean 445, eight runs), at 30,600-34,500 events/s against 33,600-37,400;
+    # 2 MiB cost a fifth of the throughput (28,000) and its peak was no lower. (16 MiB
+    # had been 438-462 MB against 8 MiB's 373-379 in the burst, a release before.)
     worker_batch_max_bytes: int = Field(
-        8_388_608,
+        4_194_304,
         ge=1,
         description="Most bytes of messages in one worker batch (a larger message alone).",
     )
