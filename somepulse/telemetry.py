@@ -106,6 +106,12 @@ class WorkerMetrics:
             "Surge decisions made (one per page, rule and ended bucket)",
             registry=r,
         )
+        self.detector_backlog = Gauge(
+            "somepulse_detector_backlog",
+            "Observations stored but not yet decided on by the surge detector "
+            "(thousands while history is replayed; alerts wait behind them)",
+            registry=r,
+        )
         self.delivery_failures = Counter(
             "somepulse_alertmanager_delivery_failures_total",
             "Posts to Alertmanager that failed (retried with backoff)",

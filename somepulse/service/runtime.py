@@ -175,6 +175,7 @@ class Runtime:
             metrics.alert_firing.labels(page, rule).set(1)
         metrics.last_insert.set(self.pipeline.stats.last_insert_at)
         metrics.catch_up(metrics.decisions, self.surge.decisions)
+        metrics.detector_backlog.set(self.surge.backlog)
         if self.alertmanager is not None:
             metrics.catch_up(metrics.delivery_failures, self.alertmanager.failures)
             metrics.alerts_pending.set(len(self.alertmanager.pending))

@@ -11,7 +11,7 @@ import pytest
 from somepulse.settings import Settings
 from somepulse.tools.stack import Stack
 
-from .conftest import publish_scenario, sql, sql_cli, stored_daily, truth_daily
+from .conftest import publish_scenario, sql, sql_cli, stored_daily, truth_daily, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -82,3 +82,9 @@ def test_worker_serves_prometheus_metrics(stack: Stack, settings: Settings) -> N
         for k, v in samples.items()
         if k.startswith("somepulse_consumer_lag_messages{")
     )
+    # the detector's backlog: back to 0 once it has decided on all that was stored
+    assert "somepulse_detector_backlog" in samples
+    wait_for(lambda: stack.stats().surge_backlog == 0, 60, "the detector caught up")
+    with urllib.request.urlopen(f"{stack.worker_url}/metrics", timeout=10) as response:
+        after = response.read().decode().splitlines()
+    assert "somepulse_detector_backlog 0.0" in after
