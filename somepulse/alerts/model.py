@@ -20,6 +20,7 @@ page and rule, refitted every six hours (pure; ``detector.py`` holds the series)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -348,14 +349,11 @@ def _dispersions(
     o = values[ends] - values[ends - window]
     use = valid & ((known[ends] - known[ends - window]) * 2 >= window) & (e > 0)
     num = np.where(use, (o - e) ** 2, 0.0).sum(axis=1)
-    if not counted:
-        den = np.where(use, e * e, 0.0).sum(axis=1)
-        return tuple(
-            REPORTED_CV2 if d <= 0 else max(x / d, REPORTED_CV2)
-            for x, d in zip(num.tolist(), den.tolist(), strict=True)
-        )
-    den = np.where(use, e, 0.0).sum(axis=1)
+    # a count's variance over its mean (at least 1, capped); a reported figure's over
+    # its mean squared (at least REPORTED_CV2, not capped)
+    den = np.where(use, e if counted else e * e, 0.0).sum(axis=1)
+    low, high = (1.0, MAX_DISPERSION) if counted else (REPORTED_CV2, math.inf)
     return tuple(
-        1.0 if d <= 0 else min(max(x / d, 1.0), MAX_DISPERSION)
+        low if d <= 0 else min(max(x / d, low), high)
         for x, d in zip(num.tolist(), den.tolist(), strict=True)
     )
