@@ -61,6 +61,14 @@ def change_statements(r: Rollup) -> tuple[str, ...]:
     return (
         f"ALTER TABLE {{db}}.{r.table} ADD COLUMN IF NOT EXISTS "
         "removed AggregateFunction(uniqExact, String)",
+        *materialized_view_statements(r),
+    )
+
+
+def materialized_view_statements(r: Rollup) -> tuple[str, ...]:
+    """The view that fills the rollup at insert (migration 19's, again in migration 24
+    over the tables partitioned by year)."""
+    return (
         f"DROP VIEW IF EXISTS {{db}}.{r.table}_mv",
         f"CREATE MATERIALIZED VIEW {{db}}.{r.table}_mv TO {{db}}.{r.table} AS\n"
         + select_statement(r),

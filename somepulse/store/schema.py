@@ -69,6 +69,15 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], tuple[str, ...]]], ...] = (
     (21, "source_status", _file("021_source_status.sql")),
     (22, "surge_verdicts", _file("022_surge_verdicts.sql")),
     (23, "alert_posts", _file("023_alert_posts.sql")),
+    (
+        24,
+        "yearly_partitions",
+        lambda: (
+            _file("024_yearly_partitions.sql")()
+            + rollups.materialized_view_statements(rollups.MINUTE)
+            + rollups.materialized_view_statements(rollups.HOUR)
+        ),
+    ),
 )
 MAX_MIGRATION = MIGRATIONS[-1][0]
 

@@ -23,7 +23,14 @@ from somepulse.store import (
     require_schema,
 )
 from somepulse.store.reference import sync_reference
-from somepulse.store.schema import MAX_MIGRATION, MIGRATIONS, SQL_DIR, applied, split
+from somepulse.store.schema import (
+    MAX_MIGRATION,
+    MIGRATIONS,
+    SQL_DIR,
+    applied,
+    migrations,
+    split,
+)
 from tests.helpers import person
 
 pytestmark = pytest.mark.clickhouse
@@ -242,5 +249,79 @@ def test_citizens_text_expires_before_the_row(settings: Settings) -> None:
             "WHERE database = 'somepulse' AND name = 'events'"
         )
         assert "if(kind = 'post_published', 730, 7)" in table["q"]
+    finally:
+        store.close()
+
+
+def test_yearly_partitions_keep_every_row_even_after_a_crash_mid_way(
+    settings: Settings,
+) -> None:
+    """Migration 24 copies the events and rollups into tables partitioned by year. A
+    store of migration 23 with two years of data is upgraded; the first start is made
+    to stop right after the events' swap (the old table still beside the new one), and
+    the next start completes it: every row and count as before, one partition a year,
+    the rollups still filled at insert, the retention kept."""
+    store = open_store(settings)
+    db = "somepulse"
+    try:
+        store.command(f"CREATE DATABASE {db}")
+        store.command(
+            f"CREATE TABLE {db}.schema_migrations (version UInt32, name String, "
+            "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version"
+        )
+        *before_24, yearly = migrations(db, 730)
+        assert yearly.version == 24
+        for migration in before_24:
+            for statement in migration.statements:
+                store.command(statement)
+            store.command(
+                f"INSERT INTO {db}.schema_migrations VALUES ({migration.version}, 'v', now())"
+            )
+        days = ["2019-03-04", "2019-03-05", "2019-11-20", "2020-03-12", "2020-06-01"]
+        # 20 comments, every second a question, over five months of two years
+        store.insert("events", b"\n".join(comment(i, days[i % 5]) for i in range(20)))
+
+        def counts() -> list[dict[str, object]]:
+            return store.query(
+                f"SELECT (SELECT count() FROM {db}.events) AS events, "
+                f"(SELECT uniqExactMerge(events) FROM {db}.engagement_1m) AS m, "
+                f"(SELECT uniqExactMerge(questions) FROM {db}.engagement_1h) AS q"
+            )
+
+        def partitions(table: str) -> list[str]:
+            rows = store.query(
+                f"SELECT DISTINCT partition AS p FROM system.parts WHERE database = '{db}' "
+                f"AND table = '{table}' AND active ORDER BY p"
+            )
+            return [str(r["p"]) for r in rows]
+
+        assert counts() == [{"events": 20, "m": 20, "q": 10}]
+        assert partitions("events") == ["201903", "201911", "202003", "202006"]
+        swap = next(
+            i
+            for i, s in enumerate(yearly.statements)
+            if s.startswith(f"EXCHANGE TABLES {db}.events")
+        )
+        for statement in yearly.statements[: swap + 1]:  # the first start stops here
+            store.command(statement)
+
+        assert prepare(store, 730, Reference.load()) == [24]
+        assert counts() == [{"events": 20, "m": 20, "q": 10}]
+        for table in ("events", "engagement_1m", "engagement_1h"):
+            assert partitions(table) == ["2019", "2020"], table
+        tables = {r["name"] for r in store.query(f"SHOW TABLES FROM {db}")}
+        assert not {t for t in tables if t.endswith("_by_year")}
+        assert {"engagement_1m_mv", "engagement_1h_mv"} <= tables
+        # new events still reach both rollups, in their year's partition
+        store.insert("events", comment(99, "2021-01-05"))
+        assert counts() == [{"events": 21, "m": 21, "q": 10}]
+        assert partitions("engagement_1h") == ["2019", "2020", "2021"]
+        (table,) = store.query(
+            "SELECT engine_full, create_table_query AS q FROM system.tables "
+            f"WHERE database = '{db}' AND name = 'events'"
+        )
+        assert "PARTITION BY toYear(occurred_at)" in table["engine_full"]
+        assert "toIntervalDay(730)" in table["engine_full"]
+        assert "if(kind = 'post_published', 730, 30)" in table["q"].replace("\\'", "'")
     finally:
         store.close()

@@ -368,6 +368,74 @@ ALTER TABLE somepulse.alerts
     ADD COLUMN IF NOT EXISTS post_ids Array(String) COMMENT 'posts with the most of the window''s count, most first',
     ADD COLUMN IF NOT EXISTS post_counts Array(Float64) COMMENT 'their counts in the window (share = count / observed)';
 
+-- migration 024_yearly_partitions
+DROP VIEW IF EXISTS somepulse.engagement_1h_mv;
+
+DROP VIEW IF EXISTS somepulse.engagement_1m_mv;
+
+DROP TABLE IF EXISTS somepulse.events_by_year;
+
+CREATE TABLE somepulse.events_by_year AS somepulse.events
+ENGINE = ReplacingMergeTree
+PARTITION BY toYear(occurred_at)
+ORDER BY (page_id, toDate(occurred_at), kind, event_id)
+TTL toDateTime(ingested_at) + INTERVAL 730 DAY;
+
+INSERT INTO somepulse.events_by_year SELECT * FROM somepulse.events;
+
+EXCHANGE TABLES somepulse.events AND somepulse.events_by_year;
+
+DROP TABLE somepulse.events_by_year;
+
+DROP TABLE IF EXISTS somepulse.engagement_1m_by_year;
+
+CREATE TABLE somepulse.engagement_1m_by_year AS somepulse.engagement_1m
+ENGINE = AggregatingMergeTree
+PARTITION BY toYear(minute)
+ORDER BY (page_id, platform, minute, post_id, subtype);
+
+INSERT INTO somepulse.engagement_1m_by_year SELECT * FROM somepulse.engagement_1m;
+
+EXCHANGE TABLES somepulse.engagement_1m AND somepulse.engagement_1m_by_year;
+
+DROP TABLE somepulse.engagement_1m_by_year;
+
+DROP TABLE IF EXISTS somepulse.engagement_1h_by_year;
+
+CREATE TABLE somepulse.engagement_1h_by_year AS somepulse.engagement_1h
+ENGINE = AggregatingMergeTree
+PARTITION BY toYear(hour)
+ORDER BY (page_id, platform, hour, post_id, subtype);
+
+INSERT INTO somepulse.engagement_1h_by_year SELECT * FROM somepulse.engagement_1h;
+
+EXCHANGE TABLES somepulse.engagement_1h AND somepulse.engagement_1h_by_year;
+
+DROP TABLE somepulse.engagement_1h_by_year;
+
+DROP VIEW IF EXISTS somepulse.engagement_1m_mv;
+
+CREATE MATERIALIZED VIEW somepulse.engagement_1m_mv TO somepulse.engagement_1m AS
+SELECT
+    page_id, platform, post_id, toStartOfMinute(occurred_at) AS minute, subtype,
+    uniqExactStateIf(event_id, verb = 'add') AS events,
+    uniqExactStateIf(event_id, is_question AND verb = 'add') AS questions,
+    uniqExactStateIf(event_id, verb = 'remove') AS removed
+FROM somepulse.events
+WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in')) AND (verb IN ('add', 'remove'))
+GROUP BY page_id, platform, post_id, minute, subtype;
+
+DROP VIEW IF EXISTS somepulse.engagement_1h_mv;
+
+CREATE MATERIALIZED VIEW somepulse.engagement_1h_mv TO somepulse.engagement_1h AS
+SELECT
+    page_id, platform, post_id, toStartOfHour(minute) AS hour, subtype,
+    uniqExactMergeState(events) AS events,
+    uniqExactMergeState(questions) AS questions,
+    uniqExactMergeState(removed) AS removed
+FROM somepulse.engagement_1m
+GROUP BY page_id, platform, post_id, hour, subtype;
+
 -- functions (every start)
 CREATE OR REPLACE FUNCTION somepulse_is_question AS (kind, direction, is_question, verb) ->
     is_question AND verb = 'add'

@@ -2,7 +2,7 @@
 -- (sparse: a row fills those of its kind), so the worker inserts pydantic's JSON as is.
 -- One row per event_id after merges (ReplacingMergeTree); read with FINAL or through
 -- idempotent aggregates. Ordered for per-page time-range queries, partitioned by
--- month (PostHog's layout).
+-- month (PostHog's layout; by year since migration 24).
 CREATE TABLE IF NOT EXISTS {db}.events
 (
     event_id          String,
