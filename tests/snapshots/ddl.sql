@@ -381,7 +381,9 @@ PARTITION BY toYear(occurred_at)
 ORDER BY (page_id, toDate(occurred_at), kind, event_id)
 TTL toDateTime(ingested_at) + INTERVAL 730 DAY;
 
-INSERT INTO somepulse.events_by_year SELECT * FROM somepulse.events;
+INSERT INTO somepulse.events_by_year SELECT * FROM somepulse.events
+SETTINGS max_threads = 1, max_insert_threads = 1,
+    min_insert_block_size_rows = 262144, min_insert_block_size_bytes = 33554432;
 
 EXCHANGE TABLES somepulse.events AND somepulse.events_by_year;
 
@@ -394,7 +396,9 @@ ENGINE = AggregatingMergeTree
 PARTITION BY toYear(minute)
 ORDER BY (page_id, platform, minute, post_id, subtype);
 
-INSERT INTO somepulse.engagement_1m_by_year SELECT * FROM somepulse.engagement_1m;
+INSERT INTO somepulse.engagement_1m_by_year SELECT * FROM somepulse.engagement_1m
+SETTINGS max_threads = 1, max_insert_threads = 1,
+    min_insert_block_size_rows = 262144, min_insert_block_size_bytes = 33554432;
 
 EXCHANGE TABLES somepulse.engagement_1m AND somepulse.engagement_1m_by_year;
 
@@ -407,7 +411,9 @@ ENGINE = AggregatingMergeTree
 PARTITION BY toYear(hour)
 ORDER BY (page_id, platform, hour, post_id, subtype);
 
-INSERT INTO somepulse.engagement_1h_by_year SELECT * FROM somepulse.engagement_1h;
+INSERT INTO somepulse.engagement_1h_by_year SELECT * FROM somepulse.engagement_1h
+SETTINGS max_threads = 1, max_insert_threads = 1,
+    min_insert_block_size_rows = 262144, min_insert_block_size_bytes = 33554432;
 
 EXCHANGE TABLES somepulse.engagement_1h AND somepulse.engagement_1h_by_year;
 
