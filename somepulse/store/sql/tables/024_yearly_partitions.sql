@@ -6,6 +6,8 @@
 -- rose from ~400 MB to 482 MB; by year (96 parts) they hold 10 MB. A year of a large
 -- agency is a few million events: far below the size where a partition's merges hurt,
 -- and a backfill of years no longer meets the hundred-partitions-per-insert limit.
+-- The views that prune by partition (v_questions_since, v_page_replies_since) compare
+-- `_partition_id` with the year of their `since`.
 -- A table's partition key cannot be altered: each table is copied into a new one and
 -- swapped with it (EXCHANGE is atomic). The rollups' materialized views are dropped
 -- first (nothing may fill the old tables during the copy) and re-created after this
