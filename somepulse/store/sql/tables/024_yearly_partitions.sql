@@ -3,7 +3,8 @@
 -- month and table grows that with the months stored, not with the rows: sixteen copies
 -- of the bench's history (336 months, a thousand parts) held 33 MB of chDB's tracked
 -- memory on opening against 15 MB for one copy (63 parts), and the worker's own memory
--- rose from ~400 MB to 482 MB; by year (96 parts) they hold 10 MB. A year of a large
+-- in the bench rose from 396-457 MB to 429-523 MB; by year (96 parts) the store holds
+-- 10 MB on opening and the worker 411-413 MB. A year of a large
 -- agency is a few million events: far below the size where a partition's merges hurt,
 -- and a backfill of years no longer meets the hundred-partitions-per-insert limit.
 -- The views that prune by partition (v_questions_since, v_page_replies_since) compare
@@ -14,7 +15,7 @@
 -- file. Re-runnable: a start after a crash drops the half-made copy and makes it again.
 -- The copies read with one thread and write parts of at most 32 MB: with the defaults
 -- (parts of up to 256 MB, a reader per core) upgrading a store of 9.6 million events
--- peaked at 1.85 GB in the worker; so it peaks at 0.62 GB and takes 52 s instead of 42.
+-- peaked at 1.85 GB in the worker; so it peaks at 0.62 GB and takes 52-58 s, not 42.
 DROP VIEW IF EXISTS {db}.engagement_1h_mv;
 DROP VIEW IF EXISTS {db}.engagement_1m_mv;
 
