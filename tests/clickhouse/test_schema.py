@@ -321,6 +321,11 @@ def test_yearly_partitions_keep_every_row_even_after_a_crash_mid_way(
             f"WHERE database = '{db}' AND name = 'events'"
         )
         assert "PARTITION BY toYear(occurred_at)" in table["engine_full"]
+        # the views prune by {db}_events_partition: it names each row's own partition
+        assert store.query(
+            f"SELECT DISTINCT _partition_id = {db}_events_partition(occurred_at) AS same "
+            f"FROM {db}.events"
+        ) == [{"same": True}]
         assert "toIntervalDay(730)" in table["engine_full"]
         assert "if(kind = 'post_published', 730, 30)" in table["q"].replace("\\'", "'")
     finally:

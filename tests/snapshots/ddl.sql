@@ -484,6 +484,8 @@ CREATE OR REPLACE FUNCTION somepulse_score AS (questions, response_rate, median_
       + if(somepulse_limited_basis(questions, t) OR median_office_minutes IS NULL, 0, w.2)
       + w.3 + if(dialogues = 0, 0, w.4) + w.5 + w.6), 1e-9), 1);
 
+CREATE OR REPLACE FUNCTION somepulse_events_partition AS (t) -> toString(toYear(t, 'UTC'));
+
 -- views (every start)
 CREATE OR REPLACE VIEW somepulse.v_posts AS
 SELECT page_id, post_id, any(platform) AS platform,
@@ -525,7 +527,7 @@ FROM (
         FROM somepulse.events FINAL
         WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
           AND item_id != '' AND occurred_at >= {since:DateTime64(3, 'UTC')}
-          AND _partition_id >= toString(toYear({since:DateTime64(3, 'UTC')}, 'UTC'))
+          AND _partition_id >= somepulse_events_partition({since:DateTime64(3, 'UTC')})
           AND ((page_id, item_id) IN (
                   SELECT page_id, item_id FROM somepulse.events
                   WHERE is_question AND verb IN ('add', 'edit') AND occurred_at >= {since:DateTime64(3, 'UTC')}
@@ -540,7 +542,7 @@ FROM (
                platform, post_id, occurred_at, thread_id, false AS is_question, '' AS verb,
                false AS asked, true AS is_mark, needs_reply, target_event_id, target_at
         FROM somepulse.events FINAL
-        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3, 'UTC')} AND _partition_id >= toString(toYear({since:DateTime64(3, 'UTC')}, 'UTC'))
+        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3, 'UTC')} AND _partition_id >= somepulse_events_partition({since:DateTime64(3, 'UTC')})
     )
     GROUP BY page_id, item_id
     HAVING still_a_question
@@ -561,7 +563,7 @@ SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
 FROM somepulse.events AS r FINAL
 LEFT JOIN (SELECT page_id, human_reply_apps, automated_reply_apps, automated_replies_answer
            FROM somepulse.pages FINAL) AS p ON p.page_id = r.page_id
-WHERE r.kind = 'page_reply' AND r.occurred_at >= {since:DateTime64(3, 'UTC')} AND r._partition_id >= toString(toYear({since:DateTime64(3, 'UTC')}, 'UTC'))
+WHERE r.kind = 'page_reply' AND r.occurred_at >= {since:DateTime64(3, 'UTC')} AND r._partition_id >= somepulse_events_partition({since:DateTime64(3, 'UTC')})
 COMMENT 'v_page_replies at or after since (a parameterised view: v_page_replies_since(since = ...))';
 
 CREATE OR REPLACE VIEW somepulse.v_page_replies AS

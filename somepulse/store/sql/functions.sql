@@ -64,3 +64,9 @@ CREATE OR REPLACE FUNCTION {db}_score AS (questions, response_rate, median_offic
         if({db}_limited_basis(questions, t), 0, w.1)
       + if({db}_limited_basis(questions, t) OR median_office_minutes IS NULL, 0, w.2)
       + w.3 + if(dialogues = 0, 0, w.4) + w.5 + w.6), 1e-9), 1);
+
+-- The events' partition id of a time (a year since migration 24; the ids compare as
+-- text). The views that read the events with FINAL from a time on prune by it
+-- (`_partition_id >= {db}_events_partition(since)`): FINAL reads every part whatever
+-- occurred_at asks for, and one event's copies share a partition.
+CREATE OR REPLACE FUNCTION {db}_events_partition AS (t) -> toString(toYear(t, 'UTC'));

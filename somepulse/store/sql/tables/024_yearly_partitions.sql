@@ -8,7 +8,7 @@
 -- agency is a few million events: far below the size where a partition's merges hurt,
 -- and a backfill of years no longer meets the hundred-partitions-per-insert limit.
 -- The views that prune by partition (v_questions_since, v_page_replies_since) compare
--- `_partition_id` with the year of their `since`.
+-- `_partition_id` with `{db}_events_partition(since)` (functions.sql): a year.
 -- A table's partition key cannot be altered: each table is copied into a new one and
 -- swapped with it (EXCHANGE is atomic). The rollups' materialized views are dropped
 -- first (nothing may fill the old tables during the copy) and re-created after this

@@ -54,10 +54,8 @@ FROM (
         FROM {db}.events FINAL
         WHERE (kind = 'interaction' OR (kind = 'private_message' AND direction = 'in'))
           AND item_id != '' AND occurred_at >= {since:DateTime64(3, 'UTC')}
-          -- FINAL reads every part whatever occurred_at asks for; a filter on the
-          -- partition prunes (one event's copies share a partition: safe with FINAL;
-          -- partitions are years since migration 24, and their ids compare as text)
-          AND _partition_id >= toString(toYear({since:DateTime64(3, 'UTC')}, 'UTC'))
+          -- FINAL reads every part whatever occurred_at asks for: prune by partition
+          AND _partition_id >= {db}_events_partition({since:DateTime64(3, 'UTC')})
           AND ((page_id, item_id) IN (
                   SELECT page_id, item_id FROM {db}.events
                   WHERE is_question AND verb IN ('add', 'edit') AND occurred_at >= {since:DateTime64(3, 'UTC')}
@@ -72,7 +70,7 @@ FROM (
                platform, post_id, occurred_at, thread_id, false AS is_question, '' AS verb,
                false AS asked, true AS is_mark, needs_reply, target_event_id, target_at
         FROM {db}.events FINAL
-        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3, 'UTC')} AND _partition_id >= toString(toYear({since:DateTime64(3, 'UTC')}, 'UTC'))
+        WHERE kind = 'needs_reply_mark' AND occurred_at >= {since:DateTime64(3, 'UTC')} AND _partition_id >= {db}_events_partition({since:DateTime64(3, 'UTC')})
     )
     GROUP BY page_id, item_id
     HAVING still_a_question
@@ -94,7 +92,7 @@ SELECT r.event_id AS event_id, r.page_id AS page_id, r.platform AS platform,
 FROM {db}.events AS r FINAL
 LEFT JOIN (SELECT page_id, human_reply_apps, automated_reply_apps, automated_replies_answer
            FROM {db}.pages FINAL) AS p ON p.page_id = r.page_id
-WHERE r.kind = 'page_reply' AND r.occurred_at >= {since:DateTime64(3, 'UTC')} AND r._partition_id >= toString(toYear({since:DateTime64(3, 'UTC')}, 'UTC'))
+WHERE r.kind = 'page_reply' AND r.occurred_at >= {since:DateTime64(3, 'UTC')} AND r._partition_id >= {db}_events_partition({since:DateTime64(3, 'UTC')})
 COMMENT 'v_page_replies at or after since (a parameterised view: v_page_replies_since(since = ...))';
 
 CREATE OR REPLACE VIEW {db}.v_page_replies AS
