@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
 import resource
 import shutil
 import statistics
@@ -30,6 +29,7 @@ from somepulse.domain.pages import account_index, load_pages
 from somepulse.embedded.broker import EmbeddedBroker, free_port
 from somepulse.privacy.pseudonyms import Pseudonymiser
 from somepulse.settings import Settings
+from somepulse.tools.procstat import sample
 
 SECRET = b"bench-secret"
 PAGE = "100000000000101"
@@ -204,11 +204,5 @@ async def _measure(
 
 
 def _cpu_seconds(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
+    got = None if pid is None else sample(pid)
+    return 0.0 if got is None else got.cpu_seconds
