@@ -157,18 +157,26 @@ class ChdbStore:
         data = result.bytes()
         return [orjson.loads(line) for line in data.splitlines() if line]
 
-    def insert(self, table: str, data: bytes) -> int:
+    def insert(self, table: str, data: bytes, fmt: str = "JSONEachRow") -> int:
         with self._lock:
             try:
                 with self._session.send_insert(
                     f"INSERT INTO {self.database}.{table} SETTINGS {INSERT_SETTINGS_SQL}",
-                    "JSONEachRow",
+                    fmt,
                 ) as inserter:
                     inserter.append(data)
                     inserter.finish()
             except Exception as exc:
                 raise StoreError(str(exc)) from exc
         return len(data)
+
+    def export(self, sql: str, fmt: str) -> bytes:
+        """A query's result as ClickHouse writes it in ``fmt`` (e.g. Native)."""
+        with self._lock:
+            try:
+                return bytes(self._session.query(sql, fmt).bytes())
+            except Exception as exc:
+                raise StoreError(str(exc)) from exc
 
     def close(self) -> None:
         with self._lock:

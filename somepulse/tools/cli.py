@@ -276,6 +276,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: the surge detector over the unkind scenario (false pages, delays)",
     )
+    bench.add_argument(
+        "--store",
+        action="store_true",
+        help="instead: what the embedded store alone takes (the run's rows, no broker, "
+        "no worker): the ceiling of any worker here",
+    )
     bench.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3],
                        help="scenario seeds for --alerts")  # fmt: skip
     bench.add_argument("--json", type=Path, default=None, help="--alerts: write the figures here")
@@ -439,6 +445,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
 
             config = load_alert_config(settings.config_file("alerts.toml"))
             run_alert_bench(config, args.seeds, console, args.json)
+        elif args.command == "bench" and args.store:
+            from somepulse.tools.bench_store import run_store_bench
+
+            run_store_bench(settings, args.events, console)
         elif args.command == "bench" and args.webhooks:
             from somepulse.tools.bench_webhooks import run_webhook_bench
 
