@@ -282,9 +282,21 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: what the embedded store alone takes (the run's rows, no broker, "
         "no worker): the ceiling of any worker here",
     )
+    bench.add_argument(
+        "--bound",
+        action="store_true",
+        help="instead: how soon an oracle that knows each page's usual questions could "
+        "page the unkind scenario's surges (--seeds), per false-page budget",
+    )
+    bench.add_argument("--quiet-runs", type=int, default=200,
+                       help="--bound: quiet runs to learn and calibrate on")  # fmt: skip
+    bench.add_argument("--budget", type=float, nargs="+", default=[1.0, 0.25],
+                       help="--bound: false pages a quarter allowed")  # fmt: skip
     bench.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3],
                        help="scenario seeds for --alerts")  # fmt: skip
-    bench.add_argument("--json", type=Path, default=None, help="--alerts: write the figures here")
+    bench.add_argument(
+        "--json", type=Path, default=None, help="--alerts, --bound: write the figures here"
+    )
 
     backtest = sub.add_parser(
         "backtest", help="the worker's surge detector over a recorded JSONL file, scored"
@@ -445,6 +457,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
 
             config = load_alert_config(settings.config_file("alerts.toml"))
             run_alert_bench(config, args.seeds, console, args.json)
+        elif args.command == "bench" and args.bound:
+            from somepulse.tools.detection_bound import run_bound
+
+            run_bound(args.seeds, args.quiet_runs, args.budget, console, args.json)
         elif args.command == "bench" and args.store:
             from somepulse.tools.bench_store import run_store_bench
 

@@ -150,11 +150,15 @@ class UnkindScenario:
         start: date = START,
         end: date = END,
         pages: tuple[UnkindPage, ...] = PAGES,
+        quiet: bool = False,
     ) -> None:
+        """``quiet``: the pages as they usually are, without the planted episodes, viral
+        posts and outages (what ``tools.detection_bound`` learns "usual" from)."""
         self.seed, self.start, self.end, self.pages = seed, start, end, pages
         self.rng = random.Random(f"unkind:{seed}")
         self.holidays = {p.country: closed_days(p.country) for p in pages}
-        self.plan = self._plan()
+        none: dict[str, list[Any]] = {p.page_id: [] for p in pages}
+        self.plan = _Plan(outages=dict(none), viral=dict(none)) if quiet else self._plan()
 
     # -- the plan -------------------------------------------------------------------
 
