@@ -9,6 +9,8 @@ import pytest
 
 from somepulse.alerts.scoring import QUARTER_DAYS
 from somepulse.collectors.scenario.unkind import UnkindScenario
+from somepulse.tools.detection_bound import QUESTIONS as Q
+from somepulse.tools.detection_bound import REMARKS as R
 from somepulse.tools.detection_bound import (
     Planted,
     calibrate,
@@ -16,9 +18,9 @@ from somepulse.tools.detection_bound import (
     delay,
     false_per_quarter,
     held,
-    hourly_questions,
     pages,
-    surge_pages,
+    planted_pages,
+    series_counts,
     window_sums,
 )
 
@@ -47,8 +49,8 @@ def test_the_threshold_is_the_lowest_within_the_budget() -> None:
     stat = np.zeros((1, 200))
     stat[0, 10], stat[0, 100] = 3.0, 7.0  # two pages at or below 3, one up to 7
     threshold = calibrate(stat, 1, 1.0, QUARTER_DAYS)
-    assert 3.0 < threshold <= 3.0 + 1e-6
-    assert 7.0 < calibrate(stat, 1, 0.0, QUARTER_DAYS) <= 7.0 + 1e-6
+    assert 3.0 < threshold <= 3.0 + 1e-5  # a millionth of the range (8)
+    assert 7.0 < calibrate(stat, 1, 0.0, QUARTER_DAYS) <= 7.0 + 1e-5
 
 
 def test_delay_counts_from_the_start_to_the_end_of_the_paged_hour() -> None:
@@ -69,11 +71,25 @@ def test_quiet_runs_have_no_surge_viral_post_or_outage() -> None:
     assert quiet.plan.episodes == []
     assert all(v == [] for v in quiet.plan.viral.values())
     assert all(o == [] for o in quiet.plan.outages.values())
-    assert [p.page_id for p in surge_pages()] == ["small.trend", "small.rhythm", "large.surge"]
+    assert [p.page_id for p in planted_pages(Q)] == ["small.trend", "small.rhythm", "large.surge"]
+    assert [p.page_id for p in planted_pages(R)] == ["small.rhythm", "medium.burst"]
+
+
+def test_each_series_counts_what_its_rule_counts() -> None:
+    comment = {"kind": "interaction", "interaction_type": "comment", "is_question": False}
+    asking = comment | {"is_question": True}
+    inbox = {"kind": "private_message", "direction": "in", "is_question": True}
+    reply = {"kind": "private_message", "direction": "out", "is_question": True}
+    like = {"kind": "interaction", "interaction_type": "like"}
+    events = [comment, asking, inbox, reply, like]
+    assert [Q.counts(e) for e in events] == [False, True, True, False, False]
+    assert [R.counts(e) for e in events] == [True, False, False, False, False]
+    assert (Q.gap, R.gap) == (48, 576)  # two days of buckets
+    assert [R.span(w) for w in R.windows] == ["15 min", "30 min", "1 h"]
 
 
 def test_the_large_pages_questions_double_in_the_planted_week() -> None:
-    counts, planted = hourly_questions(1, "large.surge", quiet=False)
+    counts, planted = series_counts(1, "large.surge", False, "questions")
     doubling = next(p for p in planted if p.factor == 2.0)
     week = slice(int(doubling.start), int(doubling.end))
     before = slice(int(doubling.start) - 3 * 168, int(doubling.start) - 168)  # 2 weeks
