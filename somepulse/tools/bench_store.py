@@ -86,10 +86,11 @@ def worker_rows(
     return rows, figure
 
 
-def measure(settings: Settings, chunks: list[bytes], fmt: str, views: bool) -> StoreFigure:
-    """Insert ``chunks`` (JSONEachRow) into a fresh store in ``fmt``, timed."""
-    shutil.rmtree(settings.data_dir, ignore_errors=True)
-    store = open_prepared_store(settings)
+def measure(scratch: Settings, chunks: list[bytes], fmt: str, views: bool) -> StoreFigure:
+    """Insert ``chunks`` (JSONEachRow) in ``fmt``, timed, into a fresh store in
+    ``scratch``'s data directory (removed first: never the worker's)."""
+    shutil.rmtree(scratch.data_dir, ignore_errors=True)
+    store = open_prepared_store(scratch)
     assert isinstance(store, ChdbStore)  # the embedded store's ceiling
     db = store.database
     try:
