@@ -250,10 +250,11 @@ def run_bound(
     """The bound for every page with a planted episode, per series: half of
     ``quiet_runs`` teach the oracle usual, the other half set its thresholds."""
     days = (END - START).days + 1
+    pages_of = {name: planted_pages(series) for name, series in SERIES.items()}
     jobs = [
         (seed, page.page_id, quiet, series.name)
         for series in SERIES.values()
-        for page in planted_pages(series)
+        for page in pages_of[series.name]
         for seed, quiet in [(s, False) for s in seeds]
         + [(1_000 + k, True) for k in range(quiet_runs)]
     ]
@@ -271,7 +272,7 @@ def run_bound(
     report: dict[str, Any] = {"seeds": list(seeds), "quiet_runs": quiet_runs, "series": {}}
     for series in SERIES.values():
         report["series"][series.name] = {}
-        for page in planted_pages(series):
+        for page in pages_of[series.name]:
             quiet = np.array(
                 [
                     results[(1_000 + k, page.page_id, True, series.name)][0]
