@@ -138,11 +138,14 @@ class Transition:
     # the posts the window's count came under, most first: (post id, count); "" is
     # what belongs to no post (private messages)
     drivers: tuple[tuple[str, float], ...] = ()
+    # the event time of the decision when it is not the bucket's end: a day's reach is
+    # decided when the platform reports it, the next morning
+    decided: int | None = None
 
     @property
     def at(self) -> datetime:
         end = self.verdict.bucket + self.rule.step_seconds
-        return datetime.fromtimestamp(end, UTC)
+        return datetime.fromtimestamp(end if self.decided is None else self.decided, UTC)
 
 
 def _course_seen(age: float) -> float:
@@ -363,8 +366,9 @@ class SeriesDetector:
             condition = not self.one_posts_rise(last, observed, baseline)
         return Verdict(last, observed, baseline, ratio, p_value, condition, d)
 
-    def evaluate(self, last: int) -> Transition | None:
-        """Decide at the end of bucket ``last``; return a transition if the state changed."""
+    def evaluate(self, last: int, now: int | None = None) -> Transition | None:
+        """Decide on the window ending with bucket ``last`` (at ``now``, its end unless
+        given); return a transition if the state changed."""
         rule = self.rule
         observed = self.window_sum(last)
         if not self.firing and observed < rule.min_volume:
@@ -381,13 +385,13 @@ class SeriesDetector:
                 self.firing, self._streak = True, 0
                 self._frozen_since = last
                 drivers = self.drivers(last)
-                return Transition(self.page_id, self.platform, rule, "firing", v, drivers)
+                return Transition(self.page_id, self.platform, rule, "firing", v, drivers, now)
         else:
             calm = self._calm(v)
             self._streak = self._streak + 1 if calm else 0
             if self._streak >= rule.resolve_hold:
                 self.firing, self._streak, self._frozen_since = False, 0, None
-                return Transition(self.page_id, self.platform, rule, "resolved", v)
+                return Transition(self.page_id, self.platform, rule, "resolved", v, (), now)
         return None
 
     def _calm(self, v: Verdict) -> bool:

@@ -50,6 +50,9 @@ class EpisodeScore:
     pages: int = 0  # paging firings during it (one means no flapping)
     incidents: int = 0  # of those, the ones that opened an incident
     resolved_after_end: timedelta | None = None  # of the first rule that paged
+    # when the incident closed (none of the page's paging alerts firing any more) after
+    # the first page, against the end: what on-call sees as the episode's end
+    closed_after_end: timedelta | None = None
 
 
 @dataclass
@@ -99,6 +102,9 @@ class Score:
                     "resolved_hours_after_end": None
                     if e.resolved_after_end is None
                     else round(e.resolved_after_end / timedelta(hours=1), 1),
+                    "closed_hours_after_end": None
+                    if e.closed_after_end is None
+                    else round(e.closed_after_end / timedelta(hours=1), 1),
                 }
                 for e in self.episodes
             ],
@@ -123,12 +129,16 @@ def score(fired: list[Fired], truth: dict[str, Any]) -> Score:
     ]
     result.episodes = episodes
     firing: dict[str, set[str]] = {}  # page -> its paging rules firing now
+    incident_of: dict[str, EpisodeScore | None] = {}  # page -> the episode of its incident
     for f in sorted(fired, key=lambda f: f.at):
         if f.severity not in PAGING:
             continue
         now = firing.setdefault(f.page_id, set())
         if f.state != "firing":
             now.discard(f.rule)
+            closing = incident_of.pop(f.page_id, None) if not now else None
+            if closing is not None:  # the last incident an episode opened sets its close
+                closing.closed_after_end = f.at - closing.end
             continue
         opens = not now
         now.add(f.rule)
@@ -136,6 +146,8 @@ def score(fired: list[Fired], truth: dict[str, Any]) -> Score:
             (e for e in episodes if e.page_id == f.page_id and e.start <= f.at <= e.end + GRACE),
             None,
         )
+        if opens:
+            incident_of[f.page_id] = episode
         if episode is None:
             result.false_pages[(f.page_id, f.rule)] += 1
             result.false_incidents[f.page_id] += opens
@@ -215,6 +227,9 @@ def episode_table(scores: list[Score]) -> list[dict[str, Any]]:
             for e in eps
             if e.resolved_after_end is not None
         ]
+        closed = [
+            e.closed_after_end / timedelta(hours=1) for e in eps if e.closed_after_end is not None
+        ]
         rows.append(
             {
                 "size": size,
@@ -229,6 +244,8 @@ def episode_table(scores: list[Score]) -> list[dict[str, Any]]:
                 # the first page resolved while the episode went on: on-call told it was
                 # over when it was not
                 "resolved_early": sum(1 for h in resolved if h < 0),
+                # the incident: every paging alert of the page resolved
+                "closed_after_end_max_h": max(closed) if closed else None,
             }
         )
     return rows

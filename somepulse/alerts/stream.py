@@ -159,7 +159,7 @@ class StreamDetector:
                 if first_report:
                     det.prune(day)
                 if first_report:  # decided when the day's figure first arrives
-                    t = det.evaluate(day)
+                    t = det.evaluate(day, max(ts, day + det.rule.step_seconds))
                     self._decided(det)
                     if t is not None:
                         out.append(t)

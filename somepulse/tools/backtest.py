@@ -209,6 +209,7 @@ def print_score(scores: list[Score], console: Console) -> None:
         "incidents/episode (worst)",
         "resolved after end (worst)",
         "resolved before end",
+        "incident closed after end (worst)",
     ):
         planted.add_column(col, justify="left" if col in ("page size", "episode") else "right")
     for row in episode_table(scores):
@@ -223,6 +224,7 @@ def print_score(scores: list[Score], console: Console) -> None:
             str(row["incidents_max"]),
             _hours(row["resolved_after_end_max_h"]),
             f"[red]{row['resolved_early']}[/]" if row["resolved_early"] else "0",
+            _hours(row["closed_after_end_max_h"]),
         )
     console.print(planted)
 

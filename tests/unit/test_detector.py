@@ -247,3 +247,28 @@ def test_detector_state_is_flat_with_history() -> None:
     # of buckets with a count (one an hour) and their posts' courses for a week
     assert sizes[1] == sizes[2] == sizes[3] == sizes[4]
     assert sizes[1] < 3 * 93 * 24 + 8 * 24 * 2 + 200
+
+
+def test_reach_is_decided_when_reported_and_resolves_on_a_calm_day() -> None:
+    # four weeks of 10,000 a day (its spread the floor, a squared coefficient of
+    # variation of 0.01: D = 100 at 10,000), then 20,000 for four days, a day at 14,000,
+    # then 9,500; each day is reported at 06:00 the next morning
+    detector = StreamDetector(CONFIG)
+    reach = [10_000.0] * 28 + [20_000.0] * 4 + [14_000.0, 9_500.0]
+    out = []
+    for i, value in enumerate(reach):
+        day = T0 + i * 86_400
+        reported = day + 86_400 + 6 * 3600
+        out += detector.observe([("p", "facebook", "reach", reported, value, day, "")])
+    # day 28: P(X >= 200 | 100) ~ 1e-14; days 29 and 30 too, against a level that took
+    # in some of the rise before it fired: fires with day 30 (hold 3), when it is
+    # reported on day 31 at 06:00, not at the day's midnight
+    fired, resolved = out
+    assert (fired.state, fired.verdict.bucket) == ("firing", T0 + 30 * 86_400)
+    assert fired.at == datetime.fromtimestamp(T0 + 31 * 86_400 + 6 * 3600, UTC)
+    # the model of before the surge stays while it fires: it expects 10,000-11,500,
+    # so 14,000 is 1.2x or more (not calm) and 9,500 below the usual: that one calm day
+    # ends it (two were needed before)
+    assert fired.verdict.baseline is not None and 10_000 <= fired.verdict.baseline <= 11_500
+    assert (resolved.state, resolved.verdict.bucket) == ("resolved", T0 + 33 * 86_400)
+    assert resolved.at == datetime.fromtimestamp(T0 + 34 * 86_400 + 6 * 3600, UTC)

@@ -99,3 +99,31 @@ def test_backtest_command_replays_a_file_and_writes_its_findings(tmp_path: Path)
         assert t["page_id"] == "large.surge" and t["state"] in ("firing", "resolved")
     with pytest.raises(FileNotFoundError, match="no such file"):
         run_backtest(load_alert_config(), [], tmp_path / "missing.jsonl", None, None, console)
+
+
+def test_the_incident_closes_when_the_pages_last_paging_alert_resolves() -> None:
+    end = T + timedelta(days=7)
+    fired = [
+        Fired("big", "questions", "warning", "firing", T + timedelta(hours=3)),
+        Fired("big", "reach", "warning", "firing", T + timedelta(days=2)),
+        Fired("big", "questions", "warning", "resolved", end + timedelta(hours=10)),
+        Fired("big", "reach", "warning", "resolved", end + timedelta(hours=30)),
+        # a false page later on: its incident is not the episode's
+        Fired("big", "comment_burst", "critical", "firing", T + timedelta(days=40)),
+        Fired("big", "comment_burst", "critical", "resolved", T + timedelta(days=40, hours=1)),
+    ]
+    (episode,) = score(fired, TRUTH).episodes
+    assert episode.resolved_after_end == timedelta(hours=10)  # the first rule's
+    assert episode.closed_after_end == timedelta(hours=30)  # what on-call sees
+    (kind,) = episode_table([score(fired, TRUTH)])
+    assert kind["closed_after_end_max_h"] == 30.0
+    # closed early and opened again: the last incident of the episode sets its close
+    early = [
+        Fired("big", "questions", "warning", "firing", T + timedelta(hours=3)),
+        Fired("big", "questions", "warning", "resolved", T + timedelta(days=3)),
+        Fired("big", "questions", "warning", "firing", T + timedelta(days=4)),
+        Fired("big", "questions", "warning", "resolved", end + timedelta(hours=20)),
+    ]
+    (episode,) = score(early, TRUTH).episodes
+    assert (episode.incidents, episode.closed_after_end) == (2, timedelta(hours=20))
+    assert episode.resolved_after_end == timedelta(days=-4)
