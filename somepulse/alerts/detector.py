@@ -314,12 +314,16 @@ class SeriesDetector:
         six hours (a 5-minute series once a day), and kept as it was before the surge
         while one fires (a surge must not become its own baseline), for at most four
         weeks."""
-        step = self.rule.step_seconds
+        step, refit = self.rule.step_seconds, REFIT[self.rule.step]
         before = last - (self.rule.window - 1) * step
         frozen = self._frozen_since
-        if self.firing and frozen is not None and self._model and last - frozen < FREEZE_MAX:
-            return self._model
-        period = before // REFIT[self.rule.step]
+        if self.firing and frozen is not None and last - frozen < FREEZE_MAX:
+            if self._model is not None:
+                return self._model
+            # restarted while firing (``restore_firing``): the model a worker that ran
+            # all along had when it fired, fitted as the refit period of that window began
+            before = (frozen - (self.rule.window - 1) * step) // refit * refit
+        period = before // refit
         if self._fitted != period or self._model is None:
             self._model = fit(
                 self.buckets, self.unknown, self.first if self.first is not None else before,
@@ -436,6 +440,12 @@ class SeriesDetector:
         oldest = newest - (self.rule.window + self.rule.hold) * self.rule.step_seconds
         for old in [b for b in self.by_post if b < oldest]:
             del self.by_post[old]
+
+    def restore_firing(self, bucket: int) -> None:
+        """After a restart: the alert that fired on the window ending at ``bucket``
+        fires still, judged against the model of before the surge (not one refitted on
+        the surge, which would resolve it as the baseline caught up)."""
+        self.firing, self._frozen_since, self._model, self._fitted = True, bucket, None, None
 
     def restore_streak(self, next_bucket: int) -> None:
         """After a rebuild: the streak a detector that had run all along would hold at

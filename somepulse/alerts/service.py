@@ -169,8 +169,8 @@ class SurgeService:
                 self.alertmanager.submit(row["alert_id"], firing_payload(row, self.board_url))
             for det in self.detector.detectors_for(row["page_id"], row["pf"]):
                 if det.rule.name == row["r"]:
-                    det.firing = True
                     bucket = int(row["alert_id"].rsplit("/", 1)[1])
+                    det.restore_firing(bucket)
                     fired_at = parse_utc(row["at"])
                     self.fired[(row["page_id"], row["pf"], row["r"])] = (bucket, fired_at)
 

@@ -272,3 +272,36 @@ def test_reach_is_decided_when_reported_and_resolves_on_a_calm_day() -> None:
     assert fired.verdict.baseline is not None and 10_000 <= fired.verdict.baseline <= 11_500
     assert (resolved.state, resolved.verdict.bucket) == ("resolved", T0 + 33 * 86_400)
     assert resolved.at == datetime.fromtimestamp(T0 + 34 * 86_400 + 6 * 3600, UTC)
+
+
+def test_a_worker_restarted_while_an_alert_fires_judges_it_as_before() -> None:
+    # six weeks of Poisson noise around 4 questions an hour, then 8 an hour for six
+    # days, then 4 again: a detector that ran all along, and one restarted on the
+    # surge's fourth day with the same history and the alert still firing (what the
+    # worker rebuilds from ClickHouse: the buckets and the firing alert's bucket)
+    rng = random.Random(11)
+    counts = [float(poisson(rng, 4.0)) for _ in range(42 * 24)]
+    counts += [float(poisson(rng, 8.0)) for _ in range(6 * 24)]
+    counts += [float(poisson(rng, 4.0)) for _ in range(5 * 24)]
+    surge, restart, end = (T0 + days * 86400 for days in (42, 45, 48))
+    hours = range(T0, T0 + len(counts) * 3600, 3600)
+
+    along = SeriesDetector("p", "facebook", RULES["questions"])
+    for h, n in zip(hours, counts, strict=True):
+        along.set(h, n)
+    fired, resolved = [t for b in hours if (t := along.evaluate(b))]
+    assert surge <= fired.verdict.bucket < restart < end < resolved.verdict.bucket
+    # the model of before the surge: about 4 x 24 a day
+    assert fired.verdict.baseline == pytest.approx(96, rel=0.1)
+
+    restarted = SeriesDetector("p", "facebook", RULES["questions"])
+    for h, n in zip(hours, counts, strict=True):
+        restarted.set(h, n)
+    restarted.restore_firing(fired.verdict.bucket)
+    restarted.restore_streak(restart)
+    again = [t for b in hours if b >= restart and (t := restarted.evaluate(b))]
+    # the same baseline, resolved in the same hour; refitted on three days of surge
+    # (a restart that only set it firing) it expected 119 and resolved 14 h sooner
+    assert [(t.state, t.verdict.bucket, t.verdict.baseline) for t in again] == [
+        ("resolved", resolved.verdict.bucket, resolved.verdict.baseline)
+    ]
