@@ -20,6 +20,18 @@ def poisson_sf(k: int, lam: float) -> float:
     return max(0.0, 1.0 - cdf)
 
 
+def rise_sf(now: float, before: float) -> float:
+    """P(at least ``now`` of the ``now + before`` counts fall in the later of two equal
+    spans when the rate did not change): the binomial tail at one half, summed in log
+    space (counts: rounded)."""
+    k, n = round(now), round(now) + round(before)
+    if k <= 0:
+        return 1.0
+    log_half_n = n * math.log(0.5)
+    return min(1.0, sum(math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                                 + log_half_n) for i in range(k, n + 1)))  # fmt: skip
+
+
 def poisson_quantile(q: float, lam: float) -> int:
     """The least k with P(X <= k) >= q (normal approximation beyond lam = 1000, where
     the sum would be long and the approximation is within one count)."""

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import orjson
+
+from somepulse.alerts.detector import AlertConfig, load_alert_config
+from somepulse.tools.backtest import Backtest
 from somepulse.tools.bench_alert_delivery import HISTORY_DAYS, page_events, split_at_tip
 
 
@@ -17,3 +21,30 @@ def test_the_bench_surge_fires_within_its_first_hours() -> None:
                         key=lambda e: e["occurred_at"])  # fmt: skip
         tip = datetime.fromisoformat(events[split_at_tip(events)]["occurred_at"])
         assert surge < tip <= surge + timedelta(hours=2)
+
+
+def test_posts_drawing_evenly_all_day_are_no_storm() -> None:
+    """The bench's three weeks before its surge: each day's post draws its comments
+    evenly all day (Poisson, six an hour), far beyond any decaying course, as a pinned
+    or live post does. Nothing pages; without the burst rule's test against what the
+    post drew the hour before (``storm_rise_p_value``), a noisy hour of such a post
+    paged as a storm on it."""
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    quiet = start + timedelta(days=HISTORY_DAYS, hours=8)
+    events = [
+        e for e in page_events("bench.surge00", 0, start) if e["occurred_at"] < quiet.isoformat()
+    ]
+    events.sort(key=lambda e: e["occurred_at"])
+    config = load_alert_config()
+    unguarded = AlertConfig(
+        tuple(r.model_copy(update={"storm_rise_p_value": 1.0}) for r in config.rules),
+        config.overrides,
+        config.defaults,
+    )
+    fired = []
+    for c in (config, unguarded):
+        bt = Backtest(c, {})
+        bt.feed(orjson.dumps(e) for e in events)
+        fired.append([t.rule.name for t in bt.transitions if t.state == "firing"])
+    assert fired[0] == []
+    assert "comment_burst" in fired[1]

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from somepulse.alerts.detector import SeriesDetector, Transition, load_alert_config
-from somepulse.alerts.poisson import poisson_sf
+from somepulse.alerts.poisson import poisson_sf, rise_sf
 from somepulse.alerts.stream import StreamDetector
 from somepulse.collectors.scenario.generator import ScenarioGenerator, poisson
 from tests.helpers import scrubbed
@@ -188,6 +188,34 @@ def test_a_storm_on_a_post_that_started_strong_is_seen() -> None:
     v = firing[0].verdict
     assert v.ratio is not None and v.ratio < 3
     assert timedelta(0) < firing[0].at - storm <= timedelta(hours=1)
+
+
+def test_a_storm_on_an_old_post_is_judged_by_that_post() -> None:
+    """Yesterday's 13:00 post (60 comments, its course all but done: e^-7 of it is
+    left, about 0.05 an hour) draws 20 comments an hour from 10:00 for two hours while
+    today's 09:00 post draws as usual. The window holds under two times what the posts
+    explain and its tail is no surprise (today's post is noisy), but twenty in an hour
+    on a post expecting a twentieth is: paged within the hour on that post's own course
+    (``storm_ratio``), where the window's tests alone never page it."""
+    without = RULES["comment_burst"].model_copy(update={"storm_ratio": None})
+    runs = []
+    for rule in (RULES["comment_burst"], without):
+        counts, start = usual_posts()
+        post_course(counts, "today", start + 9 * 3600, 60.0)
+        storm = start + 10 * 3600
+        counts += [(storm + k * 300, 20 / 12, "d19h13") for k in range(24)]
+        runs.append(burst_run(SeriesDetector("p", "facebook", rule), counts, start))
+    (fired,), unseen = runs
+    assert unseen == []
+    v = fired.verdict
+    assert v.ratio is not None and v.ratio < 2 and v.p_value is not None and v.p_value > 0.001
+    assert timedelta(0) < fired.at - datetime.fromtimestamp(storm, UTC) <= timedelta(hours=1)
+
+
+def test_a_rise_over_the_window_before_by_hand() -> None:
+    # 11 of 13 counts in the later span: (C(13,11) + C(13,12) + C(13,13)) / 2^13
+    assert rise_sf(11, 2) == pytest.approx((78 + 13 + 1) / 8192)
+    assert rise_sf(0, 5) == 1.0 and rise_sf(3, 0) == pytest.approx(1 / 8)
 
 
 def storm_on_a_post(total: float, storm_hour: int) -> tuple[list[Transition], datetime]:
