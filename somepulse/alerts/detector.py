@@ -229,15 +229,12 @@ class SeriesDetector:
         if self._pruned is not None and key < self._pruned:
             self._pruned = key  # a late event before the pruned span: pruned next time
 
-    def from_posts(
-        self, window: list[int]
-    ) -> tuple[float, float, float, float, tuple[float, float]]:
+    def from_posts(self, window: list[int]) -> tuple[float, float, float, tuple[float, float]]:
         """What each post's own course predicts in the window: the expected comments,
         their variance, and the largest excess of a settled post (seen for a quarter of
-        its course before the window) over its prediction — a storm on it — twice: for
-        the test against the page's usual, and for the test on that post alone, with
-        the tails of its count under its course (quasi-Poisson with the prediction's own
-        dispersion) and against what it drew in the window before (a post that draws
+        its course before the window) over its prediction — a storm on it — with the
+        tails of that post's count under its course (quasi-Poisson with the prediction's
+        own dispersion) and against what it drew in the window before (a post that draws
         steadily for hours, pinned or live, runs beyond its course and is no storm).
 
         A settled post's total is estimated from what it drew before the window (shrunk
@@ -248,7 +245,7 @@ class SeriesDetector:
         step = self.rule.step_seconds
         typical = self._typical_post()
         first, last = window[-1], window[0]
-        mean = variance = storm = sudden = 0.0
+        mean = variance = storm = 0.0
         tails = (1.0, 1.0)
         for track in self.posts.values():
             if track.birth > last:
@@ -259,13 +256,11 @@ class SeriesDetector:
             if _course_seen(first - track.birth) >= SETTLED:
                 m, var = _predicted(seen, typical, first - track.birth, last + step - track.birth)
                 mean, variance = mean + m, variance + var
-                storm = max(storm, drew - m)
-                before = sum(
-                    track.counts.get(b, 0.0) for b in range(2 * first - last - step, first, step)
-                )
-                if drew - m > sudden:
+                if drew - m > storm:  # the window before is read only for the stormiest
                     d = max(1.0, var / m) if m > 0 else 1.0  # a course long done
-                    sudden, tails = (
+                    span = range(first - len(window) * step, first, step)
+                    before = sum(track.counts.get(b, 0.0) for b in span)
+                    storm, tails = (
                         drew - m,
                         (poisson_sf(round(drew / d), m / d), rise_sf(drew, before)),
                     )
@@ -274,7 +269,7 @@ class SeriesDetector:
                 m, var = _predicted(seen, typical, b - track.birth, b + step - track.birth)
                 mean, variance = mean + m, variance + var
                 seen += track.counts.get(b, 0.0)
-        return mean, variance, storm, sudden, tails
+        return mean, variance, storm, tails
 
     def _typical_post(self) -> float:
         """Comments a post of the page draws in all, from its posts of the last week
@@ -368,8 +363,7 @@ class SeriesDetector:
         if model is None:  # too little history, or the window is mostly an outage
             return Verdict(last, observed, None, None, None, False)
         baseline = usual = model.expected(self.calendar, known)
-        storm = sudden = 0.0  # no settled post beyond its course
-        tails = (1.0, 1.0)
+        storm, tails = 0.0, (1.0, 1.0)  # no settled post beyond its course
         if rule.per_post:
             # what the posts explain, plus half the hour's usual for what they do not:
             # comments under old posts (on a day without a new post, people ask under
@@ -377,7 +371,7 @@ class SeriesDetector:
             # (after a restart). The sum, not the larger of the two: measured, the
             # larger paged 2.4-2.9 times a quarter on medium and large pages, the sum
             # 0.9-1.0, at the cost of 2 of the 4 medium-page bursts it caught (of 12)
-            posts, variance, storm, sudden, tails = self.from_posts(window)
+            posts, variance, storm, tails = self.from_posts(window)
             baseline, variance = posts + baseline / 2, variance + rule.dispersion * baseline / 2
         ratio = observed / baseline if baseline > 0 else float("inf") if observed else 1.0
         # the spread of past windows ending at this one's hour of day
@@ -396,7 +390,7 @@ class SeriesDetector:
         # a storm on one settled post, judged by that post's own course: the window's
         # test dilutes it with every other post's noise (4 of 12 medium-page bursts
         # missed so, at window tails of 0.003-0.04)
-        storming = rule.storm_ratio is not None and sudden >= rule.storm_ratio * usual
+        storming = rule.storm_ratio is not None and storm >= rule.storm_ratio * usual
         course_p, rise_p = tails
         sudden_storm = course_p <= rule.storm_p_value and rise_p <= rule.storm_rise_p_value
         if storming and sudden_storm and observed >= rule.min_volume:
