@@ -11,7 +11,15 @@ import pytest
 from somepulse.settings import Settings
 from somepulse.tools.stack import Stack
 
-from .conftest import publish_scenario, sql, sql_cli, stored_daily, truth_daily, wait_for
+from .conftest import (
+    daily_difference,
+    publish_scenario,
+    sql,
+    sql_cli,
+    stored_daily,
+    truth_daily,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +28,8 @@ def test_stored_counts_equal_ground_truth(stack: Stack, settings: Settings) -> N
     gen = publish_scenario(stack, settings, date(2019, 3, 1), date(2019, 3, 14), scale=0.5)
     stats = stack.wait_stored(gen.truth.events)
     assert stats.dead_letters == 0
-    assert stored_daily(stack) == truth_daily(gen)
+    stored, truth = stored_daily(stack), truth_daily(gen)
+    assert stored == truth, daily_difference(stored, truth)
 
     # the per-minute rollup agrees with the generator, per page and interaction type
     expected: Counter[tuple[str, str]] = Counter()
