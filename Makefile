@@ -47,7 +47,7 @@ system-deps:
 	    prometheus-alertmanager prometheus docker-compose openjdk-17-jre-headless maven; }
 
 test: lint typecheck system-deps
-	$(BIN)/pytest -p no:cacheprovider tests
+	$(BIN)/pytest -p no:cacheprovider --durations=15 tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

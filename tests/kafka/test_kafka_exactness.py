@@ -172,7 +172,10 @@ def test_the_broker_restarted_under_a_worker_and_a_collector(
     gen = result(thread, out, 300)
     assert isinstance(gen, ScenarioGenerator)
     assert_stored_exactly(stack, gen, timeout=300)
-    print(f"\n{gen.truth.events} events across a broker restart; /readyz said {seen[-1]!r}")
+    print(
+        f"\n{gen.truth.events} events across a broker restart; /readyz said {seen[-1]!r}; "
+        f"the worker wrote {stack.stats().events_stored} rows"
+    )
 
 
 def test_a_collector_killed_mid_publish_resumes_without_gaps(
