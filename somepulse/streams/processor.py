@@ -244,7 +244,7 @@ class MessageProcessor:
                 continue
             bad += 1
             if bad <= MAX_DEAD_PER_MESSAGE:
-                raw = value if index is None else orjson.dumps(item)
+                raw = value if index is None else _item_bytes(item, value)
                 dead.append(self.letter(reason, raw, partition, offset, key, index, item))
         if bad > MAX_DEAD_PER_MESSAGE:  # one letter for the whole message, not thousands
             reason = f"too many invalid events: {bad} of {len(items)}; first: {dead[0].reason}"
@@ -313,3 +313,13 @@ def describe(exc: ValidationError) -> str:
     more = exc.error_count() - len(problems)
     suffix = f" (+{more} more)" if more > 0 else ""
     return "schema violation: " + "; ".join(problems) + suffix
+
+
+def _item_bytes(item: Any, message: bytes) -> bytes:
+    """One item of a batch message as bytes, for its letter's size and fingerprint; the
+    whole message's when the item nests deeper than orjson writes (255 levels), which
+    it still reads (robustness review, finding 1)."""
+    try:
+        return orjson.dumps(item)
+    except TypeError:
+        return message

@@ -60,6 +60,19 @@ def test_one_bad_event_does_not_cost_its_neighbours() -> None:
     assert out.dead[0].sha256 == hashlib.sha256(b'{"kind":"shout","event_id":"x"}').hexdigest()
 
 
+def test_an_item_nested_deeper_than_json_writes_costs_only_itself() -> None:
+    """Robustness review, finding 1: orjson reads 300 levels but writes at most 254, and
+    the item's letter used to write it: the whole message became an internal error."""
+    deep = b"[" * 300 + b"]" * 300
+    value = b"[" + orjson.dumps(ev(1)) + b"," + deep + b"]"
+    out = MessageProcessor("events").process(value, 0, 9)
+    assert [orjson.loads(r)["event_id"] for r in out.rows] == ["e1"]
+    (letter,) = out.dead
+    assert (letter.index, letter.reason) == (1, "schema violation: an event must be a JSON object")
+    assert letter.sha256 == hashlib.sha256(value).hexdigest()  # the message's: no copy of it
+    assert letter.value == b'["<redacted: list>"]'  # its shape, none of its content
+
+
 def test_undecodable_and_oversized_messages_keep_only_their_fingerprint() -> None:
     """What cannot be parsed cannot be redacted: the dead letter keeps the reason, the
     size and SHA-256 of the original and its position in the source topic, no bytes."""
