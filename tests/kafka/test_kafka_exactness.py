@@ -39,11 +39,9 @@ pytestmark = pytest.mark.kafka
 
 @pytest.fixture
 def kafka(tmp_path: Path) -> Iterator[KafkaBroker]:
-    """A broker of each test's own, as a new deployment has. On a shared one the offsets
-    a stopped worker had not committed yet (its last second) are redelivered to the next
-    test's worker, whose fresh store then holds events of another scenario: CI once saw
-    exactly that, and the count of stored ids reached the next scenario's before its last
-    days had arrived."""
+    """A broker of each test's own, as a new deployment has. On a shared one, whatever a
+    test's worker left unread or uncommitted (a failed test leaves its stream) goes to
+    the next test's worker, whose fresh store then holds another scenario's events."""
     broker = KafkaBroker(tmp_path / "kafka").start()
     try:
         yield broker
@@ -69,8 +67,7 @@ def publish(
     """The scenario through the collector's own publisher (idempotent, acks=all),
     spread over about ``seconds`` of wall time so that what the test does lands
     mid-stream. With ``hold``, the last fifth of the days waits until it is set: on a
-    slow machine the worker's restarts take longer than the stream did (CI saw the
-    stream end before the third kill)."""
+    slow machine the worker's restarts can outlast a stream of fixed length."""
     gen = ScenarioGenerator(start, end, seed=seed)
     days = (end - start).days + 1
     held_from = days - days // 5
