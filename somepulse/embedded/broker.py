@@ -3,15 +3,22 @@
 Memory storage only, so every start is a fresh cluster (topics are created by
 ``somepulse.streams.topics`` right after). The process gets its own session so that a Ctrl-C in
 the terminal reaches the CLI, which stops the broker in order, instead of killing the
-broker under a worker that is still committing offsets.
+broker under a worker that is still committing offsets. On Linux it also dies with the
+process that started it, even one killed by SIGKILL: an orphaned broker holds its port
+and memory, and nothing will read what it holds (robustness review, finding 6).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -20,6 +27,25 @@ LOOPBACK = "127.0.0.1"
 
 class BrokerError(RuntimeError):
     pass
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """For ``preexec_fn``: the child gets SIGTERM when the thread that started it ends
+    (Linux ``PR_SET_PDEATHSIG``; brokers are started from the main thread), and exits
+    at once if its parent is already gone. None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    parent = os.getpid()
+
+    def in_child() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return in_child
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -83,6 +109,7 @@ class EmbeddedBroker:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=die_with_parent(),
             )
         if not wait_for_port(LOOPBACK, self.port, timeout):
             code = self._proc.poll()
