@@ -89,6 +89,11 @@ def daily_difference(
     return "\n".join(lines)
 
 
+def assert_stored_days(stack: Stack, truth: dict[tuple[str, str, str], int]) -> None:
+    stored = stored_daily(stack)
+    assert stored == truth, daily_difference(stored, truth)
+
+
 def truth_daily(gen: ScenarioGenerator) -> dict[tuple[str, str, str], int]:
     return {
         (p, d, k): n
@@ -142,7 +147,7 @@ def assert_stored_exactly(stack: Stack, gen: ScenarioGenerator, timeout: float =
     except AssertionError as exc:
         raise AssertionError(f"{exc}: {daily_difference(stored_daily(stack), truth)}") from None
     stack.wait_stored(0)  # sink drained
-    assert stored_daily(stack) == truth, daily_difference(stored_daily(stack), truth)
+    assert_stored_days(stack, truth)
     totals = sql(
         stack,
         """

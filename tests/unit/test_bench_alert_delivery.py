@@ -4,11 +4,12 @@ stopped firing on the bench's traffic the bench failed only when run)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from somepulse.alerts.detector import AlertConfig, load_alert_config
+from somepulse.alerts.detector import load_alert_config
 from somepulse.tools.backtest import Backtest
 from somepulse.tools.bench_alert_delivery import HISTORY_DAYS, page_events, split_at_tip
 
@@ -36,10 +37,8 @@ def test_posts_drawing_evenly_all_day_are_no_storm() -> None:
     ]
     events.sort(key=lambda e: e["occurred_at"])
     config = load_alert_config()
-    unguarded = AlertConfig(
-        tuple(r.model_copy(update={"storm_rise_p_value": 1.0}) for r in config.rules),
-        config.overrides,
-        config.defaults,
+    unguarded = replace(
+        config, rules=tuple(r.model_copy(update={"storm_rise_p_value": 1.0}) for r in config.rules)
     )
     fired = []
     for c in (config, unguarded):
