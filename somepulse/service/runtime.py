@@ -15,13 +15,20 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from prometheus_client import generate_latest
 
 from somepulse.alerts.delivery import AlertmanagerClient
 from somepulse.alerts.service import SurgeService
-from somepulse.live.rebuild import known_pages, pages_of, rebuild_state
-from somepulse.live.state import LivePartitions
+from somepulse.live.rebuild import (
+    known_pages,
+    pages_of,
+    rebuild_state,
+    remember_counted,
+    stored_mark,
+)
+from somepulse.live.state import LivePartitions, LiveState
 from somepulse.service.readiness import Readiness
 from somepulse.service.status import WorkerStatus
 from somepulse.settings import Settings
@@ -31,6 +38,8 @@ from somepulse.streams.pipeline import IngestPipeline
 from somepulse.telemetry import WorkerMetrics
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+REBUILD_ATTEMPTS = 3  # reads that disagree: a late writer's one batch, or merges
 
 
 @dataclass
@@ -67,17 +76,43 @@ class Runtime:
         page_ids = await loop.run_in_executor(self.executor, known_pages, self.store)
         for partition in sorted(new - held):
             pages = pages_of(partition, count, page_ids)
-            state = await loop.run_in_executor(
-                self.executor, rebuild_state, self.store, self.live.pages, pages
-            )
-            self.live.replace(partition, state)
-            await loop.run_in_executor(self.executor, self.surge.load, pages)
+            self.live.replace(partition, await self._rebuild(partition, pages))
             self.rebuilt[partition] = len(pages)
         self.live.assigned = new
         log.warning("partitions %s assigned (rebuilt %s)", sorted(new), sorted(new - held))
         if self.settings.embedded_store:  # the engine is open and the rebuild done
             await loop.run_in_executor(self.executor, self.engine_pages.release)
         self.ready.set()
+
+    async def _rebuild(self, partition: int, pages: list[str]) -> LiveState:
+        """The partition's live state and surge baselines from ClickHouse, read again
+        if events were stored meanwhile. ClickHouse has no snapshot across the reads,
+        and a worker that lost the partition without noticing yet (the group expelled
+        it while it stalled) may still store its last batch; its commit is refused, so
+        the batch comes again here. Landed between two reads, it would be in one count
+        and not the other: a burst paged for nothing, or a live count short. Such a
+        writer has one batch in hand, so a second read agrees."""
+        loop = asyncio.get_running_loop()
+
+        def run(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+            return loop.run_in_executor(self.executor, fn, *args)
+
+        for attempt in range(1, REBUILD_ATTEMPTS + 1):
+            mark = await run(stored_mark, self.store, pages)
+            state = await run(rebuild_state, self.store, self.live.pages, pages)
+            self.surge.drop(set(pages))
+            await run(self.surge.load, pages)
+            # last: if the reads still disagree, a late batch is counted nowhere rather
+            # than twice (seen, and not new when it comes again)
+            await run(remember_counted, self.store, state, pages)
+            if await run(stored_mark, self.store, pages) == mark:
+                break
+            log.warning(
+                "partition %d: events stored while it was rebuilt (by a worker that lost "
+                "it?), attempt %d of %d",
+                partition, attempt, REBUILD_ATTEMPTS,
+            )  # fmt: skip
+        return state
 
     def __post_init__(self) -> None:
         self.readiness = Readiness(

@@ -47,7 +47,7 @@ def test_the_survivor_equals_a_single_worker_on_kafka(kafka: KafkaBroker, tmp_pa
     two, two_alerts, two_events, split = asyncio.run(
         consume(pair, kafka.bootstrap, "somepulse-pair", per_page, True, options)
     )
-    print(f"\n{total} events on Kafka; the pair split them {split} (the stopped one first)")
+    print(f"\n{total} events on Kafka; the pair stored {split} of them (the survivor first)")
     assert one_events == two_events == total
     assert one_alerts, "the scenario should fire surge alerts (March 2020)"
     assert two_alerts == one_alerts
