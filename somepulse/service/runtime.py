@@ -62,24 +62,31 @@ class Runtime:
     engine_pages: EnginePageWatch = field(default_factory=EnginePageWatch)
 
     async def assign(self, partitions: Iterable[int]) -> None:
-        """Kafka's new assignment (the whole set): drop what left, rebuild what came.
-        Ingestion waits meanwhile (``ready``): the consumer may already fetch the new
+        """Kafka's new assignment (the whole set): every partition in it rebuilt, those
+        held before too. The group may have expelled this worker while it stalled (its
+        session expired) and given its partitions to another meanwhile, which stored
+        and committed events this state never saw; from here that looks like keeping
+        the partition (seen on Apache Kafka: offsets 8-12 of a partition this worker
+        "kept"). The store has everything committed (Faust stores and acks the batch
+        in hand before a rebalance goes on), so a rebuild is right either way, and a
+        rebalance revokes every partition anyway (eager protocol).
+
+        Ingestion waits meanwhile (``ready``): the consumer may already fetch the
         partitions, and their events must meet the rebuilt state, not be overwritten
         by it."""
         self.ready.clear()
         new = set(partitions)
-        held = set(self.live.assigned or ())
-        for partition in held - new:
+        for partition in set(self.live.assigned or ()):
             self.surge.drop(self.live.drop(partition))
         loop = asyncio.get_running_loop()
         count = self.settings.topic_partitions
         page_ids = await loop.run_in_executor(self.executor, known_pages, self.store)
-        for partition in sorted(new - held):
+        for partition in sorted(new):
             pages = pages_of(partition, count, page_ids)
             self.live.replace(partition, await self._rebuild(partition, pages))
             self.rebuilt[partition] = len(pages)
         self.live.assigned = new
-        log.warning("partitions %s assigned (rebuilt %s)", sorted(new), sorted(new - held))
+        log.warning("partitions %s assigned and rebuilt", sorted(new))
         if self.settings.embedded_store:  # the engine is open and the rebuild done
             await loop.run_in_executor(self.executor, self.engine_pages.release)
         self.ready.set()

@@ -201,11 +201,23 @@ class _Preparing:
         self.touched: dict[int, LiveState] = {}
         self.newest: datetime | None = None
         self.messages = 0
+        self.left = 0  # messages of partitions no longer held
         self.paused = 0.0  # time others had the event loop (not this batch's work)
 
     def add(self, message: RawMessage) -> None:
         pipeline = self.pipeline
         partition, offset, key, value = message
+        state = self.touched.get(partition)
+        if state is None:
+            state = pipeline.live.state(partition)
+            if state is None:
+                # taken before a revoke: left whole to the partition's new holder (its
+                # offset is not ours to commit). Stored here, it would reach the store
+                # unseen by any surge detector, and the new holder's rebuild would
+                # take its hours and days as decided: an alert in them never fired.
+                self.left += 1
+                return
+            self.touched[partition] = state
         self.messages += 1
         pipeline.processed[partition] = offset
         try:
@@ -226,17 +238,13 @@ class _Preparing:
         self.newest = last if self.newest is None or last > self.newest else self.newest
         self.positions.append((len(self.rows), partition, offset))
         self.rows.extend(result.rows)
-        state = self.touched.get(partition)
-        if state is None:
-            state = pipeline.live.state(partition)
-            if state is None:
-                return
-            self.touched[partition] = state
         take = state.take
         self.fresh.extend(signal for signal in signals if take(signal))
 
     def finish(self) -> PreparedBatch:
         pipeline, rows = self.pipeline, self.rows
+        if self.left:
+            log.info("%d messages of partitions no longer held left to their holder", self.left)
         for state in self.touched.values():
             state.evict()
         stats = pipeline.stats

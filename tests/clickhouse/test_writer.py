@@ -213,3 +213,31 @@ def test_the_heap_is_handed_back_after_inserts_at_most_once_a_second(
         asyncio.run(writer.write([good(9)]))
         writer_module._trimmer.submit(lambda: None).result()
     assert len(threads) == 2 and all(t.startswith("trim") for t in threads)
+
+
+def test_messages_of_a_partition_no_longer_held_are_left_to_its_holder(store: Store) -> None:
+    """A message taken before a revoke is neither stored nor dead-lettered here: its
+    new holder reads it again (its offset is not ours to commit) and stores, counts
+    and decides on it. Stored here, it would reach the store unseen by any surge
+    detector, and the holder's rebuild would take its hours as decided."""
+    from somepulse.domain.pages import load_pages
+    from somepulse.live.state import LivePartitions
+
+    dead = KeptDeadLetters()
+    with ThreadPoolExecutor(1) as executor:
+        pipeline = pipeline_on(store, executor, dead, 100)
+        pipeline.live = LivePartitions({p.page_id: p for p in load_pages()}, assigned={0})
+
+        def wire(i: int) -> bytes:  # as a collector sends it (no Kafka position)
+            doc = orjson.loads(good(i))
+            return orjson.dumps({k: v for k, v in doc.items() if not k.startswith("kafka_")})
+
+        held = [(0, n, None, wire(n)) for n in range(3)]
+        revoked = [(1, 0, None, wire(10)), (1, 1, None, b"not json")]
+        batch = pipeline.prepare([held[0], revoked[0], held[1], revoked[1], held[2]])
+        asyncio.run(pipeline.store(batch))
+    assert batch.messages == 3 and len(batch.rows) == 3 and not batch.dead
+    assert [(p, o) for _, p, o in batch.positions] == [(0, 0), (0, 1), (0, 2)]
+    assert not dead.letters
+    ids = store.query(f"SELECT event_id FROM {store.database}.events ORDER BY event_id")
+    assert [r["event_id"] for r in ids] == ["e0", "e1", "e2"]

@@ -1,4 +1,5 @@
-"""A partition's rebuild while a late writer still stores into it.
+"""A partition's rebuild when another worker wrote to it: while the rebuild reads, and
+between two assignments this worker took for keeping the partition.
 
 ClickHouse gives no snapshot across the rebuild's queries. A worker the group expelled
 while it stalled (its session expired) may still store its last batch while the
@@ -10,6 +11,10 @@ the start. Before the ids already counted were read last, they were read before 
 baselines, the batch was counted in the baselines *and* again as new on redelivery,
 and a burst of comments could page on-call for nothing (seen on Apache Kafka with the
 CPU starved: ``tests/kafka/test_kafka_rebalance.py``).
+
+And a worker the group expelled, whose partition another held meanwhile, is assigned
+the partition again as if it had kept it: its state lacks what the other stored and
+committed. Every assignment therefore rebuilds every partition it holds.
 
 The broker (embedded Tansu) and the store (chDB) are real; the collectors' own
 messages are read back from the topic.
@@ -100,21 +105,14 @@ async def rebuilt(
         assert hooked.landed == race
         prepared = member.runtime.pipeline.prepare([late])
         await member.surge.handle(prepared.observations)
-        buckets = {
-            (page, platform, det.rule.name): dict(det.buckets)
-            for (page, platform), dets in member.surge.detector.detectors.items()
-            if page == PAGE
-            for det in dets
-        }
-        return buckets, comparable(member)
+        return surge_buckets(member), comparable(member)
     finally:
         pool.shutdown()
         store.close()
 
 
-def test_a_batch_stored_during_the_rebuild_is_not_counted_twice(tmp_path: Path) -> None:
-    base = Settings(data_dir=tmp_path / "var", pseudonym_secret=TEST_SECRET)  # type: ignore[call-arg]
-    partition = partition_of(PAGE, base.topic_partitions)
+def the_partition(tmp_path: Path, base: Settings) -> list[RawMessage]:
+    """A week of the scenario through the embedded broker; the page's partition."""
     broker = EmbeddedBroker(tmp_path / "broker.log").start()
     try:
         gen = ScenarioGenerator(date(2020, 3, 2), date(2020, 3, 9), seed=11)
@@ -124,11 +122,34 @@ def test_a_batch_stored_during_the_rebuild_is_not_counted_twice(tmp_path: Path) 
             stack = type("S", (), {"bootstrap": broker.bootstrap})()
             async with publisher_for(stack, base) as publisher:  # type: ignore[arg-type]
                 await replay_scenario(gen, publisher)
+            partition = partition_of(PAGE, base.topic_partitions)
             return await read_back(broker.bootstrap, base.events_topic, partition)
 
-        messages = asyncio.run(publish_and_read())
+        return asyncio.run(publish_and_read())
     finally:
         broker.stop()
+
+
+def surge_buckets(member: Member) -> Buckets:
+    return {
+        (page, platform, det.rule.name): dict(det.buckets)
+        for (page, platform), dets in member.surge.detector.detectors.items()
+        if page == PAGE
+        for det in dets
+    }
+
+
+async def feed(member: Member, messages: list[RawMessage]) -> None:
+    """What the consumer loop does with a batch, but the commit (no group here)."""
+    for start in range(0, len(messages), 8):
+        prepared = member.runtime.pipeline.prepare(messages[start : start + 8])
+        await member.surge.handle(prepared.observations)
+        await member.runtime.pipeline.store(prepared)
+
+
+def test_a_batch_stored_during_the_rebuild_is_not_counted_twice(tmp_path: Path) -> None:
+    base = Settings(data_dir=tmp_path / "var", pseudonym_secret=TEST_SECRET)  # type: ignore[call-arg]
+    messages = the_partition(tmp_path, base)
     page_messages = [i for i, m in enumerate(messages) if m[2] == PAGE.encode()]
     index = page_messages[-1]  # the page's last batch is the late one
     late = messages[index]
@@ -159,3 +180,54 @@ def differences(raced: Buckets, truth: Buckets) -> list[str]:
                 at = datetime.fromtimestamp(bucket, UTC).strftime("%d %b %H:%M")
                 out.append(f"{key[2]} {at}: {a.get(bucket)} vs {b.get(bucket)}")
     return out[:8]
+
+
+def test_a_partition_another_held_meanwhile_is_rebuilt(tmp_path: Path) -> None:
+    """Worker X holds the partition for its first third; the group expels X and Y
+    stores and commits the second third; X is assigned the partition again (to X, it
+    never left) and reads on from Y's commit. X must then equal one worker that read
+    it all."""
+    base = Settings(data_dir=tmp_path / "var", pseudonym_secret=TEST_SECRET)  # type: ignore[call-arg]
+    messages = the_partition(tmp_path, base)
+    partition = messages[0][0]
+    third = len(messages) // 3
+    first, second, rest = messages[:third], messages[third : 2 * third], messages[2 * third :]
+
+    async def one_worker(settings: Settings) -> tuple[Buckets, dict[str, Any]]:
+        store, pool = open_prepared_store(settings), ThreadPoolExecutor(1)
+        try:
+            z = Member(settings, "127.0.0.1:1", "unused", store, pool)
+            await z.consumer.stop()
+            await z.runtime.assign([partition])
+            await feed(z, messages)
+            return surge_buckets(z), comparable(z)
+        finally:
+            pool.shutdown()
+            store.close()
+
+    async def expelled_and_back(settings: Settings) -> tuple[Buckets, dict[str, Any]]:
+        store, pool = open_prepared_store(settings), ThreadPoolExecutor(1)
+        try:
+            x = Member(settings, "127.0.0.1:1", "unused", store, pool)
+            y = Member(settings, "127.0.0.1:1", "unused", store, pool)
+            for member in (x, y):
+                await member.consumer.stop()
+            await x.runtime.assign([partition])
+            await feed(x, first)
+            await y.runtime.assign([partition])  # the group gave it to Y
+            await feed(y, second)
+            await x.runtime.assign([partition])  # X rejoins: the same partition again
+            await feed(x, rest)
+            return surge_buckets(x), comparable(x)
+        finally:
+            pool.shutdown()
+            store.close()
+
+    truth, truth_live = asyncio.run(
+        one_worker(base.model_copy(update={"data_dir": tmp_path / "t"}))
+    )
+    back, back_live = asyncio.run(
+        expelled_and_back(base.model_copy(update={"data_dir": tmp_path / "x"}))
+    )
+    assert truth_live["live_pages"] and back_live == truth_live
+    assert back == truth, differences(back, truth)
