@@ -31,6 +31,19 @@ def pages_of(partition: int, partitions: int, page_ids: Iterable[str]) -> list[s
     return [p for p in page_ids if partition_of(p, partitions) == partition]
 
 
+def stored_through(store: Store, partition: int, page_ids: list[str]) -> int:
+    """The highest Kafka offset of the partition the store holds events from (-1: none):
+    beyond what a worker's state has seen, another worker stored events meanwhile."""
+    if not page_ids:
+        return -1
+    row = store.query(
+        f"SELECT if(count() = 0, -1, toInt64(max(kafka_offset))) AS offset "
+        f"FROM {store.database}.events WHERE page_id IN "
+        f"({', '.join(sql_string(p) for p in page_ids)}) AND kafka_partition = {int(partition)}"
+    )[0]
+    return int(row["offset"])
+
+
 def stored_mark(store: Store, page_ids: list[str]) -> tuple[int, str]:
     """What the store holds of these pages, as two numbers that change when events are
     stored: their rows and the newest insert (a merge of duplicates changes only the

@@ -27,6 +27,7 @@ from somepulse.live.rebuild import (
     rebuild_state,
     remember_counted,
     stored_mark,
+    stored_through,
 )
 from somepulse.live.state import LivePartitions, LiveState
 from somepulse.service.readiness import Readiness
@@ -56,37 +57,57 @@ class Runtime:
     lag: Callable[[], dict[int, int]] = dict
     readiness: Readiness = field(init=False)
     rebuilt: dict[int, int] = field(default_factory=dict)  # partition -> pages rebuilt
+    # partition -> the highest offset its last rebuild read from the store
+    covered: dict[int, int] = field(default_factory=dict)
     broker_down_since: float | None = None  # set by the broker probe (probe_broker)
     # chDB's library pages (embedded store only): handed back after each rebuild, and
     # again when the engine's first work has read more of them (``check_engine_pages``)
     engine_pages: EnginePageWatch = field(default_factory=EnginePageWatch)
 
     async def assign(self, partitions: Iterable[int]) -> None:
-        """Kafka's new assignment (the whole set): every partition in it rebuilt, those
-        held before too. The group may have expelled this worker while it stalled (its
-        session expired) and given its partitions to another meanwhile, which stored
-        and committed events this state never saw; from here that looks like keeping
-        the partition (seen on Apache Kafka: offsets 8-12 of a partition this worker
-        "kept"). The store has everything committed (Faust stores and acks the batch
-        in hand before a rebalance goes on), so a rebuild is right either way, and a
-        rebalance revokes every partition anyway (eager protocol).
+        """Kafka's new assignment (the whole set): drop what left, rebuild what came,
+        and rebuild a partition kept when the store holds its events from beyond what
+        this state has seen. The group may have expelled this worker while it stalled
+        (its session expired) and given its partitions to another meanwhile, which
+        stored and committed events this state never saw; from here that looks like
+        keeping the partition (seen on Apache Kafka: offsets 8-12 of a partition this
+        worker "kept"). A kept partition nobody else wrote to keeps its state: a worker
+        expelled again and again (a starved CPU) would otherwise rebuild each time and
+        never get on.
 
         Ingestion waits meanwhile (``ready``): the consumer may already fetch the
         partitions, and their events must meet the rebuilt state, not be overwritten
         by it."""
         self.ready.clear()
         new = set(partitions)
-        for partition in set(self.live.assigned or ()):
+        held = set(self.live.assigned or ())
+        for partition in held - new:
             self.surge.drop(self.live.drop(partition))
         loop = asyncio.get_running_loop()
         count = self.settings.topic_partitions
         page_ids = await loop.run_in_executor(self.executor, known_pages, self.store)
+        rebuilt = []
         for partition in sorted(new):
             pages = pages_of(partition, count, page_ids)
+            if partition in held:
+                through = await loop.run_in_executor(
+                    self.executor, stored_through, self.store, partition, pages
+                )
+                seen = max(
+                    self.covered.get(partition, -1), self.pipeline.processed.get(partition, -1)
+                )
+                if through <= seen:
+                    continue
+                log.warning(
+                    "partition %d: stored up to offset %d by another worker, this state "
+                    "has seen up to %d: rebuilding it", partition, through, seen,
+                )  # fmt: skip
+                self.surge.drop(self.live.drop(partition))
             self.live.replace(partition, await self._rebuild(partition, pages))
             self.rebuilt[partition] = len(pages)
+            rebuilt.append(partition)
         self.live.assigned = new
-        log.warning("partitions %s assigned and rebuilt", sorted(new))
+        log.warning("partitions %s assigned (rebuilt %s)", sorted(new), rebuilt)
         if self.settings.embedded_store:  # the engine is open and the rebuild done
             await loop.run_in_executor(self.executor, self.engine_pages.release)
         self.ready.set()
@@ -106,6 +127,7 @@ class Runtime:
 
         for attempt in range(1, REBUILD_ATTEMPTS + 1):
             mark = await run(stored_mark, self.store, pages)
+            self.covered[partition] = await run(stored_through, self.store, partition, pages)
             state = await run(rebuild_state, self.store, self.live.pages, pages)
             self.surge.drop(set(pages))
             await run(self.surge.load, pages)
