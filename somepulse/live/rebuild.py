@@ -5,6 +5,7 @@ the partition's pages."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from aiokafka.partitioner import murmur2
 
@@ -31,30 +32,29 @@ def pages_of(partition: int, partitions: int, page_ids: Iterable[str]) -> list[s
     return [p for p in page_ids if partition_of(p, partitions) == partition]
 
 
-def stored_through(store: Store, partition: int, page_ids: list[str]) -> int:
-    """The highest Kafka offset of the partition the store holds events from (-1: none):
-    beyond what a worker's state has seen, another worker stored events meanwhile."""
-    if not page_ids:
-        return -1
-    row = store.query(
-        f"SELECT if(count() = 0, -1, toInt64(max(kafka_offset))) AS offset "
-        f"FROM {store.database}.events WHERE page_id IN "
-        f"({', '.join(sql_string(p) for p in page_ids)}) AND kafka_partition = {int(partition)}"
-    )[0]
-    return int(row["offset"])
+class StoredMark(NamedTuple):
+    """What the store holds of a partition's pages, as numbers that change when events
+    of them are stored: their rows, the newest insert (a merge of duplicates changes
+    only the rows) and the highest Kafka offset of the partition among them (-1: none;
+    beyond what a worker's state has seen, another worker stored events)."""
+
+    rows: int
+    newest: str
+    offset: int
 
 
-def stored_mark(store: Store, page_ids: list[str]) -> tuple[int, str]:
-    """What the store holds of these pages, as two numbers that change when events are
-    stored: their rows and the newest insert (a merge of duplicates changes only the
-    rows)."""
+def stored_mark(store: Store, partition: int, page_ids: list[str]) -> StoredMark:
     if not page_ids:
-        return 0, ""
+        return StoredMark(0, "", -1)
     row = store.query(
-        f"SELECT count() AS n, toString(max(ingested_at)) AS at FROM {store.database}.events "
+        f"SELECT count() AS rows, toString(max(ingested_at)) AS newest, "
+        f"toInt64(maxIf(kafka_offset, kafka_partition = {int(partition)})) AS offset, "
+        f"countIf(kafka_partition = {int(partition)}) AS ours "
+        f"FROM {store.database}.events "
         f"WHERE page_id IN ({', '.join(sql_string(p) for p in page_ids)})"
     )[0]
-    return int(row["n"]), str(row["at"])
+    offset = int(row["offset"]) if int(row["ours"]) else -1
+    return StoredMark(int(row["rows"]), str(row["newest"]), offset)
 
 
 def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str]) -> LiveState:

@@ -27,7 +27,6 @@ from somepulse.live.rebuild import (
     rebuild_state,
     remember_counted,
     stored_mark,
-    stored_through,
 )
 from somepulse.live.state import LivePartitions, LiveState
 from somepulse.service.readiness import Readiness
@@ -90,17 +89,17 @@ class Runtime:
         for partition in sorted(new):
             pages = pages_of(partition, count, page_ids)
             if partition in held:
-                through = await loop.run_in_executor(
-                    self.executor, stored_through, self.store, partition, pages
+                mark = await loop.run_in_executor(
+                    self.executor, stored_mark, self.store, partition, pages
                 )
                 seen = max(
                     self.covered.get(partition, -1), self.pipeline.processed.get(partition, -1)
                 )
-                if through <= seen:
+                if mark.offset <= seen:
                     continue
                 log.warning(
                     "partition %d: stored up to offset %d by another worker, this state "
-                    "has seen up to %d: rebuilding it", partition, through, seen,
+                    "has seen up to %d: rebuilding it", partition, mark.offset, seen,
                 )  # fmt: skip
                 self.surge.drop(self.live.drop(partition))
             self.live.replace(partition, await self._rebuild(partition, pages))
@@ -126,15 +125,15 @@ class Runtime:
             return loop.run_in_executor(self.executor, fn, *args)
 
         for attempt in range(1, REBUILD_ATTEMPTS + 1):
-            mark = await run(stored_mark, self.store, pages)
-            self.covered[partition] = await run(stored_through, self.store, partition, pages)
+            mark = await run(stored_mark, self.store, partition, pages)
+            self.covered[partition] = mark.offset
             state = await run(rebuild_state, self.store, self.live.pages, pages)
             self.surge.drop(set(pages))
             await run(self.surge.load, pages)
             # last: if the reads still disagree, a late batch is counted nowhere rather
             # than twice (seen, and not new when it comes again)
             await run(remember_counted, self.store, state, pages)
-            if await run(stored_mark, self.store, pages) == mark:
+            if await run(stored_mark, self.store, partition, pages) == mark:
                 break
             log.warning(
                 "partition %d: events stored while it was rebuilt (by a worker that lost "
