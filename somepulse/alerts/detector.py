@@ -50,7 +50,6 @@ REPORTED = {"reach"}  # series platforms report as figures, not counts of action
 # them
 ONE_POST_QUANTILE = 0.75
 ONE_POST_DAYS = 28
-POST_COURSE_DAYS = 7  # a post's course is followed for a week after its first comment
 ONE_POST_MIN_WINDOWS = 48
 
 
@@ -449,25 +448,12 @@ class SeriesDetector:
         counts = self.by_post.setdefault(bucket - bucket % self.rule.step_seconds, {})
         counts[post] = counts.get(post, 0.0) + value
 
-    def load_course(self, post: str, counts: dict[int, float]) -> None:
-        """A post's counts since its first, from history (a rebuild, ``per_post`` rules):
-        its course as a detector that had run all along holds it, and its share of the
-        last windows (``restore_shares`` keeps the ones the next decisions read)."""
-        if not counts:
-            return
-        track = self.posts[post] = PostTrack(min(counts))
-        track.counts.update(counts)
-        track.total = sum(counts.values())
-        for bucket, value in counts.items():
-            self.load_post(bucket, post, value)
-
     def restore_shares(self, next_bucket: int) -> None:
         """After a rebuild, with the last four weeks' counts per post loaded: the busiest
         posts' shares a detector that had run all along would hold at ``next_bucket``;
         then only the per-post counts the next decisions read are kept."""
         rule, step = self.rule, self.rule.step_seconds
         if rule.one_post is None:
-            self._trim_by_post(next_bucket)
             return
         self.top_shares.clear()
         last = next_bucket - step  # the last bucket decided, and four weeks before it
@@ -508,7 +494,7 @@ class SeriesDetector:
     def prune(self, now: int) -> None:
         """Forget what no fit will read again (the slow level's 13 weeks and a window),
         and posts older than a week."""
-        for post in [p for p, t in self.posts.items() if t.birth < now - POST_COURSE_DAYS * 86_400]:
+        for post in [p for p, t in self.posts.items() if t.birth < now - 7 * 86_400]:
             del self.posts[post]
         before = now - HISTORY
         step = self.rule.step_seconds

@@ -20,13 +20,7 @@ from somepulse.alerts.delivery import (
     firing_payload,
     record,
 )
-from somepulse.alerts.detector import (
-    ONE_POST_DAYS,
-    POST_COURSE_DAYS,
-    AlertConfig,
-    SeriesDetector,
-    Transition,
-)
+from somepulse.alerts.detector import ONE_POST_DAYS, AlertConfig, SeriesDetector, Transition
 from somepulse.alerts.observe import Observation
 from somepulse.alerts.stream import StreamDetector, verdict_row
 from somepulse.domain.pages import PageInfo, sql_string
@@ -121,7 +115,6 @@ class SurgeService:
             det.set(bucket, value)
             n += 1
         self._load_posts(pages)
-        self._load_courses(pages)
         self._restore_firing(pages)
         # evaluate from each page's last observation on, not the loaded history again
         last = self.store.query(
@@ -137,12 +130,11 @@ class SurgeService:
         return n
 
     def _load_posts(self, pages: str) -> None:
-        """The last four weeks' hourly counts per post: for the rules that tell one
+        """The last four weeks' hourly counts per post, for the rules that tell one
         post's rise from the page's (``Rule.one_post``; ``resume`` then rebuilds the
-        busiest posts' shares from them), and for every hourly rule the last window's,
-        which an alert names its posts from."""
+        busiest posts' shares from them)."""
         rules = self.detector.config.rules
-        sources = {r.source for r in rules if r.step == "hour"}
+        sources = {r.source for r in rules if r.one_post is not None and r.step == "hour"}
         if not sources:
             return
         db, days = self.store.database, ONE_POST_DAYS + 2  # and the first window's day
@@ -160,46 +152,8 @@ class SurgeService:
                     continue
                 platform = self.detector.platform_of(row["page_id"], row["pf"], source)
                 for det in self.detector.detectors_for(row["page_id"], platform):
-                    if det.rule.source == source and det.rule.step == "hour":
+                    if det.rule.source == source and det.rule.one_post is not None:
                         det.load_post(int(row["bucket"]), row["post_id"], float(row[source]))
-
-    def _load_courses(self, pages: str) -> None:
-        """Each recent post's course of remarks, for the rules that judge a burst against
-        every post's own course (``Rule.per_post``). Without them a rebuilt detector
-        expected the page's usual hour of every post, and the streak it restored from
-        the last windows' verdicts (``restore_streak``) could stand where one that ran
-        all along stood at zero: a burst paged for nothing."""
-        rules = [r for r in self.detector.config.rules if r.per_post]
-        if not rules:
-            return
-        if any(r.step != "5min" or r.source != "remarks" for r in rules):
-            raise NotImplementedError("per-post courses are loaded for 5-minute remarks")
-        db, days = self.store.database, POST_COURSE_DAYS + 2  # and the pruning's day
-        rows = self.store.query(
-            f"SELECT page_id, toString(platform) AS pf, post_id, "
-            f"toUnixTimestamp(toStartOfFiveMinutes(minute)) AS bucket, "
-            f"toInt64(uniqExactMergeIf(events, subtype = 'comment')) "
-            f"- toInt64(uniqExactMergeIf(questions, subtype = 'comment')) AS remarks "
-            f"FROM {db}.engagement_1m WHERE {pages} AND minute >= (SELECT max(minute) FROM "
-            f"{db}.engagement_1m WHERE {pages}) - INTERVAL {days} DAY "
-            f"GROUP BY page_id, pf, post_id, bucket HAVING remarks > 0"
-        )
-        courses: dict[tuple[str, str, str], dict[int, float]] = {}
-        newest: dict[str, int] = {}
-        for row in rows:
-            bucket, page = int(row["bucket"]), row["page_id"]
-            key = (page, row["pf"], row["post_id"])
-            courses.setdefault(key, {})[bucket] = float(row["remarks"])
-            newest[page] = max(newest.get(page, bucket), bucket)
-        for (page, pf, post), counts in courses.items():
-            # older than a detector keeps even before its daily pruning (``resume``
-            # prunes the rest); whatever is kept lies whole in the window
-            if min(counts) < newest[page] - (POST_COURSE_DAYS + 1) * 86_400:
-                continue
-            platform = self.detector.platform_of(page, pf, "remarks")
-            for det in self.detector.detectors_for(page, platform):
-                if det.rule.per_post:
-                    det.load_course(post, counts)
 
     def _restore_firing(self, pages: str) -> None:
         db = self.store.database

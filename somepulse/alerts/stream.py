@@ -98,8 +98,6 @@ class StreamDetector:
                 continue
             nxt = ts - ts % det.rule.step_seconds
             self._next[id(det)] = nxt
-            if det.rule.per_post:  # the posts' courses as the last midnight left them
-                det.prune(nxt - nxt % 86_400)
             det.restore_shares(nxt)  # before the streak: its verdicts read them
             det.restore_streak(nxt)
 

@@ -112,14 +112,11 @@ async def rebuilt(
         store.close()
 
 
-def the_partition(
-    tmp_path: Path, base: Settings, start: date = date(2020, 3, 2), end: date = date(2020, 3, 9)
-) -> list[RawMessage]:
-    """The scenario (a week by default) through the embedded broker; the page's
-    partition."""
+def the_partition(tmp_path: Path, base: Settings) -> list[RawMessage]:
+    """A week of the scenario through the embedded broker; the page's partition."""
     broker = EmbeddedBroker(tmp_path / "broker.log").start()
     try:
-        gen = ScenarioGenerator(start, end, seed=11)
+        gen = ScenarioGenerator(date(2020, 3, 2), date(2020, 3, 9), seed=11)
 
         async def publish_and_read() -> list[RawMessage]:
             await ensure_topics(broker.bootstrap, base)
