@@ -126,9 +126,9 @@ def rebuild_state(store: Store, pages: dict[str, PageInfo], page_ids: list[str])
     return state
 
 
-def remember_counted(store: Store, state: LiveState, page_ids: list[str]) -> int:
+def remember_counted(store: Store, state: LiveState, page_ids: list[str]) -> None:
     """The ids of every counted signal in each page's question horizon (item changes
-    included), so that a redelivery after the rebuild adds nothing. Returns how many.
+    included), so that a redelivery after the rebuild adds nothing.
 
     Read after everything else the rebuild reads (the live state here, the surge
     baselines in ``Runtime``): should events be stored meanwhile and the rebuild's
@@ -136,7 +136,7 @@ def remember_counted(store: Store, state: LiveState, page_ids: list[str]) -> int
     missing from a count read before — counted nowhere rather than twice. One batch
     short in one bucket is harmless; twice can page on-call for nothing."""
     if not page_ids:
-        return 0
+        return
     db = store.database
     days = QUESTION_HORIZON.days
     where_pages = f"page_id IN ({', '.join(sql_string(p) for p in page_ids)})"
@@ -157,4 +157,3 @@ def remember_counted(store: Store, state: LiveState, page_ids: list[str]) -> int
         f"WHERE e.{where_pages} AND e.occurred_at >= m.since AND {counted('e.')}"
     )
     state.seen.load((r["event_id"], int(r["ts"]), r["page_id"]) for r in ids)
-    return len(ids)
